@@ -1,0 +1,57 @@
+/** Hex and integer helpers shared by every node. Hex strings are lower case with a `0x` prefix. */
+import { BaseError } from './errors.ts'
+
+export class InvalidHexError extends BaseError {
+  override name = 'InvalidHexError' as const
+  constructor({ value, expectedBytes }: { value: string; expectedBytes?: number }) {
+    const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value
+    super(
+      expectedBytes === undefined
+        ? `"${shown}" is not a hex string`
+        : `"${shown}" is not a hex string of ${expectedBytes} bytes`,
+      { code: 'invalid_hex' },
+    )
+  }
+}
+
+export type Hex = `0x${string}`
+
+export function toHex(bytes: Uint8Array): Hex {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`
+}
+
+const HEX_RE = /^(0x)?([0-9a-fA-F]{2})*$/
+
+export function fromHex(value: string, expectedBytes?: number): Uint8Array {
+  if (typeof value !== 'string' || !HEX_RE.test(value)) throw new InvalidHexError({ value: String(value), expectedBytes })
+  const body = value.startsWith('0x') ? value.slice(2) : value
+  if (expectedBytes !== undefined && body.length !== expectedBytes * 2) throw new InvalidHexError({ value, expectedBytes })
+  return new Uint8Array(Buffer.from(body, 'hex'))
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  return Buffer.compare(a, b) === 0
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts))
+}
+
+export function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text)
+}
+
+/** Minimal big-endian bytes of a non-negative integer (zero is the empty array), as RLP wants. */
+export function bigintToBytes(value: bigint): Uint8Array {
+  if (value < 0n) throw new RangeError('negative integers have no byte encoding here')
+  if (value === 0n) return new Uint8Array(0)
+  let hex = value.toString(16)
+  if (hex.length % 2) hex = `0${hex}`
+  return new Uint8Array(Buffer.from(hex, 'hex'))
+}
+
+export function bytesToBigint(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n
+  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`)
+}

@@ -1,0 +1,120 @@
+/**
+ * Ethereum-style secp256k1 accounts: 32-byte private keys, 0x addresses (last 20 bytes of the
+ * keccak256 of the uncompressed public key), and 65-byte recoverable signatures (r ‖ s ‖ v).
+ * Signing and verification go through libsecp256k1 (the `secp256k1` package's native
+ * bindings); the pure-JS fallback that package would silently use is ~20x slower, so we load
+ * the bindings directly and fail loudly if they are missing.
+ */
+import { randomBytes } from 'node:crypto'
+import { createRequire } from 'node:module'
+import type * as Secp256k1 from 'secp256k1'
+import { BaseError } from './errors.ts'
+import { type Hex, fromHex, toHex } from './bytes.ts'
+import { keccak256 } from './hash.ts'
+
+const require = createRequire(import.meta.url)
+export const secp256k1: typeof Secp256k1 = require('secp256k1/bindings')
+
+export type Address = Hex
+
+export class InvalidPrivateKeyError extends BaseError {
+  override name = 'InvalidPrivateKeyError' as const
+  constructor() {
+    super('private key is not a valid secp256k1 scalar (32 bytes, non-zero, below the curve order)', {
+      code: 'invalid_private_key',
+    })
+  }
+}
+
+export class InvalidAddressError extends BaseError {
+  override name = 'InvalidAddressError' as const
+  constructor({ value }: { value: string }) {
+    super(`"${value}" is not an address (0x followed by 40 hex digits)`, { code: 'invalid_address' })
+  }
+}
+
+export function generatePrivateKey(): Uint8Array {
+  for (;;) {
+    const key = new Uint8Array(randomBytes(32))
+    if (secp256k1.privateKeyVerify(key)) return key
+  }
+}
+
+export function privateKeyFromHex(hex: string): Uint8Array {
+  let key: Uint8Array
+  try {
+    key = fromHex(hex.trim(), 32)
+  } catch {
+    throw new InvalidPrivateKeyError()
+  }
+  if (!secp256k1.privateKeyVerify(key)) throw new InvalidPrivateKeyError()
+  return key
+}
+
+/** Compressed (33-byte) public key. */
+export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
+  return secp256k1.publicKeyCreate(privateKey, true)
+}
+
+export function addressOfPublicKey(publicKey: Uint8Array): Address {
+  const uncompressed = publicKey.length === 65 ? publicKey : secp256k1.publicKeyConvert(publicKey, false)
+  return toHex(keccak256(uncompressed.subarray(1)).subarray(12))
+}
+
+export function addressOf(privateKey: Uint8Array): Address {
+  return addressOfPublicKey(secp256k1.publicKeyCreate(privateKey, false))
+}
+
+const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/
+
+/** Accepts any case (checksummed or not); returns lower case. */
+export function parseAddress(value: string): Address {
+  if (typeof value !== 'string' || !ADDRESS_RE.test(value)) throw new InvalidAddressError({ value: String(value) })
+  return value.toLowerCase() as Address
+}
+
+export function isAddress(value: unknown): value is Address {
+  return typeof value === 'string' && ADDRESS_RE.test(value)
+}
+
+/** Signs a 32-byte digest; returns r ‖ s ‖ v (v in {0,1}), low-s as libsecp256k1 always produces. */
+export function signDigest(digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  const { signature, recid } = secp256k1.ecdsaSign(digest, privateKey)
+  const out = new Uint8Array(65)
+  out.set(signature, 0)
+  out[64] = recid
+  return out
+}
+
+/**
+ * Recovers the compressed public key that made `signature` over `digest`, or null when the
+ * signature is malformed, high-s (a second encoding of the same signature), or recovers nothing.
+ */
+export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uint8Array | null {
+  if (signature.length !== 65) return null
+  const recid = signature[64]
+  if (recid !== 0 && recid !== 1) return null
+  const rs = signature.subarray(0, 64)
+  try {
+    // signatureNormalize returns a copy; a changed value means s was high.
+    const normalized = secp256k1.signatureNormalize(new Uint8Array(rs))
+    if (Buffer.compare(normalized, rs) !== 0) return null
+    return secp256k1.ecdsaRecover(rs, recid, digest, true)
+  } catch {
+    return null
+  }
+}
+
+export function recoverAddress(digest: Uint8Array, signature: Uint8Array): Address | null {
+  const pub = recoverPublicKey(digest, signature)
+  return pub ? addressOfPublicKey(pub) : null
+}
+
+/** Verifies a 64- or 65-byte signature against a known public key (33 or 65 bytes). */
+export function verifyDigest(digest: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    return secp256k1.ecdsaVerify(signature.subarray(0, 64), digest, publicKey)
+  } catch {
+    return false
+  }
+}
