@@ -1,0 +1,324 @@
+/**
+ * The ledger as an ABCI 2.0 application. Both engines drive it through these methods: the
+ * ABCI socket server (CometBFT) and the embedded block producer (`haca dev`).
+ *
+ * Shape after CometBFT's kvstore: CheckTx and ProcessProposal share one stateless validity
+ * check; FinalizeBlock stages writes and returns the app hash; Commit persists; Info reports
+ * the last committed height and app hash so CometBFT can replay what we lost in a crash.
+ * Unlike kvstore, the app hash is the root of a Merkle trie over all state.
+ *
+ * Determinism: no wall clock (block time only), no randomness, no floats; state writes are
+ * applied to the trie in key order.
+ */
+import { RLP } from '@ethereumjs/rlp'
+import {
+  type Event,
+  ExecTxResult,
+  type RequestCheckTx,
+  type RequestFinalizeBlock,
+  type RequestInfo,
+  type RequestInitChain,
+  type RequestPrepareProposal,
+  type RequestProcessProposal,
+  type RequestQuery,
+  ResponseCheckTx,
+  ResponseCommit,
+  ResponseFinalizeBlock,
+  ResponseInfo,
+  ResponseInitChain,
+  ResponsePrepareProposal,
+  ResponseProcessProposal,
+  ResponseProcessProposal_ProposalStatus,
+  ResponseQuery,
+} from 'cosmjs-types/tendermint/abci/types'
+import { BaseError } from '../core/errors.ts'
+import { sha256 } from '../core/hash.ts'
+import { getAccount, setAccount, addBalance } from './accounts/keeper.ts'
+import { FEE_POOL_ADDRESS } from './accounts/keys.ts'
+import type { TxContext } from './context.ts'
+import { LedgerError } from './errors.ts'
+import type { MsgRoute } from './module.ts'
+import { MODULES } from './modules.ts'
+import { type Params, getParams, paramsFromGenesis, setParams } from './params.ts'
+import type { KvDb } from './state/kv.ts'
+import { LedgerStore } from './state/ledger-store.ts'
+import { Overlay, type StateReader } from './state/overlay.ts'
+import { type DecodedTx, decodeTx, recoverSender } from './tx/envelope.ts'
+import {
+  ErrBadSignature,
+  ErrFeeTooLow,
+  ErrInsufficientFee,
+  ErrInternal,
+  ErrOversize,
+  ErrUnknownMsgType,
+  ErrWrongChainId,
+  ErrWrongNonce,
+} from './tx/errors.ts'
+
+export const APP_VERSION = 1n
+const VERIFIED_CACHE_LIMIT = 200_000
+
+type TxOutcome = { code: number; codespace: string; log: string; events: Event[] }
+
+export type LedgerAppOptions = {
+  /** Called for errors that must stop the node rather than let it drift (corrupt state). */
+  onFatal?: (err: unknown) => void
+}
+
+export class LedgerApp {
+  private readonly routes = new Map<number, MsgRoute>()
+  /** Decoded, signature-checked transactions by hash: a signature is verified once (CheckTx), not again per block. */
+  private readonly verified = new Map<string, DecodedTx>()
+  private params: Params | undefined
+  private checkState: Overlay
+  private checkHeight = 1
+  /** CheckTx runs between blocks: it sees the last block's time. */
+  private lastBlockTimeMs = 0n
+  private staged: { height: number; root: Uint8Array } | undefined
+
+  private constructor(
+    private readonly store: LedgerStore,
+    params: Params | undefined,
+  ) {
+    for (const m of MODULES) for (const r of m.routes) {
+      if (this.routes.has(r.type)) throw new Error(`message type ${r.type} registered twice`)
+      this.routes.set(r.type, r)
+    }
+    this.params = params
+    this.checkState = new Overlay(store.committedReader)
+    this.checkHeight = store.committed.height + 1
+  }
+
+  static async open(kv: KvDb, _options: LedgerAppOptions = {}): Promise<LedgerApp> {
+    const store = await LedgerStore.open(kv)
+    const params = await getParams(store.committedReader)
+    return new LedgerApp(store, params)
+  }
+
+  get height(): number {
+    return this.store.committed.height
+  }
+
+  get appHash(): Uint8Array {
+    return this.store.committed.root
+  }
+
+  get chainId(): string | undefined {
+    return this.params?.chainId
+  }
+
+  /** State as of the last commit (for queries). */
+  get committedState(): StateReader {
+    return this.store.committedReader
+  }
+
+  async info(_req?: Partial<RequestInfo>): Promise<ResponseInfo> {
+    const { height, root } = this.store.committed
+    return ResponseInfo.fromPartial({
+      data: 'haca',
+      version: '0.1.0',
+      appVersion: APP_VERSION,
+      lastBlockHeight: BigInt(height),
+      lastBlockAppHash: height === 0 ? new Uint8Array() : root,
+    })
+  }
+
+  async initChain(req: Partial<RequestInitChain>): Promise<ResponseInitChain> {
+    let appState: any = {}
+    if (req.appStateBytes && req.appStateBytes.length > 0) {
+      try {
+        appState = JSON.parse(Buffer.from(req.appStateBytes).toString('utf8'))
+      } catch (err) {
+        throw new BaseError('genesis app_state is not valid JSON', { code: 'invalid_genesis', cause: err })
+      }
+    }
+    const params = paramsFromGenesis(req.chainId ?? '', appState)
+    const state = new Overlay(this.store.committedReader)
+    setParams(state, params)
+    for (const m of MODULES) await m.initGenesis?.(state, appState)
+    const root = await this.store.apply(state.sortedWrites())
+    this.params = params
+    // Genesis is persisted with block 1's commit; until then CheckTx and queries read it from the working trie.
+    this.store.pinWorkingView()
+    this.checkState = new Overlay(this.store.committedReader)
+    const initialHeight = Number(req.initialHeight ?? 1n)
+    this.checkHeight = initialHeight > 0 ? initialHeight : 1
+    return ResponseInitChain.fromPartial({ appHash: root, validators: req.validators ?? [] })
+  }
+
+  /** The stateless validity check shared by CheckTx, PrepareProposal and ProcessProposal. */
+  validateTx(bytes: Uint8Array): DecodedTx {
+    const hash = sha256(bytes)
+    const key = Buffer.from(hash).toString('latin1')
+    const cached = this.verified.get(key)
+    if (cached) return cached
+    const params = this.params
+    if (!params) throw new ErrInternal('the chain has no genesis yet')
+    if (bytes.length > params.maxTxBytes) throw new ErrOversize(`transaction is ${bytes.length} bytes, the limit is ${params.maxTxBytes}`)
+    const tx = decodeTx(bytes)
+    if (tx.chainId !== params.chainId) throw new ErrWrongChainId(`transaction is for chain "${tx.chainId}", this is "${params.chainId}"`)
+    const route = this.routes.get(tx.type)
+    if (!route) throw new ErrUnknownMsgType(`unknown message type ${tx.type}`)
+    route.decode(tx.body)
+    if (tx.fee < params.minFee) throw new ErrFeeTooLow(`fee ${tx.fee} is below the minimum ${params.minFee}`)
+    const sender = recoverSender(tx)
+    const decoded: DecodedTx = { ...tx, bytes, hash, sender }
+    if (this.verified.size >= VERIFIED_CACHE_LIMIT) {
+      let n = VERIFIED_CACHE_LIMIT / 4
+      for (const k of this.verified.keys()) {
+        this.verified.delete(k)
+        if (--n <= 0) break
+      }
+    }
+    this.verified.set(key, decoded)
+    return decoded
+  }
+
+  /**
+   * Runs one transaction on `state`: nonce and fee first (kept even if the message fails, as
+   * the sender did use the block), then the message in its own overlay, dropped on failure.
+   */
+  private async executeTx(state: Overlay, bytes: Uint8Array, height: number, timeMs: bigint): Promise<TxOutcome> {
+    let tx: DecodedTx
+    try {
+      tx = this.validateTx(bytes)
+    } catch (err) {
+      return outcomeOf(err, [])
+    }
+    const sender = await getAccount(state, tx.sender)
+    if (tx.nonce !== sender.nonce) return outcomeOf(new ErrWrongNonce(`nonce ${tx.nonce} for ${tx.sender}, expected ${sender.nonce}`), [])
+    if (sender.balance < tx.fee) return outcomeOf(new ErrInsufficientFee(`${tx.sender} has ${sender.balance}, the fee is ${tx.fee}`), [])
+    setAccount(state, tx.sender, { balance: sender.balance - tx.fee, nonce: sender.nonce + 1n })
+    await addBalance(state, FEE_POOL_ADDRESS, tx.fee)
+    const events: Event[] = []
+    const route = this.routes.get(tx.type)!
+    const msgState = new Overlay(state)
+    const ctx: TxContext = { store: msgState, sender: tx.sender, height, timeMs, events }
+    try {
+      await route.handle(ctx, route.decode(tx.body))
+    } catch (err) {
+      return outcomeOf(err, [])
+    }
+    msgState.flushInto(state)
+    events.unshift({
+      type: 'tx',
+      attributes: [
+        { key: 'sender', value: tx.sender, index: true },
+        { key: 'nonce', value: tx.nonce.toString(), index: true },
+        { key: 'fee', value: tx.fee.toString(), index: false },
+        { key: 'type', value: route.name, index: true },
+      ],
+    })
+    return { code: 0, codespace: '', log: '', events }
+  }
+
+  async checkTx(req: Partial<RequestCheckTx>): Promise<ResponseCheckTx> {
+    const bytes = req.tx ?? new Uint8Array()
+    const txState = new Overlay(this.checkState)
+    const out = await this.executeTx(txState, bytes, this.checkHeight, this.lastBlockTimeMs)
+    if (out.code === 0) txState.flushInto(this.checkState)
+    return ResponseCheckTx.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events })
+  }
+
+  async prepareProposal(req: Partial<RequestPrepareProposal>): Promise<ResponsePrepareProposal> {
+    const max = Number(req.maxTxBytes ?? 0n)
+    const txs: Uint8Array[] = []
+    let size = 0
+    for (const tx of req.txs ?? []) {
+      // Leave room for the protobuf framing CometBFT adds per tx.
+      if (max > 0 && size + tx.length + 8 > max) break
+      try {
+        this.validateTx(tx)
+      } catch {
+        continue
+      }
+      txs.push(tx)
+      size += tx.length + 8
+    }
+    return ResponsePrepareProposal.fromPartial({ txs })
+  }
+
+  async processProposal(req: Partial<RequestProcessProposal>): Promise<ResponseProcessProposal> {
+    for (const tx of req.txs ?? []) {
+      try {
+        this.validateTx(tx)
+      } catch {
+        return ResponseProcessProposal.fromPartial({ status: ResponseProcessProposal_ProposalStatus.REJECT })
+      }
+    }
+    return ResponseProcessProposal.fromPartial({ status: ResponseProcessProposal_ProposalStatus.ACCEPT })
+  }
+
+  async finalizeBlock(req: Partial<RequestFinalizeBlock>): Promise<ResponseFinalizeBlock> {
+    const height = Number(req.height ?? 0n)
+    const timeMs = req.time ? req.time.seconds * 1000n + BigInt(Math.floor(req.time.nanos / 1_000_000)) : 0n
+    const block = new Overlay(this.store.committedReader)
+    const txResults: ExecTxResult[] = []
+    for (const bytes of req.txs ?? []) {
+      const txState = new Overlay(block)
+      const out = await this.executeTx(txState, bytes, height, timeMs)
+      // Failed messages still pay their fee and use their nonce: those writes are in txState.
+      txState.flushInto(block)
+      txResults.push(ExecTxResult.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events }))
+    }
+    const root = await this.store.apply(block.sortedWrites())
+    this.staged = { height, root }
+    this.lastBlockTimeMs = timeMs
+    return ResponseFinalizeBlock.fromPartial({ txResults, appHash: root, events: [], validatorUpdates: [] })
+  }
+
+  async commit(): Promise<ResponseCommit> {
+    if (!this.staged) throw new BaseError('Commit without FinalizeBlock', { code: 'abci_out_of_order' })
+    await this.store.commit(this.staged.height)
+    this.checkHeight = this.staged.height + 1
+    this.staged = undefined
+    this.checkState = new Overlay(this.store.committedReader)
+    return ResponseCommit.fromPartial({ retainHeight: 0n })
+  }
+
+  /**
+   * Paths: `/store` (data = raw state key; with prove, a Merkle proof of the raw value against
+   * the app hash), `/<module>/<query>/<arg>` (JSON answers), `/params`.
+   */
+  async query(req: Partial<RequestQuery>): Promise<ResponseQuery> {
+    const path = req.path ?? ''
+    const height = BigInt(this.store.committed.height)
+    try {
+      if (path === '/store') {
+        const key = req.data ?? new Uint8Array()
+        if (req.prove) {
+          const p = await this.store.prove(key)
+          return ResponseQuery.fromPartial({
+            key,
+            value: p.value ?? new Uint8Array(),
+            height: BigInt(p.height),
+            proofOps: { ops: [{ type: 'haca/mpt', key, data: RLP.encode(p.proof) }] },
+          })
+        }
+        const value = await this.store.committedReader.get(key)
+        return ResponseQuery.fromPartial({ key, value: value ?? new Uint8Array(), height })
+      }
+      if (path === '/params') return jsonQuery(height, this.params ?? null)
+      const [, moduleName, queryName, ...rest] = path.split('/')
+      const mod = MODULES.find((m) => m.name === moduleName)
+      const handler = mod?.queries?.[queryName ?? '']
+      if (!handler) return ResponseQuery.fromPartial({ code: 1, codespace: 'query', log: `unknown query path "${path}"`, height })
+      return jsonQuery(height, await handler(this.store.committedReader, rest.join('/'), req.data ?? new Uint8Array()))
+    } catch (err) {
+      const out = outcomeOf(err, [])
+      return ResponseQuery.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, height })
+    }
+  }
+}
+
+function jsonQuery(height: bigint, value: unknown): ResponseQuery {
+  return ResponseQuery.fromPartial({ value: new TextEncoder().encode(JSON.stringify(value)), height })
+}
+
+function outcomeOf(err: unknown, events: Event[]): TxOutcome {
+  if (err instanceof LedgerError) return { code: err.abciCode, codespace: err.codespace, log: err.shortMessage, events }
+  if (err instanceof BaseError) return { code: 1, codespace: 'app', log: err.shortMessage, events }
+  // An unexpected exception in a handler is a bug; its result is still deterministic (same code, same log on every node).
+  return { code: 1, codespace: 'app', log: `internal error: ${err instanceof Error ? err.message : String(err)}`, events }
+}
+

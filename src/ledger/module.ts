@@ -1,0 +1,28 @@
+/**
+ * What a ledger module plugs in: its message types, its genesis, its queries. The app knows
+ * modules only through this shape, so a new module (registry, models, payments, settlement)
+ * is one folder and one line in modules.ts.
+ */
+import type { TxContext } from './context.ts'
+import type { StateReader, StateStore } from './state/overlay.ts'
+import type { RlpItem } from './tx/fields.ts'
+
+export type MsgRoute<M = any> = {
+  type: number
+  name: string
+  encode(msg: M): RlpItem[]
+  /** Stateless validation; throws a LedgerError. */
+  decode(body: RlpItem[]): M
+  handle(ctx: TxContext, msg: M): Promise<void>
+}
+
+export type QueryHandler = (store: StateReader, rest: string, data: Uint8Array) => Promise<unknown>
+
+export type LedgerModule = {
+  name: string
+  routes: MsgRoute[]
+  /** Reads its part of app_state (the whole object is passed). */
+  initGenesis?(store: StateStore, appState: any): Promise<void>
+  /** `/<module>/<rest>` → JSON answer. */
+  queries?: Record<string, QueryHandler>
+}

@@ -1,0 +1,5 @@
+import { accountsModule } from './accounts/module.ts'
+import type { LedgerModule } from './module.ts'
+
+/** Every module of the ledger, in the order their genesis runs. */
+export const MODULES: LedgerModule[] = [accountsModule]

@@ -1,0 +1,127 @@
+/**
+ * The authenticated state: a Merkle Patricia trie (@ethereumjs/trie, keccak256, keys hashed)
+ * whose root is the app hash. Blocks write into the working trie; `commit` persists the new
+ * nodes together with the height and root in one atomic batch, so the last committed state
+ * on disk is always whole. Readers (queries, CheckTx) use a view pinned at the committed root.
+ */
+import { Trie } from '@ethereumjs/trie'
+import { ValueEncoding } from '@ethereumjs/util'
+import { BaseError } from '../../core/errors.ts'
+import { fromHex, toHex } from '../../core/bytes.ts'
+import type { KvDb } from './kv.ts'
+import type { StateReader } from './overlay.ts'
+import { TrieNodeDb } from './trie-db.ts'
+
+const META_KEY = 'm:meta'
+
+export type CommittedMeta = { height: number; root: Uint8Array }
+
+export class CorruptStateError extends BaseError {
+  override name = 'CorruptStateError' as const
+  constructor({ reason }: { reason: string }) {
+    super(`stored ledger state is corrupt: ${reason}; refusing to run on it`, { code: 'corrupt_state' })
+  }
+}
+
+export class LedgerStore {
+  private committedView: Trie
+
+  private constructor(
+    private readonly kv: KvDb,
+    private readonly nodes: TrieNodeDb,
+    private readonly working: Trie,
+    private meta: CommittedMeta,
+  ) {
+    this.committedView = this.viewAt(meta.root)
+  }
+
+  static async open(kv: KvDb): Promise<LedgerStore> {
+    const nodes = new TrieNodeDb(kv)
+    const working = new Trie({ db: nodes, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes })
+    const raw = await kv.get(META_KEY)
+    let meta: CommittedMeta = { height: 0, root: working.root() }
+    if (raw) {
+      try {
+        const parsed = JSON.parse(Buffer.from(raw).toString('utf8')) as { height: number; root: string }
+        meta = { height: parsed.height, root: fromHex(parsed.root, 32) }
+      } catch (err) {
+        throw new CorruptStateError({ reason: `metadata unreadable (${(err as Error).message})` })
+      }
+      working.root(meta.root)
+      // The root node must be on disk, or every read would silently look like an empty state.
+      if (meta.height > 0 && !(await working.checkRoot(meta.root))) {
+        throw new CorruptStateError({ reason: `root ${toHex(meta.root)} of height ${meta.height} is missing` })
+      }
+    }
+    return new LedgerStore(kv, nodes, working, meta)
+  }
+
+  get committed(): CommittedMeta {
+    return this.meta
+  }
+
+  /** Reads the state as of the last commit. */
+  get committedReader(): StateReader {
+    const view = this.committedView
+    return { get: async (key) => (await view.get(key)) ?? undefined }
+  }
+
+  /** Applies writes (already in key order) to the working trie; returns the new root. */
+  async apply(writes: Array<[Uint8Array, Uint8Array | null]>): Promise<Uint8Array> {
+    for (const [key, value] of writes) {
+      if (value === null) await this.working.del(key)
+      else await this.working.put(key, value)
+    }
+    return this.working.root()
+  }
+
+  /** The root the working trie has now (after `apply`, before `commit`). */
+  get workingRoot(): Uint8Array {
+    return this.working.root()
+  }
+
+  /** Lets readers see the working trie before it is committed (genesis, between InitChain and block 1). */
+  pinWorkingView(): void {
+    this.committedView = this.viewAt(this.working.root())
+  }
+
+  /** Drops what `apply` did since the last commit (a block that will be replayed instead). */
+  rollback(): void {
+    this.nodes.dropPending()
+    this.working.root(this.meta.root)
+  }
+
+  async commit(height: number, extra: Array<[string, Uint8Array]> = []): Promise<void> {
+    const root = this.working.root()
+    const metaBytes = new TextEncoder().encode(JSON.stringify({ height, root: toHex(root) }))
+    await this.kv.writeBatch([...this.nodes.takePending(), ...extra, [META_KEY, metaBytes]])
+    this.meta = { height, root }
+    this.committedView = this.viewAt(root)
+  }
+
+  /** Reads a raw non-trie record written through `commit`'s `extra`. */
+  getRecord(key: string): Promise<Uint8Array | undefined> {
+    return this.kv.get(key)
+  }
+
+  /** A Merkle proof of `key` (present or absent) against the committed root. */
+  async prove(key: Uint8Array): Promise<{ value: Uint8Array | undefined; proof: Uint8Array[]; root: Uint8Array; height: number }> {
+    const view = this.committedView
+    const value = (await view.get(key)) ?? undefined
+    const proof = await view.createProof(key)
+    return { value, proof, root: this.meta.root, height: this.meta.height }
+  }
+
+  private viewAt(root: Uint8Array): Trie {
+    const view = this.working.shallowCopy(false)
+    view.root(root)
+    return view
+  }
+}
+
+/** Checks a proof from `prove` against an app hash; returns the proven value (undefined: proven absent). */
+export async function verifyStateProof(root: Uint8Array, key: Uint8Array, proof: Uint8Array[]): Promise<Uint8Array | undefined> {
+  const trie = new Trie({ useKeyHashing: true })
+  const value = await trie.verifyProof(root, key, proof)
+  return value ?? undefined
+}
