@@ -54,7 +54,7 @@ test('CheckTx names what is wrong: malformed, chain id, signature, nonce, funds,
   const { app } = await newApp()
   const cases: Array<[string, Uint8Array, string]> = [
     ['malformed', utf8('not a tx'), 'not a valid RLP'],
-    ['wrong chain', transfer(alice, 0, 1n, { chainId: 'other' }), 'wrong chain'],
+    ['wrong chain', transfer(alice, 0, 1n, { chainId: 'other' }), 'is for chain "other"'],
     ['wrong nonce', transfer(alice, 5, 1n), 'nonce 5'],
     ['insufficient funds', transfer(alice, 0, 10_000_000n), 'needs 10000000'],
     ['fee payer broke', transfer(bob, 0, 1n), 'the fee is 10'],
