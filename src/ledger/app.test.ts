@@ -64,7 +64,7 @@ test('CheckTx names what is wrong: malformed, chain id, signature, nonce, funds,
   const sig = transfer(alice, 0, 1n)
   const forged = new Uint8Array(sig)
   forged[forged.length - 10] ^= 0xff
-  cases.push(['bad signature', forged, 'signature'])
+  cases.push(['bad signature', forged, 'signature is not by'])
   for (const [name, bytes, expected] of cases) {
     const res = await app.checkTx({ tx: bytes })
     assert.notEqual(res.code, 0, name)
@@ -78,7 +78,7 @@ test('non-canonical encodings of a valid transaction are refused', async () => {
   const good = transfer(alice, 0, 7n)
   const items = RLP.decode(good) as Uint8Array[]
   // Same nonce with a leading zero byte: same number, second encoding.
-  const withZero = RLP.encode([items[0], items[1], Uint8Array.of(0), items[3], items[4], items[5], items[6]])
+  const withZero = RLP.encode([items[0], items[1], items[2], Uint8Array.of(0), items[4], items[5], items[6], items[7]])
   const res = await app.checkTx({ tx: withZero })
   assert.equal(res.code, 2)
   assert.match(res.log, /leading zero|canonical/)
