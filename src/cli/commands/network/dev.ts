@@ -1,0 +1,1 @@
+export async function dev(_o: unknown): Promise<void> {}

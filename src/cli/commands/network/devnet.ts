@@ -1,0 +1,42 @@
+import { BaseError } from '../../../core/errors.ts'
+import { prepareDevnet, RunningDevnet } from '../../../network/devnet.ts'
+import { printResult } from '../../output.ts'
+
+export async function devnet(o: { validators: string; home: string; basePort: string; reset?: boolean; json?: boolean }): Promise<void> {
+  const validators = Number(o.validators)
+  if (!Number.isInteger(validators) || validators < 1 || validators > 16) throw new BaseError('--validators must be an integer from 1 to 16', { code: 'invalid_option' })
+  const basePort = Number(o.basePort)
+  if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) throw new BaseError('--base-port must be a port number', { code: 'invalid_option' })
+  if (!o.json) process.stderr.write(`preparing ${validators} validator(s) in ${o.home}\n`)
+  const layout = await prepareDevnet({ home: o.home, validators, basePort, reset: o.reset })
+  const net = new RunningDevnet(layout)
+  let stopping = false
+  const stop = async () => {
+    if (stopping) return
+    stopping = true
+    if (!o.json) process.stderr.write('stopping the devnet...\n')
+    await net.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    await net.start()
+  } catch (err) {
+    await net.stop()
+    throw err
+  }
+  const out = { chainId: layout.chainId, home: layout.home, rpc: layout.validators.map((v) => v.rpc), demoKeyFile: layout.demoKeyFile, demoAddress: layout.demoAddress }
+  printResult(o.json, out, () =>
+    [
+      `haca devnet "${layout.chainId}" is running (${validators} validator(s)); ctrl-C stops it.`,
+      ...layout.validators.map((v) => `  validator ${v.index}: RPC ${v.rpc}  (logs in ${v.cometHome}/..)`),
+      `demo account ${layout.demoAddress} (key: ${layout.demoKeyFile})`,
+      '',
+      'try:',
+      `  haca keys new && haca tx transfer --key ${layout.demoKeyFile} --to $(haca keys show) --amount 1000`,
+      `  haca query account $(haca keys show) --prove`,
+    ].join('\n'),
+  )
+  await new Promise(() => {})
+}

@@ -1,0 +1,22 @@
+import { parseAddress } from '../../../core/keys.ts'
+import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { decodeAccount } from '../../../ledger/accounts/keeper.ts'
+import { accountKey } from '../../../ledger/accounts/keys.ts'
+import { printResult } from '../../output.ts'
+
+export async function queryAccount(o: { address: string; prove?: boolean; node: string; json?: boolean }): Promise<void> {
+  const address = parseAddress(o.address)
+  const rpc = await LedgerRpc.connect(o.node)
+  try {
+    if (o.prove) {
+      const p = await rpc.queryProven(accountKey(address))
+      const a = p.value ? decodeAccount(p.value) : { balance: 0n, nonce: 0n }
+      const out = { address, balance: a.balance.toString(), nonce: a.nonce.toString(), proven: { height: p.height, appHash: p.appHash } }
+      return printResult(o.json, out, () => `${address}\nbalance ${out.balance}\nnonce ${out.nonce}\nproof verified against the app hash ${p.appHash} of block ${p.height + 1}`)
+    }
+    const a = await rpc.queryJson<{ balance: string; nonce: string }>(`/accounts/account/${address}`)
+    printResult(o.json, { address, balance: a.balance, nonce: a.nonce }, () => `${address}\nbalance ${a.balance}\nnonce ${a.nonce}`)
+  } finally {
+    rpc.disconnect()
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * A client of one ledger node's RPC (CometBFT's, or the embedded engine's, which speaks the
+ * same routes), built on @cosmjs/tendermint-rpc's Comet38Client. Proven reads check a Merkle
+ * proof against the app hash in the header of the next block.
+ */
+import { Comet38Client } from '@cosmjs/tendermint-rpc'
+import { RLP } from '@ethereumjs/rlp'
+import { BaseError, redactUrl } from '../../core/errors.ts'
+import { toHex } from '../../core/bytes.ts'
+import { verifyStateProof } from '../../ledger/state/ledger-store.ts'
+import { TimeoutError } from './wait.ts'
+
+export const DEFAULT_RPC = 'http://127.0.0.1:26657'
+
+export class RpcError extends BaseError {
+  override name = 'RpcError' as const
+  constructor(rpc: string, message: string, cause?: unknown) {
+    super(`ledger node ${redactUrl(rpc)}: ${message}`, { code: 'rpc', cause })
+  }
+}
+
+export class TxRejectedError extends BaseError {
+  override name = 'TxRejectedError' as const
+  constructor(
+    readonly codespace: string,
+    readonly abciCode: number,
+    log: string,
+  ) {
+    super(`transaction rejected (${codespace || 'app'}/${abciCode}): ${log}`, { code: 'tx_rejected' })
+  }
+}
+
+export class ProofError extends BaseError {
+  override name = 'ProofError' as const
+  constructor(message: string) {
+    super(message, { code: 'bad_proof' })
+  }
+}
+
+export type TxResult = { hash: string; height: number; code: number; codespace: string; log: string; events: Array<{ type: string; attributes: Record<string, string> }> }
+
+export class LedgerRpc {
+  private constructor(
+    readonly url: string,
+    readonly comet: Comet38Client,
+  ) {}
+
+  static async connect(url = DEFAULT_RPC): Promise<LedgerRpc> {
+    try {
+      return new LedgerRpc(url, await Comet38Client.connect(url))
+    } catch (err) {
+      throw new RpcError(url, `cannot connect (${(err as Error).message}); is the network running?`, err)
+    }
+  }
+
+  disconnect(): void {
+    this.comet.disconnect()
+  }
+
+  async chainId(): Promise<string> {
+    return (await this.wrap(() => this.comet.status())).nodeInfo.network
+  }
+
+  async height(): Promise<number> {
+    return (await this.wrap(() => this.comet.status())).syncInfo.latestBlockHeight
+  }
+
+  /** Submits; resolves once CheckTx accepted it (throws TxRejectedError otherwise). */
+  async broadcast(tx: Uint8Array): Promise<string> {
+    const res = await this.wrap(() => this.comet.broadcastTxSync({ tx }))
+    if (res.code !== 0) throw new TxRejectedError(res.codespace ?? '', res.code, res.log ?? '')
+    return toHex(res.hash).slice(2).toUpperCase()
+  }
+
+  async getTx(hash: string): Promise<TxResult | undefined> {
+    const bytes = Buffer.from(hash.replace(/^0x/, ''), 'hex')
+    try {
+      const res = await this.comet.tx({ hash: bytes })
+      return {
+        hash: Buffer.from(res.hash).toString('hex').toUpperCase(),
+        height: res.height,
+        code: res.result.code,
+        codespace: res.result.codespace ?? '',
+        log: res.result.log ?? '',
+        events: res.result.events.map((e) => ({
+          type: e.type,
+          attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+        })),
+      }
+    } catch (err) {
+      if (/not found/i.test(String((err as Error).message))) return undefined
+      throw new RpcError(this.url, (err as Error).message, err)
+    }
+  }
+
+  async waitForTx(hash: string, timeoutMs = 30_000): Promise<TxResult> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const r = await this.getTx(hash)
+      if (r) return r
+      if (Date.now() > deadline) throw new TimeoutError(`transaction ${hash} to be committed`, timeoutMs)
+      await new Promise((res) => setTimeout(res, 150))
+    }
+  }
+
+  async queryJson<T>(path: string): Promise<T> {
+    const res = await this.wrap(() => this.comet.abciQuery({ path, data: new Uint8Array() }))
+    if (res.code !== 0) throw new RpcError(this.url, `query ${path} failed: ${res.log ?? ''}`)
+    return JSON.parse(Buffer.from(res.value).toString('utf8')) as T
+  }
+
+  /**
+   * Reads a raw state key with a Merkle proof and checks it against the app hash of the block
+   * after the one the answer is for (that header commits to this state). Returns the value
+   * (undefined when the proof shows the key is absent) and the height it is proven at.
+   */
+  async queryProven(key: Uint8Array, timeoutMs = 15_000): Promise<{ value: Uint8Array | undefined; height: number; appHash: string }> {
+    const res = await this.wrap(() => this.comet.abciQuery({ path: '/store', data: key, prove: true }))
+    if (res.code !== 0) throw new RpcError(this.url, `proven query failed: ${res.log ?? ''}`)
+    const op = res.proof?.ops?.[0]
+    if (!op || op.type !== 'haca/mpt') throw new ProofError('the node returned no Merkle proof')
+    const height = res.height ?? 0
+    const deadline = Date.now() + timeoutMs
+    while ((await this.height()) < height + 1) {
+      if (Date.now() > deadline) throw new TimeoutError(`block ${height + 1} (its header proves the state of ${height})`, timeoutMs)
+      await new Promise((r) => setTimeout(r, 150))
+    }
+    const header = (await this.wrap(() => this.comet.commit(height + 1))).header
+    const nodes = RLP.decode(op.data) as Uint8Array[]
+    let value: Uint8Array | undefined
+    try {
+      value = await verifyStateProof(header.appHash, key, nodes)
+    } catch (err) {
+      throw new ProofError(`Merkle proof does not match the app hash of block ${height + 1}: ${(err as Error).message}`)
+    }
+    const claimed = res.value.length ? toHex(res.value) : undefined
+    const proven = value ? toHex(value) : undefined
+    if (claimed !== proven) throw new ProofError('the node answered a value its own proof does not prove')
+    return { value, height, appHash: toHex(header.appHash) }
+  }
+
+  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw new RpcError(this.url, (err as Error).message, err)
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * `haca devnet`: N CometBFT validators on loopback, each with its own ledger process, under
+ * one home directory. Preparing is idempotent: an existing devnet home is reused (so a
+ * restarted devnet keeps its chain), unless `reset` is asked for.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { BaseError } from '../core/errors.ts'
+import { readKeyFile, writeKeyFile } from '../core/keyfile.ts'
+import type { Address } from '../core/keys.ts'
+import { type AppGenesisState, cometGenesis } from '../consensus/cometbft/genesis.ts'
+import { type ValidatorIdentity, type ValidatorPorts, configureCometHome, initCometHome } from '../consensus/cometbft/home.ts'
+import { startCometbft } from '../consensus/cometbft/process.ts'
+import { waitForHeight } from '../consensus/rpc/wait.ts'
+
+const HACA_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/haca.js')
+
+export type DevnetOptions = {
+  home: string
+  validators: number
+  chainId?: string
+  /** Validator i uses basePort + 10·i + {6: p2p, 7: rpc, 8: abci}. */
+  basePort?: number
+  timeoutCommit?: string
+  /** Extra genesis balances (tests and benches fund their own accounts). */
+  accounts?: Array<{ address: Address; balance: string }>
+  reset?: boolean
+}
+
+export type DevnetValidator = { index: number; ports: ValidatorPorts; cometHome: string; appConfig: string; rpc: string; identity: ValidatorIdentity }
+
+export type DevnetLayout = { home: string; chainId: string; validators: DevnetValidator[]; demoKeyFile: string; demoAddress: Address }
+
+export class DevnetError extends BaseError {
+  override name = 'DevnetError' as const
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'devnet', cause })
+  }
+}
+
+export function validatorPorts(basePort: number, i: number): ValidatorPorts {
+  return { p2p: basePort + 10 * i + 6, rpc: basePort + 10 * i + 7, abci: basePort + 10 * i + 8 }
+}
+
+export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> {
+  const home = resolve(opts.home)
+  const layoutFile = join(home, 'devnet.json')
+  if (opts.reset) await rm(home, { recursive: true, force: true })
+  if (existsSync(layoutFile)) {
+    const layout = JSON.parse(await readFile(layoutFile, 'utf8')) as DevnetLayout
+    if (layout.validators.length !== opts.validators) {
+      throw new DevnetError(`${home} holds a devnet of ${layout.validators.length} validator(s), not ${opts.validators}: use --reset to start over, or another --home`)
+    }
+    return layout
+  }
+  await mkdir(home, { recursive: true })
+  const chainId = opts.chainId ?? 'haca-devnet'
+  const basePort = opts.basePort ?? 26650
+  const timeoutCommit = opts.timeoutCommit ?? '500ms'
+  const demoKeyFile = join(home, 'keys/demo.json')
+  const demo = existsSync(demoKeyFile) ? await readKeyFile(demoKeyFile) : await writeKeyFile(demoKeyFile)
+
+  const validators: DevnetValidator[] = []
+  for (let i = 0; i < opts.validators; i++) {
+    const cometHome = join(home, `validator-${i}/cometbft`)
+    const identity = await initCometHome(cometHome)
+    const ports = validatorPorts(basePort, i)
+    const appConfig = join(home, `validator-${i}/ledger.json`)
+    await writeFile(appConfig, `${JSON.stringify({ dataDir: './ledger-data', abci: `tcp://127.0.0.1:${ports.abci}`, logLevel: 'warn' }, null, 2)}\n`)
+    validators.push({ index: i, ports, cometHome, appConfig, rpc: `http://127.0.0.1:${ports.rpc}`, identity })
+  }
+  const appState: AppGenesisState = {
+    accounts: [{ address: demo.address, balance: '1000000000000' }, ...(opts.accounts ?? [])],
+    params: { minFee: '10' },
+  }
+  // A fixed genesis time keeps the document a pure function of its inputs.
+  const genesis = cometGenesis({ chainId, genesisTime: '2026-01-01T00:00:00Z', validators: validators.map((v) => v.identity), appState })
+  for (const v of validators) {
+    const peers = validators.filter((o) => o !== v).map((o) => `${o.identity.nodeId}@127.0.0.1:${o.ports.p2p}`)
+    await configureCometHome(v.cometHome, { moniker: `validator-${v.index}`, ports: v.ports, persistentPeers: peers, timeoutCommit })
+    await writeFile(join(v.cometHome, 'config/genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
+  }
+  const layout: DevnetLayout = { home, chainId, validators, demoKeyFile, demoAddress: demo.address }
+  await writeFile(layoutFile, `${JSON.stringify(layout, null, 2)}\n`)
+  return layout
+}
+
+export type ValidatorProcesses = { app: ChildProcess; comet: ChildProcess }
+
+export class RunningDevnet {
+  readonly processes: Array<ValidatorProcesses | undefined> = []
+
+  constructor(readonly layout: DevnetLayout) {}
+
+  /** Starts validator i's ledger, waits for its ABCI port, then starts its CometBFT. */
+  async startValidator(i: number): Promise<void> {
+    const v = this.layout.validators[i]
+    const logDir = dirname(v.appConfig)
+    const app = spawn(process.execPath, [HACA_BIN, 'node', 'full', '--config', v.appConfig], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const { createWriteStream } = await import('node:fs')
+    const appLog = createWriteStream(join(logDir, 'ledger.log'), { flags: 'a' })
+    app.stdout?.pipe(appLog)
+    app.stderr?.pipe(appLog)
+    await waitForPort(v.ports.abci, app, 30_000)
+    const comet = startCometbft(v.cometHome, join(logDir, 'cometbft.log'))
+    this.processes[i] = { app, comet }
+  }
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.layout.validators.length; i++) await this.startValidator(i)
+    await waitForHeight(this.layout.validators[0].rpc, 1, 60_000)
+  }
+
+  /** Stops validator i: CometBFT first (so it stops calling the app), then the ledger. */
+  async stopValidator(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const p = this.processes[i]
+    if (!p) return
+    this.processes[i] = undefined
+    await stopChild(p.comet, signal)
+    await stopChild(p.app, signal)
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.layout.validators.map((_, i) => this.stopValidator(i)))
+  }
+}
+
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.kill(signal)
+  })
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const { connect } = await import('node:net')
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new DevnetError(`the ledger process exited (code ${child.exitCode}) before listening on ${port}`)
+    const ok = await new Promise<boolean>((res) => {
+      const s = connect(port, '127.0.0.1')
+      s.once('connect', () => {
+        s.destroy()
+        res(true)
+      })
+      s.once('error', () => res(false))
+    })
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new DevnetError(`the ledger did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`)
+}
