@@ -1,0 +1,22 @@
+/** `haca node inference --config FILE`: runs one inference node until SIGINT/SIGTERM. */
+import { loadInferenceConfig } from '../../../inference/config.ts'
+import { createInferenceNodeFromConfig } from '../../../inference/node.ts'
+import { printResult } from '../../output.ts'
+
+export type NodeInferenceOptions = { config: string; json?: boolean }
+
+export async function nodeInference(options: NodeInferenceOptions): Promise<void> {
+  const config = await loadInferenceConfig(options.config)
+  const node = await createInferenceNodeFromConfig(config)
+  const url = await node.listen({ host: config.host, port: config.port })
+  const models = [...node.context.models.list().map((m) => m.id), ...node.context.chat.keys()]
+  printResult(options.json, { url, address: node.address, mode: config.mode, models, receiptDir: config.receiptDir }, () =>
+    `inference node ${node.address} listening on ${url} (mode ${config.mode}; models: ${models.join(', ') || 'none'})`)
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  // A graceful stop drains in-flight requests and flushes queued receipts before exiting.
+  await node.close()
+}

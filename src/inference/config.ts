@@ -1,0 +1,132 @@
+/**
+ * The inference node's config file (JSON). Relative paths are relative to the file. Provider
+ * keys come from `apiKey` or, better, from the environment variable named by `apiKeyEnv`;
+ * they are never logged (the logger redacts them and errors never quote them).
+ *
+ * @example
+ * {
+ *   "host": "127.0.0.1", "port": 8080,
+ *   "keyFile": "node-key.json", "receiptDir": "receipts",
+ *   "models": [{ "id": "mlp", "path": "mlp.onnx", "price": "10" }],
+ *   "providers": [{ "name": "openai", "kind": "openai", "baseURL": "https://api.openai.com/v1",
+ *                   "apiKeyEnv": "OPENAI_API_KEY", "models": ["gpt-4o-mini"], "price": "100" }]
+ * }
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { BaseError } from '../core/errors.ts'
+import { INFERENCE_MODES, type InferenceMode } from './receipt.ts'
+import type { OnnxRuntimeOptions } from './onnxRuntime.ts'
+
+export type ProviderConfig = {
+  name: string
+  kind: 'openai' | 'anthropic'
+  baseURL?: string
+  apiKey?: string
+  apiKeyEnv?: string
+  /** Model names this provider serves through the node. */
+  models: string[]
+  /** Price per request, integer units (decimal string in the file). */
+  price: bigint
+  timeoutMs?: number
+}
+
+export type ModelConfig = { id: string; path: string; price: bigint }
+
+export type InferenceNodeConfig = {
+  host: string
+  port: number
+  keyFile: string
+  receiptDir: string
+  mode: InferenceMode
+  maxConcurrent: number
+  maxQueue: number
+  logLevel: string
+  onnx: OnnxRuntimeOptions
+  models: ModelConfig[]
+  providers: ProviderConfig[]
+}
+
+export class InferenceConfigError extends BaseError {
+  override name = 'InferenceConfigError' as const
+  constructor({ path, reason, cause }: { path: string; reason: string; cause?: unknown }) {
+    super(`inference node config ${path}: ${reason}`, { code: 'inference_config', cause })
+  }
+}
+
+function price(path: string, where: string, value: unknown): bigint {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
+  if (typeof value === 'string' && /^[0-9]+$/.test(value)) return BigInt(value)
+  throw new InferenceConfigError({ path, reason: `${where}.price must be a non-negative integer (a decimal string for large values)` })
+}
+
+function str(path: string, where: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new InferenceConfigError({ path, reason: `${where} must be a non-empty string` })
+  return value
+}
+
+/** Parses a config object; `path` is used for messages and to resolve relative paths. */
+export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.ProcessEnv = process.env): InferenceNodeConfig {
+  if (typeof raw !== 'object' || raw === null) throw new InferenceConfigError({ path, reason: 'not a JSON object' })
+  const c = raw as Record<string, any>
+  const base = dirname(resolve(path))
+  const mode = (c.mode ?? 'vanilla') as InferenceMode
+  if (!INFERENCE_MODES.includes(mode)) throw new InferenceConfigError({ path, reason: `mode must be one of ${INFERENCE_MODES.join(', ')}` })
+  const port = c.port ?? 8080
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InferenceConfigError({ path, reason: 'port must be 0..65535' })
+  const models = (c.models ?? []).map((m: Record<string, unknown>, i: number) => ({
+    id: str(path, `models[${i}].id`, m.id),
+    path: resolve(base, str(path, `models[${i}].path`, m.path)),
+    price: price(path, `models[${i}]`, m.price ?? 0),
+  }))
+  const providers = (c.providers ?? []).map((p: Record<string, unknown>, i: number): ProviderConfig => {
+    const where = `providers[${i}]`
+    const kind = p.kind
+    if (kind !== 'openai' && kind !== 'anthropic') throw new InferenceConfigError({ path, reason: `${where}.kind must be "openai" or "anthropic"` })
+    let apiKey = typeof p.apiKey === 'string' ? p.apiKey : undefined
+    if (apiKey === undefined && typeof p.apiKeyEnv === 'string') {
+      apiKey = env[p.apiKeyEnv]
+      if (!apiKey) throw new InferenceConfigError({ path, reason: `${where}: environment variable ${p.apiKeyEnv} is not set` })
+    }
+    if (!Array.isArray(p.models) || p.models.length === 0) throw new InferenceConfigError({ path, reason: `${where}.models must list at least one model name` })
+    return {
+      name: str(path, `${where}.name`, p.name),
+      kind,
+      baseURL: p.baseURL === undefined ? undefined : str(path, `${where}.baseURL`, p.baseURL),
+      apiKey,
+      apiKeyEnv: typeof p.apiKeyEnv === 'string' ? p.apiKeyEnv : undefined,
+      models: p.models.map((m, j) => str(path, `${where}.models[${j}]`, m)),
+      price: price(path, where, p.price ?? 0),
+      timeoutMs: typeof p.timeoutMs === 'number' ? p.timeoutMs : undefined,
+    }
+  })
+  return {
+    host: c.host ?? '127.0.0.1',
+    port,
+    keyFile: resolve(base, c.keyFile ?? 'node-key.json'),
+    receiptDir: resolve(base, c.receiptDir ?? 'receipts'),
+    mode,
+    maxConcurrent: c.maxConcurrent ?? 64,
+    maxQueue: c.maxQueue ?? 1024,
+    logLevel: c.logLevel ?? 'info',
+    onnx: c.onnx ?? {},
+    models,
+    providers,
+  }
+}
+
+export async function loadInferenceConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<InferenceNodeConfig> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new InferenceConfigError({ path, reason: 'cannot be read', cause: err })
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new InferenceConfigError({ path, reason: 'is not JSON', cause: err })
+  }
+  return parseInferenceConfig(raw, path, env)
+}

@@ -1,0 +1,44 @@
+/**
+ * Where ONNX models come from. The node asks a ModelSource for a model's bytes by ID; the
+ * configured-file source below serves a fixed list, and the storage cache (models by ID from
+ * the ledger and Walrus) can replace it without the runtime changing.
+ */
+import { readFile } from 'node:fs/promises'
+import { BaseError } from '../core/errors.ts'
+
+/** A model this node offers, and its price per request. */
+export type ModelInfo = { id: string; price: bigint }
+
+export interface ModelSource {
+  /** Models this node can serve. */
+  list(): ModelInfo[]
+  /** The model's ONNX bytes; throws {@link UnknownModelError} for a model not in `list()`. */
+  load(id: string): Promise<Uint8Array>
+}
+
+export class UnknownModelError extends BaseError {
+  override name = 'UnknownModelError' as const
+  readonly model: string
+  constructor({ model }: { model: string }) {
+    super(`model "${model}" is not served by this node`, { code: 'unknown_model' })
+    this.model = model
+  }
+}
+
+/** Models listed in the node config: `{ id, path, price }` each. */
+export class FileModelSource implements ModelSource {
+  private readonly models: Map<string, ModelInfo & { path: string }>
+  constructor(models: (ModelInfo & { path: string })[]) {
+    this.models = new Map(models.map((m) => [m.id, m]))
+  }
+
+  list(): ModelInfo[] {
+    return [...this.models.values()].map(({ id, price }) => ({ id, price }))
+  }
+
+  async load(id: string): Promise<Uint8Array> {
+    const m = this.models.get(id)
+    if (!m) throw new UnknownModelError({ model: id })
+    return new Uint8Array(await readFile(m.path))
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The inference node: a Fastify server over the ONNX runtime and the LLM providers that signs
+ * a receipt for every answer and makes it durable before releasing the answer.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Hex } from '../core/bytes.ts'
+import { type Address, addressOf } from '../core/keys.ts'
+import { readKeyFile, writeKeyFile } from '../core/keyfile.ts'
+import type { InferenceNodeConfig } from './config.ts'
+import { hashRequest } from './canonicalJson.ts'
+import { type NodeContext, type ChatRoute } from './nodeContext.ts'
+import { createNodeMetrics } from './metrics.ts'
+import { ConcurrencyLimiter } from './limiter.ts'
+import { type ModelSource, FileModelSource } from './modelSource.ts'
+import { OnnxRuntime, type OnnxRuntimeOptions } from './onnxRuntime.ts'
+import { ReceiptLog } from './receiptLog.ts'
+import type { InferenceMode } from './receipt.ts'
+import type { ChatProvider } from './providers/chatProvider.ts'
+import { OpenAIProvider } from './providers/openaiProvider.ts'
+import { AnthropicProvider } from './providers/anthropicProvider.ts'
+import { errorHandler } from './httpErrors.ts'
+import { inferRoutes } from './routes/infer.ts'
+import { openaiCompatRoutes } from './routes/openaiCompat.ts'
+import { infoRoutes } from './routes/info.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** sha256 of the canonical JSON of the body as received (before schema validation). */
+    requestHash: Hex
+  }
+}
+
+/** Where secrets could appear in logs; pino replaces them. */
+export const LOG_REDACT_PATHS = ['req.headers.authorization', 'req.headers["x-api-key"]', 'apiKey', '*.apiKey', 'providers[*].apiKey', 'config.providers[*].apiKey']
+
+export type ProviderRoute = { provider: ChatProvider; models: string[]; price: bigint }
+
+export type CreateInferenceNodeParameters = {
+  privateKey: Uint8Array
+  /** Directory of the durable receipt log. */
+  receiptDir: string
+  mode?: InferenceMode
+  models?: ModelSource
+  onnx?: OnnxRuntimeOptions
+  providers?: ProviderRoute[]
+  maxConcurrent?: number
+  maxQueue?: number
+  /** Fastify/pino logger options; default: warnings and errors only. */
+  logger?: FastifyServerOptions['logger']
+}
+
+export type InferenceNode = {
+  app: FastifyInstance
+  address: Address
+  context: NodeContext
+  /** Starts listening; returns the base URL. */
+  listen(options: { host?: string; port?: number }): Promise<string>
+  close(): Promise<void>
+}
+
+/**
+ * Builds a node (not yet listening).
+ *
+ * @example
+ * const node = await createInferenceNode({ privateKey, receiptDir: './receipts', models, providers })
+ * const url = await node.listen({ host: '127.0.0.1', port: 0 })
+ */
+export async function createInferenceNode(params: CreateInferenceNodeParameters): Promise<InferenceNode> {
+  const metrics = createNodeMetrics()
+  const receipts = await ReceiptLog.open(params.receiptDir, {
+    onFlush: (n, seconds) => {
+      metrics.receiptFlush.observe(seconds)
+      metrics.receiptBatch.observe(n)
+    },
+  })
+  const models = params.models ?? new FileModelSource([])
+  const chat = new Map<string, ChatRoute>()
+  for (const p of params.providers ?? []) for (const m of p.models) chat.set(m, { provider: p.provider, price: p.price })
+  const address = addressOf(params.privateKey)
+  const ctx: NodeContext = {
+    address,
+    privateKey: params.privateKey,
+    mode: params.mode ?? 'vanilla',
+    receipts,
+    metrics,
+    limiter: new ConcurrencyLimiter(params.maxConcurrent ?? 64, params.maxQueue ?? 1024),
+    models,
+    onnx: new OnnxRuntime(models, params.onnx),
+    chat,
+  }
+
+  const app = Fastify({
+    logger: params.logger ?? { level: 'warn', redact: LOG_REDACT_PATHS },
+    disableRequestLogging: true,
+    bodyLimit: 64 * 1024 * 1024,
+    // Validation must not change the body: the request hash covers what the client sent.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  })
+  app.decorateRequest('requestHash', '0x' as Hex)
+  app.setErrorHandler(errorHandler)
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST') request.requestHash = hashRequest(request.body)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.requests.inc({ route, status: String(reply.statusCode) })
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000)
+    if (reply.statusCode >= 400) metrics.errors.inc({ route, code: String(reply.statusCode) })
+  })
+  await app.register(inferRoutes, { ctx })
+  await app.register(openaiCompatRoutes, { ctx })
+  await app.register(infoRoutes, { ctx })
+
+  return {
+    app,
+    address,
+    context: ctx,
+    async listen({ host = '127.0.0.1', port = 0 }) {
+      await app.listen({ host, port })
+      const a = app.server.address()
+      if (a === null || typeof a === 'string') return String(a)
+      return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`
+    },
+    async close() {
+      await app.close()
+      await receipts.close()
+      await ctx.onnx.close()
+    },
+  }
+}
+
+/** Providers from config entries. */
+export function providersFromConfig(config: InferenceNodeConfig): ProviderRoute[] {
+  return config.providers.map((p) => {
+    const apiKey = p.apiKey ?? ''
+    const provider = p.kind === 'anthropic'
+      ? new AnthropicProvider({ name: p.name, baseURL: p.baseURL, apiKey, timeoutMs: p.timeoutMs })
+      : new OpenAIProvider({ name: p.name, baseURL: p.baseURL, apiKey, timeoutMs: p.timeoutMs })
+    return { provider, models: p.models, price: p.price }
+  })
+}
+
+/** Loads (or creates, on first start) the signing key, then builds the node a config describes. */
+export async function createInferenceNodeFromConfig(config: InferenceNodeConfig): Promise<InferenceNode> {
+  let key
+  try {
+    key = await readKeyFile(config.keyFile)
+  } catch (err) {
+    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ENOENT') throw err
+    key = await writeKeyFile(config.keyFile)
+  }
+  return createInferenceNode({
+    privateKey: key.privateKey,
+    receiptDir: config.receiptDir,
+    mode: config.mode,
+    models: new FileModelSource(config.models),
+    onnx: config.onnx,
+    providers: providersFromConfig(config),
+    maxConcurrent: config.maxConcurrent,
+    maxQueue: config.maxQueue,
+    logger: { level: config.logLevel, redact: LOG_REDACT_PATHS },
+  })
+}

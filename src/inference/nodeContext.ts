@@ -1,0 +1,56 @@
+/** What the routes of one inference node share: its key, receipt log, runtimes and limits. */
+import type { Address } from '../core/keys.ts'
+import type { Hex } from '../core/bytes.ts'
+import type { ChatProvider } from './providers/chatProvider.ts'
+import type { ModelSource } from './modelSource.ts'
+import type { OnnxRuntime } from './onnxRuntime.ts'
+import type { ReceiptLog } from './receiptLog.ts'
+import type { NodeMetrics } from './metrics.ts'
+import type { ConcurrencyLimiter } from './limiter.ts'
+import { type InferenceMode, type Receipt, RECEIPT_VERSION, newReceiptId, signReceipt } from './receipt.ts'
+
+/** A provider-backed model: which provider answers it and at what price. */
+export type ChatRoute = { provider: ChatProvider; price: bigint }
+
+export type NodeContext = {
+  address: Address
+  privateKey: Uint8Array
+  mode: InferenceMode
+  receipts: ReceiptLog
+  metrics: NodeMetrics
+  limiter: ConcurrencyLimiter
+  models: ModelSource
+  onnx: OnnxRuntime
+  /** Provider model name → route. */
+  chat: Map<string, ChatRoute>
+}
+
+/**
+ * Signs a receipt and waits until the receipt log has it on disk. Callers release the answer
+ * only after this resolves: that is what makes "no receipt of a returned answer is lost" hold.
+ */
+export async function issueReceipt(
+  ctx: NodeContext,
+  { id, model, requestHash, responseHash, price }: { id?: Hex; model: string; requestHash: Hex; responseHash: Hex; price: bigint },
+): Promise<Receipt> {
+  const receipt = signReceipt({
+    version: RECEIPT_VERSION,
+    id: id ?? newReceiptId(ctx.address, requestHash),
+    node: ctx.address,
+    model,
+    mode: ctx.mode,
+    requestHash,
+    responseHash,
+    price,
+    timestamp: Date.now(),
+  }, ctx.privateKey)
+  await ctx.receipts.append(receipt)
+  ctx.metrics.receipts.inc()
+  return receipt
+}
+
+/** Response headers that carry a receipt on non-streaming answers. */
+export const RECEIPT_HEADER = 'x-haca-receipt'
+export const RECEIPT_ID_HEADER = 'x-haca-receipt-id'
+/** The SSE event name of the receipt that ends a stream (after `data: [DONE]`, which OpenAI clients stop at). */
+export const RECEIPT_EVENT = 'haca.receipt'

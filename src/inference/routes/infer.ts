@@ -1,0 +1,41 @@
+/** `POST /v1/infer`: run an ONNX model on JSON tensors; the answer carries a signed receipt in its headers. */
+import type { FastifyInstance } from 'fastify'
+import { createHash } from 'node:crypto'
+import type { Hex } from '../../core/bytes.ts'
+import { type NodeContext, RECEIPT_HEADER, RECEIPT_ID_HEADER, issueReceipt } from '../nodeContext.ts'
+import { receiptToHex } from '../receipt.ts'
+import { UnknownModelError } from '../modelSource.ts'
+import { BadRequestError } from '../httpErrors.ts'
+import type { TensorJson } from '../tensor.ts'
+import { errorResponses, inferBodySchema, tensorSchema } from './schemas.ts'
+import { withSlot } from './slot.ts'
+
+type InferBody = { model: string; mode?: string; inputs: Record<string, TensorJson> }
+
+export async function inferRoutes(app: FastifyInstance, { ctx }: { ctx: NodeContext }): Promise<void> {
+  app.post<{ Body: InferBody }>('/v1/infer', {
+    schema: {
+      body: inferBodySchema,
+      response: {
+        200: { type: 'object', properties: { model: { type: 'string' }, outputs: { type: 'object', additionalProperties: tensorSchema } }, required: ['model', 'outputs'] },
+        ...errorResponses,
+      },
+    },
+  }, async (request, reply) => withSlot(ctx, reply, async () => {
+    const { model, mode, inputs } = request.body
+    if (mode !== undefined && mode !== ctx.mode) throw new BadRequestError({ message: `this node answers in mode "${ctx.mode}", not "${mode}"`, code: 'mode_unavailable', param: 'mode' })
+    const info = ctx.models.list().find((m) => m.id === model)
+    if (!info) throw new UnknownModelError({ model })
+    const { outputs, seconds } = await ctx.onnx.run(model, inputs)
+    ctx.metrics.runtime.observe({ runtime: 'onnx', model }, seconds)
+    // The body is serialised here, once, so the bytes hashed are the bytes sent.
+    const body = JSON.stringify({ model, outputs })
+    const responseHash = `0x${createHash('sha256').update(body).digest('hex')}` as Hex
+    const receipt = await issueReceipt(ctx, { model, requestHash: request.requestHash, responseHash, price: info.price })
+    return reply
+      .header(RECEIPT_HEADER, receiptToHex(receipt))
+      .header(RECEIPT_ID_HEADER, receipt.id)
+      .type('application/json; charset=utf-8')
+      .send(body)
+  }))
+}

@@ -1,0 +1,117 @@
+/**
+ * `POST /v1/chat/completions` and `POST /v1/completions`, OpenAI-compatible so the official
+ * client works against a node by changing only its baseURL. A plain answer carries its receipt
+ * in headers; a stream carries the receipt id in a header and the signed receipt in a final
+ * `event: haca.receipt` after `data: [DONE]` (where OpenAI clients have already stopped reading).
+ * Legacy completions are served through the provider's chat API (prompt → one user message).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { createHash } from 'node:crypto'
+import type { Hex } from '../../core/bytes.ts'
+import { type ChatRoute, type NodeContext, RECEIPT_EVENT, RECEIPT_HEADER, RECEIPT_ID_HEADER, issueReceipt } from '../nodeContext.ts'
+import { newReceiptId, receiptToHex, receiptToJson } from '../receipt.ts'
+import { UnknownModelError } from '../modelSource.ts'
+import { describeError } from '../httpErrors.ts'
+import type { ChatChunk, ChatRequest, ChatResponse, ChatStreamRequest } from '../providers/chatProvider.ts'
+import { HashedEventStream } from './sse.ts'
+import { chatBodySchema, completionBodySchema, errorResponses } from './schemas.ts'
+import { withSlot } from './slot.ts'
+
+type Shape = 'chat' | 'completion'
+type CompletionBody = { model: string; prompt: string | string[]; stream?: boolean; [k: string]: unknown }
+
+function routeFor(ctx: NodeContext, model: string): ChatRoute {
+  const route = ctx.chat.get(model)
+  if (!route) throw new UnknownModelError({ model })
+  return route
+}
+
+/** A legacy completion request as a chat request. */
+function completionToChat(body: CompletionBody): ChatRequest {
+  const { prompt, model, stream: _stream, stream_options: _so, echo: _echo, best_of: _bo, logprobs: _lp, suffix: _suffix, ...rest } = body
+  return { ...(rest as Partial<ChatRequest>), model, messages: [{ role: 'user', content: Array.isArray(prompt) ? prompt[0] : prompt }] }
+}
+
+function chatToCompletion(res: ChatResponse): unknown {
+  return {
+    id: res.id,
+    object: 'text_completion',
+    created: res.created,
+    model: res.model,
+    choices: res.choices.map((c) => ({ index: c.index, text: c.message.content ?? '', finish_reason: c.finish_reason === 'tool_calls' ? 'stop' : c.finish_reason, logprobs: null })),
+    usage: res.usage,
+  }
+}
+
+function chunkToCompletion(chunk: ChatChunk): unknown {
+  return {
+    id: chunk.id,
+    object: 'text_completion',
+    created: chunk.created,
+    model: chunk.model,
+    choices: chunk.choices.map((c) => ({ index: c.index, text: c.delta?.content ?? '', finish_reason: c.finish_reason, logprobs: null })),
+  }
+}
+
+async function answer(ctx: NodeContext, request: FastifyRequest, reply: FastifyReply, shape: Shape, chatRequest: ChatRequest): Promise<FastifyReply> {
+  const model = chatRequest.model
+  const route = routeFor(ctx, model)
+  const started = process.hrtime.bigint()
+  const res = await route.provider.chat({ ...chatRequest, stream: false })
+  ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
+  const body = JSON.stringify(shape === 'chat' ? res : chatToCompletion(res))
+  const responseHash = `0x${createHash('sha256').update(body).digest('hex')}` as Hex
+  const receipt = await issueReceipt(ctx, { model, requestHash: request.requestHash, responseHash, price: route.price })
+  return reply.header(RECEIPT_HEADER, receiptToHex(receipt)).header(RECEIPT_ID_HEADER, receipt.id).type('application/json; charset=utf-8').send(body)
+}
+
+async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyReply, shape: Shape, chatRequest: ChatStreamRequest): Promise<FastifyReply> {
+  const model = chatRequest.model
+  const route = routeFor(ctx, model)
+  const abort = new AbortController()
+  const started = process.hrtime.bigint()
+  const chunks = route.provider.chatStream(chatRequest, abort.signal)[Symbol.asyncIterator]()
+  // The first chunk is awaited before any byte is sent, so an upstream that fails at once
+  // (bad key, timeout, refused connection) still gets a proper 4xx/5xx status.
+  let next = await chunks.next()
+  const id = newReceiptId(ctx.address, request.requestHash)
+  reply.hijack()
+  const out = new HashedEventStream(reply.raw, { [RECEIPT_ID_HEADER]: id })
+  reply.raw.on('close', () => { if (!reply.raw.writableFinished) abort.abort() })
+  try {
+    while (!next.done) {
+      out.data(shape === 'chat' ? next.value : chunkToCompletion(next.value))
+      next = await chunks.next()
+    }
+    ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
+    out.done()
+    const receipt = await issueReceipt(ctx, { id, model, requestHash: request.requestHash, responseHash: out.digest(), price: route.price })
+    out.endWith(RECEIPT_EVENT, receiptToJson(receipt))
+    ctx.metrics.requests.inc({ route: request.routeOptions.url, status: '200' })
+  } catch (err) {
+    const { status, body, internal } = describeError(err)
+    if (internal) request.log.error({ err }, 'stream failed')
+    ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: body.error.code })
+    ctx.metrics.requests.inc({ route: request.routeOptions.url, status: String(status) })
+    out.fail(body)
+  } finally {
+    ctx.metrics.latency.observe({ route: request.routeOptions.url ?? '' }, Number(process.hrtime.bigint() - started) / 1e9)
+  }
+  return reply
+}
+
+export async function openaiCompatRoutes(app: FastifyInstance, { ctx }: { ctx: NodeContext }): Promise<void> {
+  const response = { 200: { type: 'object', additionalProperties: true }, ...errorResponses }
+  app.post<{ Body: ChatRequest | ChatStreamRequest }>('/v1/chat/completions', { schema: { body: chatBodySchema, response } }, async (request, reply) =>
+    withSlot(ctx, reply, () => (request.body.stream
+      ? stream(ctx, request, reply, 'chat', request.body as ChatStreamRequest)
+      : answer(ctx, request, reply, 'chat', request.body as ChatRequest))))
+
+  app.post<{ Body: CompletionBody }>('/v1/completions', { schema: { body: completionBodySchema, response } }, async (request, reply) =>
+    withSlot(ctx, reply, () => {
+      const chat = completionToChat(request.body)
+      return request.body.stream
+        ? stream(ctx, request, reply, 'completion', { ...chat, stream: true } as ChatStreamRequest)
+        : answer(ctx, request, reply, 'completion', chat)
+    }))
+}

@@ -1,0 +1,91 @@
+/**
+ * Tensors as JSON, the shape `POST /v1/infer` takes and returns: `{ dims, type, data }` with
+ * `data` flat in row-major order. int64/uint64 values travel as decimal strings (JSON numbers
+ * lose precision past 2^53); numbers are accepted on input when they are safe integers.
+ */
+import { BaseError } from '../core/errors.ts'
+import type { OnnxValueInfo } from '../onnx/types.ts'
+
+export const TENSOR_TYPES = ['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'] as const
+export type TensorType = (typeof TENSOR_TYPES)[number]
+
+export type TensorJson = { dims: number[]; type: TensorType; data: (number | string | boolean)[] }
+
+/** A request's input that does not fit the model; `input` names which, `reason` says how. */
+export class InvalidTensorError extends BaseError {
+  override name = 'InvalidTensorError' as const
+  readonly input: string
+  constructor({ input, reason }: { input: string; reason: string }) {
+    super(`input "${input}": ${reason}`, { code: 'invalid_tensor' })
+    this.input = input
+  }
+}
+
+export type TypedArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array
+
+/** Checks names, types, ranks, fixed dimensions and sizes against the model's declared inputs. */
+export function checkInputs(inputs: Record<string, TensorJson>, declared: OnnxValueInfo[]): void {
+  const names = new Set(declared.map((d) => d.name))
+  for (const name of Object.keys(inputs)) {
+    if (!names.has(name)) throw new InvalidTensorError({ input: name, reason: `the model has no such input (it takes ${[...names].map((n) => `"${n}"`).join(', ')})` })
+  }
+  for (const d of declared) {
+    const t = inputs[d.name]
+    if (t === undefined) throw new InvalidTensorError({ input: d.name, reason: 'missing' })
+    if (t.type !== d.elementType) throw new InvalidTensorError({ input: d.name, reason: `type ${t.type}, the model wants ${d.elementType}` })
+    if (d.shape !== null) {
+      if (t.dims.length !== d.shape.length) throw new InvalidTensorError({ input: d.name, reason: `rank ${t.dims.length} (dims [${t.dims}]), the model wants rank ${d.shape.length} ([${d.shape.map((s) => s ?? '?')}])` })
+      d.shape.forEach((want, i) => {
+        if (typeof want === 'number' && want >= 0 && t.dims[i] !== want) throw new InvalidTensorError({ input: d.name, reason: `dimension ${i} is ${t.dims[i]}, the model wants ${want}` })
+      })
+    }
+    const size = t.dims.reduce((a, b) => a * b, 1)
+    if (t.data.length !== size) throw new InvalidTensorError({ input: d.name, reason: `${t.data.length} values for dims [${t.dims}] (which hold ${size})` })
+  }
+}
+
+function numbers(name: string, t: TensorJson, integer: boolean): number[] {
+  return t.data.map((v, i) => {
+    if (typeof v !== 'number' || (integer && !Number.isInteger(v))) throw new InvalidTensorError({ input: name, reason: `data[${i}] is not ${integer ? 'an integer' : 'a number'}` })
+    return v
+  })
+}
+
+function bigints(name: string, t: TensorJson): bigint[] {
+  return t.data.map((v, i) => {
+    if (typeof v === 'string' && /^-?[0-9]+$/.test(v)) return BigInt(v)
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
+    throw new InvalidTensorError({ input: name, reason: `data[${i}] is not an integer (int64 values are decimal strings or safe integers)` })
+  })
+}
+
+/** The typed array onnxruntime wants for one JSON tensor. */
+export function toTypedData(name: string, t: TensorJson): TypedArray | boolean[] {
+  switch (t.type) {
+    case 'float32': return Float32Array.from(numbers(name, t, false))
+    case 'float64': return Float64Array.from(numbers(name, t, false))
+    case 'int8': return Int8Array.from(numbers(name, t, true))
+    case 'uint8': return Uint8Array.from(numbers(name, t, true))
+    case 'int16': return Int16Array.from(numbers(name, t, true))
+    case 'uint16': return Uint16Array.from(numbers(name, t, true))
+    case 'int32': return Int32Array.from(numbers(name, t, true))
+    case 'uint32': return Uint32Array.from(numbers(name, t, true))
+    case 'int64': return BigInt64Array.from(bigints(name, t))
+    case 'uint64': return BigUint64Array.from(bigints(name, t))
+    case 'bool': return t.data.map((v, i) => {
+      if (typeof v !== 'boolean') throw new InvalidTensorError({ input: name, reason: `data[${i}] is not a boolean` })
+      return v
+    })
+  }
+}
+
+/** A runtime output as JSON. */
+export function fromTypedData(type: string, dims: readonly number[], data: unknown): TensorJson {
+  let values: (number | string | boolean)[]
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) values = Array.from(data, (v) => v.toString())
+  else if (ArrayBuffer.isView(data)) values = Array.from(data as unknown as ArrayLike<number>)
+  else if (Array.isArray(data)) values = data as (number | string | boolean)[]
+  else values = []
+  if (type === 'bool') values = values.map((v) => Boolean(v))
+  return { dims: [...dims], type: type as TensorType, data: values }
+}

@@ -1,0 +1,159 @@
+/**
+ * An inference node in front of a real OpenAI/Anthropic-speaking HTTP server on loopback
+ * (aimock), driven by the official `openai` client, plain and streaming, tool calls included.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import OpenAI from 'openai'
+import { LLMock } from '@copilotkit/aimock'
+import { generatePrivateKey } from '../src/core/keys.ts'
+import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
+import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
+import { AnthropicProvider } from '../src/inference/providers/anthropicProvider.ts'
+import { hashRequest } from '../src/inference/canonicalJson.ts'
+import { receiptFromHex, receiptFromJson, verifyReceipt } from '../src/inference/receipt.ts'
+
+let mock: LLMock
+let node: InferenceNode
+let url: string
+let dir: string
+let client: OpenAI
+// A peer that accepts requests and never answers: the provider timeout must fire.
+const silent = createServer(() => {})
+
+const weatherTool = { type: 'function' as const, function: { name: 'get_weather', description: 'weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
+
+before(async () => {
+  mock = new LLMock({ port: 0, host: '127.0.0.1' })
+  mock.onMessage('hello', { content: 'Hi there, friend!' })
+  mock.onMessage('weather', { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}', id: 'call_1' }] })
+  await mock.start()
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const silentPort = (silent.address() as AddressInfo).port
+  dir = await mkdtemp(join(tmpdir(), 'haca-node-'))
+  node = await createInferenceNode({
+    privateKey: generatePrivateKey(),
+    receiptDir: join(dir, 'receipts'),
+    providers: [
+      { provider: new OpenAIProvider({ name: 'oa', baseURL: `${mock.url}/v1`, apiKey: 'sk-secret-never-logged' }), models: ['gpt-test'], price: 100n },
+      { provider: new AnthropicProvider({ name: 'an', baseURL: mock.url, apiKey: 'sk-ant-secret' }), models: ['claude-test'], price: 250n },
+      { provider: new OpenAIProvider({ name: 'slowpoke', baseURL: `http://127.0.0.1:${silentPort}/v1`, apiKey: 'x', timeoutMs: 300 }), models: ['gpt-slow'], price: 1n },
+      { provider: new OpenAIProvider({ name: 'nowhere', baseURL: 'http://127.0.0.1:9/v1', apiKey: 'x' }), models: ['gpt-down'], price: 1n },
+    ],
+  })
+  url = await node.listen({ host: '127.0.0.1', port: 0 })
+  client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 })
+})
+
+after(async () => {
+  await node?.close()
+  await mock?.stop()
+  silent.closeAllConnections()
+  silent.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+for (const model of ['gpt-test', 'claude-test']) {
+  test(`${model}: the openai client chats through the node; the receipt in the headers verifies`, async () => {
+    const body = { model, messages: [{ role: 'user' as const, content: 'hello node' }] }
+    const { data, response } = await client.chat.completions.create(body).withResponse()
+    assert.equal(data.choices[0].message.content, 'Hi there, friend!')
+    const receipt = receiptFromHex(response.headers.get('x-haca-receipt') ?? '')
+    const raw = JSON.stringify(data)
+    // openai parses the body; the receipt covers the exact bytes, which re-serialise identically here.
+    const result = verifyReceipt(receipt, { node: node.address, requestHash: hashRequest(body), responseHash: `0x${createHash('sha256').update(raw).digest('hex')}`, model, mode: 'vanilla' })
+    assert.deepEqual(result, { ok: true, signer: node.address })
+    assert.equal(receipt.price, model === 'gpt-test' ? 100n : 250n)
+    const stored = await (await fetch(`${url}/v1/receipts/${receipt.id}`)).json()
+    assert.deepEqual(receiptFromJson(stored), receipt)
+  })
+
+  test(`${model}: streaming through the openai client, tool calls included; the final receipt event covers every byte`, async () => {
+    const body = { model, messages: [{ role: 'user' as const, content: 'what is the weather in Paris' }], tools: [weatherTool], stream: true as const }
+    const { data: stream, response } = await client.chat.completions.create(body).withResponse()
+    let name = ''
+    let args = ''
+    let finish: string | null = null
+    for await (const chunk of stream) {
+      const d = chunk.choices[0]?.delta
+      for (const call of d?.tool_calls ?? []) {
+        name += call.function?.name ?? ''
+        args += call.function?.arguments ?? ''
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish
+    }
+    assert.equal(name, 'get_weather')
+    assert.deepEqual(JSON.parse(args), { city: 'Paris' })
+    assert.equal(finish, 'tool_calls')
+    const id = response.headers.get('x-haca-receipt-id')
+    assert.match(id ?? '', /^0x[0-9a-f]{64}$/)
+
+    // The same request over raw fetch: hash the bytes before the receipt event ourselves.
+    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const text = await res.text()
+    const at = text.indexOf('event: haca.receipt\n')
+    assert.ok(at > 0, 'a receipt event ends the stream')
+    assert.ok(text.slice(0, at).endsWith('data: [DONE]\n\n'))
+    const receipt = receiptFromJson(JSON.parse(text.slice(at).split('\n')[1].slice('data: '.length)))
+    assert.equal(receipt.id, res.headers.get('x-haca-receipt-id'))
+    const responseHash = `0x${createHash('sha256').update(text.slice(0, at)).digest('hex')}`
+    assert.deepEqual(verifyReceipt(receipt, { node: node.address, requestHash: hashRequest(body), responseHash, model }), { ok: true, signer: node.address })
+  })
+}
+
+test('non-streaming tool calls come back in the OpenAI shape from the Anthropic adapter', async () => {
+  const res = await client.chat.completions.create({ model: 'claude-test', messages: [{ role: 'user', content: 'weather please' }], tools: [weatherTool] })
+  const call = res.choices[0].message.tool_calls?.[0]
+  assert.equal(res.choices[0].finish_reason, 'tool_calls')
+  assert.ok(call && call.type === 'function')
+  assert.equal(call.function.name, 'get_weather')
+  assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' })
+})
+
+test('legacy completions, plain and streaming', async () => {
+  const plain = await client.completions.create({ model: 'gpt-test', prompt: 'hello there' })
+  assert.equal(plain.object, 'text_completion')
+  assert.equal(plain.choices[0].text, 'Hi there, friend!')
+  let text = ''
+  for await (const chunk of await client.completions.create({ model: 'claude-test', prompt: 'hello there', stream: true })) text += chunk.choices[0]?.text ?? ''
+  assert.equal(text, 'Hi there, friend!')
+})
+
+test('provider faults are clear 502/504 answers and the node keeps serving', async () => {
+  await assert.rejects(client.chat.completions.create({ model: 'gpt-slow', messages: [{ role: 'user', content: 'slow' }] }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.APIError)
+    assert.equal(err.status, 504)
+    assert.match(err.message, /slowpoke.*timed out/)
+    return true
+  })
+  await assert.rejects(client.chat.completions.create({ model: 'gpt-down', messages: [{ role: 'user', content: 'hello' }], stream: true }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.APIError)
+    assert.equal(err.status, 502)
+    assert.match(err.message, /nowhere/)
+    assert.doesNotMatch(err.message, /sk-/)
+    return true
+  })
+  await assert.rejects(client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hello' }] }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 404)
+  const ok = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hello again' }] })
+  assert.equal(ok.choices[0].message.content, 'Hi there, friend!')
+})
+
+test('healthz, models and metrics', async () => {
+  const health = await (await fetch(`${url}/healthz`)).json()
+  assert.equal(health.ok, true)
+  assert.equal(health.node, node.address)
+  const models = await client.models.list()
+  assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-test', 'gpt-down', 'gpt-slow', 'gpt-test'])
+  const metrics = await (await fetch(`${url}/metrics`)).text()
+  assert.match(metrics, /haca_inference_requests_total\{route="\/v1\/chat\/completions",status="200"\} \d+/)
+  assert.match(metrics, /haca_inference_errors_total\{route="\/v1\/chat\/completions",code="504"\} 1/)
+  assert.match(metrics, /haca_inference_runtime_duration_seconds_count\{runtime="oa",model="gpt-test"\} \d+/)
+  assert.match(metrics, /haca_inference_receipts_total \d+/)
+  assert.doesNotMatch(metrics, /sk-secret/)
+})
