@@ -1,0 +1,103 @@
+/** ONNX inference through a node over HTTP, with a real model built by src/onnx/build.ts. */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { buildMlpModel, runMlpReference } from '../src/onnx/build.ts'
+import { generatePrivateKey } from '../src/core/keys.ts'
+import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
+import { FileModelSource } from '../src/inference/modelSource.ts'
+import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
+import { hashRequest } from '../src/inference/canonicalJson.ts'
+import { receiptFromHex, verifyReceipt } from '../src/inference/receipt.ts'
+
+const MLP = { inputSize: 4, hiddenSize: 8, outputSize: 3, seed: 1 }
+let dir: string
+let node: InferenceNode
+let url: string
+const silent = createServer(() => {})
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'haca-onnx-'))
+  await writeFile(join(dir, 'mlp.onnx'), buildMlpModel(MLP))
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  node = await createInferenceNode({
+    privateKey: generatePrivateKey(),
+    receiptDir: join(dir, 'receipts'),
+    models: new FileModelSource([{ id: 'mlp', path: join(dir, 'mlp.onnx'), price: 7n }]),
+    providers: [{ provider: new OpenAIProvider({ name: 'silent', baseURL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1`, apiKey: 'x', timeoutMs: 400 }), models: ['hang'], price: 1n }],
+    maxConcurrent: 1,
+    maxQueue: 1,
+  })
+  url = await node.listen({ host: '127.0.0.1', port: 0 })
+})
+
+after(async () => {
+  await node?.close()
+  silent.closeAllConnections()
+  silent.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+function post(path: string, body: unknown): Promise<Response> {
+  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+}
+
+test('the node runs the model, matches the reference, and signs a receipt over the exact bytes', async () => {
+  const input = [0.5, -1, 0.25, 2, 1, 1, -0.5, 0.125]
+  const body = { model: 'mlp', inputs: { input: { dims: [2, 4], type: 'float32', data: input } } }
+  const res = await post('/v1/infer', body)
+  assert.equal(res.status, 200)
+  const text = await res.text()
+  const out = JSON.parse(text)
+  assert.deepEqual(out.outputs.output.dims, [2, 3])
+  assert.equal(out.outputs.output.type, 'float32')
+  assert.deepEqual(out.outputs.output.data, Array.from(runMlpReference(Float32Array.from(input), MLP)))
+  const receipt = receiptFromHex(res.headers.get('x-haca-receipt') ?? '')
+  const result = verifyReceipt(receipt, { node: node.address, requestHash: hashRequest(body), responseHash: `0x${createHash('sha256').update(text).digest('hex')}`, model: 'mlp', mode: 'vanilla' })
+  assert.deepEqual(result, { ok: true, signer: node.address })
+  assert.equal(receipt.price, 7n)
+  // Same input, same output bytes (pinned threads and optimisation level).
+  const again = await (await post('/v1/infer', body)).text()
+  assert.equal(again, text)
+})
+
+test('a wrong input name, type, shape or size is a 400 that says which', async () => {
+  const cases: [unknown, RegExp][] = [
+    [{ inputs: { wrong: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } }, /input "wrong": the model has no such input \(it takes "input"\)/],
+    [{ inputs: { input: { dims: [1, 4], type: 'int32', data: [1, 2, 3, 4] } } }, /input "input": type int32, the model wants float32/],
+    [{ inputs: { input: { dims: [4], type: 'float32', data: [1, 2, 3, 4] } } }, /input "input": rank 1/],
+    [{ inputs: { input: { dims: [1, 5], type: 'float32', data: [1, 2, 3, 4, 5] } } }, /input "input": dimension 1 is 5, the model wants 4/],
+    [{ inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3] } } }, /input "input": 3 values for dims \[1,4\] \(which hold 4\)/],
+    [{ inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 'x'] } } }, /input "input": data\[3\] is not a number/],
+    [{ inputs: { input: { dims: [1, 4], type: 'complex', data: [] } } }, /body\/inputs\/input\/type must be equal to one of the allowed values/],
+  ]
+  for (const [partial, message] of cases) {
+    const res = await post('/v1/infer', { model: 'mlp', ...(partial as object) })
+    assert.equal(res.status, 400)
+    const body = await res.json()
+    assert.match(body.error.message, message)
+  }
+  const unknown = await post('/v1/infer', { model: 'nope', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
+  assert.equal(unknown.status, 404)
+  assert.match((await unknown.json()).error.message, /model "nope" is not served/)
+  const mode = await post('/v1/infer', { model: 'mlp', mode: 'zkml', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
+  assert.equal(mode.status, 400)
+  assert.match((await mode.json()).error.message, /mode "vanilla", not "zkml"/)
+})
+
+test('a full queue answers 429 with Retry-After, and the node recovers', async () => {
+  const hang = () => post('/v1/chat/completions', { model: 'hang', messages: [{ role: 'user', content: 'x' }] })
+  const answers = await Promise.all([hang(), hang(), hang(), hang()])
+  const statuses = answers.map((r) => r.status).sort()
+  assert.deepEqual(statuses, [429, 429, 504, 504])
+  const refused = answers.find((r) => r.status === 429)
+  assert.equal(refused?.headers.get('retry-after'), '1')
+  assert.equal((await refused?.json()).error.code, 'overloaded')
+  const ok = await post('/v1/infer', { model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
+  assert.equal(ok.status, 200)
+})
