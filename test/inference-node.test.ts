@@ -17,7 +17,8 @@ import { createInferenceNode, type InferenceNode } from '../src/inference/node.t
 import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
 import { AnthropicProvider } from '../src/inference/providers/anthropicProvider.ts'
 import { hashRequest } from '../src/inference/canonicalJson.ts'
-import { receiptFromHex, receiptFromJson, verifyReceipt } from '../src/inference/receipt.ts'
+import { type ReceiptJson, receiptFromHex, receiptFromJson, verifyReceipt } from '../src/inference/receipt.ts'
+import type { Hex } from '../src/core/bytes.ts'
 
 let mock: LLMock
 let node: InferenceNode
@@ -70,7 +71,7 @@ for (const model of ['gpt-test', 'claude-test']) {
     const result = verifyReceipt(receipt, { node: node.address, requestHash: hashRequest(body), responseHash: `0x${createHash('sha256').update(raw).digest('hex')}`, model, mode: 'vanilla' })
     assert.deepEqual(result, { ok: true, signer: node.address })
     assert.equal(receipt.price, model === 'gpt-test' ? 100n : 250n)
-    const stored = await (await fetch(`${url}/v1/receipts/${receipt.id}`)).json()
+    const stored = (await (await fetch(`${url}/v1/receipts/${receipt.id}`)).json()) as ReceiptJson
     assert.deepEqual(receiptFromJson(stored), receipt)
   })
 
@@ -102,7 +103,7 @@ for (const model of ['gpt-test', 'claude-test']) {
     assert.ok(text.slice(0, at).endsWith('data: [DONE]\n\n'))
     const receipt = receiptFromJson(JSON.parse(text.slice(at).split('\n')[1].slice('data: '.length)))
     assert.equal(receipt.id, res.headers.get('x-haca-receipt-id'))
-    const responseHash = `0x${createHash('sha256').update(text.slice(0, at)).digest('hex')}`
+    const responseHash: Hex = `0x${createHash('sha256').update(text.slice(0, at)).digest('hex')}`
     assert.deepEqual(verifyReceipt(receipt, { node: node.address, requestHash: hashRequest(body), responseHash, model }), { ok: true, signer: node.address })
   })
 }
@@ -145,7 +146,7 @@ test('provider faults are clear 502/504 answers and the node keeps serving', asy
 })
 
 test('healthz, models and metrics', async () => {
-  const health = await (await fetch(`${url}/healthz`)).json()
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { ok: boolean; node: string }
   assert.equal(health.ok, true)
   assert.equal(health.node, node.address)
   const models = await client.models.list()

@@ -43,6 +43,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+type ErrorJson = { error: { message: string; code: string } }
+
 function post(path: string, body: unknown): Promise<Response> {
   return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 }
@@ -79,15 +81,15 @@ test('a wrong input name, type, shape or size is a 400 that says which', async (
   for (const [partial, message] of cases) {
     const res = await post('/v1/infer', { model: 'mlp', ...(partial as object) })
     assert.equal(res.status, 400)
-    const body = await res.json()
+    const body = (await res.json()) as ErrorJson
     assert.match(body.error.message, message)
   }
   const unknown = await post('/v1/infer', { model: 'nope', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
   assert.equal(unknown.status, 404)
-  assert.match((await unknown.json()).error.message, /model "nope" is not served/)
+  assert.match(((await unknown.json()) as ErrorJson).error.message, /model "nope" is not served/)
   const mode = await post('/v1/infer', { model: 'mlp', mode: 'zkml', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
   assert.equal(mode.status, 400)
-  assert.match((await mode.json()).error.message, /mode "vanilla", not "zkml"/)
+  assert.match(((await mode.json()) as ErrorJson).error.message, /mode "vanilla", not "zkml"/)
 })
 
 test('a full queue answers 429 with Retry-After, and the node recovers', async () => {
@@ -98,7 +100,7 @@ test('a full queue answers 429 with Retry-After, and the node recovers', async (
   const refused = answers.find((r) => r.status === 429)
   assert.ok(refused)
   assert.equal(refused.headers.get('retry-after'), '1')
-  assert.equal((await refused.json()).error.code, 'overloaded')
+  assert.equal(((await refused.json()) as ErrorJson).error.code, 'overloaded')
   const ok = await post('/v1/infer', { model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
   assert.equal(ok.status, 200)
 })

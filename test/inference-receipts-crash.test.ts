@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { buildMlpModel } from '../src/onnx/build.ts'
 import { ReceiptLog } from '../src/inference/receiptLog.ts'
-import { receiptFromHex, receiptFromJson, verifyReceipt } from '../src/inference/receipt.ts'
+import { type ReceiptJson, receiptFromHex, receiptFromJson, verifyReceipt } from '../src/inference/receipt.ts'
 
 const HACA = join(import.meta.dirname, '..', 'bin', 'haca.js')
 const dirs: string[] = []
@@ -81,7 +81,7 @@ test('SIGKILL under load: every receipt the client got survives the restart', as
     assert.equal(verifyReceipt(receipt, { node: first.address as `0x${string}` }).ok, true)
     const res = await fetch(`${second.url}/v1/receipts/${receipt.id}`)
     assert.equal(res.status, 200, `receipt ${receipt.id} was returned to the client but is missing after the restart`)
-    assert.deepEqual(receiptFromJson(await res.json()), receipt)
+    assert.deepEqual(receiptFromJson((await res.json()) as ReceiptJson), receipt)
   }
   second.child.kill('SIGTERM')
   await new Promise((r) => second.child.once('exit', r))
