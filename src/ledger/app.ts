@@ -312,7 +312,7 @@ export class LedgerApp {
 }
 
 function jsonQuery(height: bigint, value: unknown): ResponseQuery {
-  return ResponseQuery.fromPartial({ value: new TextEncoder().encode(JSON.stringify(value)), height })
+  return ResponseQuery.fromPartial({ value: new TextEncoder().encode(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))), height })
 }
 
 function outcomeOf(err: unknown, events: Event[]): TxOutcome {
