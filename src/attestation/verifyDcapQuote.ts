@@ -4,7 +4,7 @@
  * of (quote, collateral, time): collateral is fetched by the node that submits the quote, not
  * here, so full nodes agree on the verdict for a block.
  */
-import { type Collateral, type TcbStatus, verify as dcapVerify } from '@phala/dcap-qvl'
+import { type AuthDataV4, type Collateral, type TcbStatus, Quote, constants, utils, verify as dcapVerify } from '@phala/dcap-qvl'
 import { type Hex, toHex } from '../core/bytes.ts'
 import {
   type AttestationError,
@@ -15,7 +15,9 @@ import {
   QuoteInvalidError,
   TcbOutOfDateError,
   TcbRevokedError,
+  UntrustedRootError,
 } from './errors.ts'
+import { certificateFingerprint } from './trustAnchors.ts'
 
 export type { Collateral as DcapCollateral, TcbStatus } from '@phala/dcap-qvl'
 
@@ -69,6 +71,7 @@ export type VerifyDcapQuoteReturnType = TdxAttestation | SgxAttestation
 
 export type VerifyDcapQuoteErrorType =
   | MalformedDocumentError
+  | UntrustedRootError
   | BadSignatureError
   | CollateralExpiredError
   | TcbOutOfDateError
@@ -97,9 +100,11 @@ export function verifyDcapQuote(
   if (!Number.isFinite(nowMs)) throw new TypeError('verifyDcapQuote: now is not a valid time')
   if (!collateral || typeof collateral !== 'object') throw new MalformedDocumentError({ reason: 'collateral is not an object' })
 
+  const bytes = Buffer.from(quote.buffer, quote.byteOffset, quote.byteLength)
+  checkQuoteEncoding(bytes)
   let verified: ReturnType<typeof dcapVerify>
   try {
-    verified = dcapVerify(Buffer.from(quote.buffer, quote.byteOffset, quote.byteLength), collateral, Math.floor(nowMs / 1000))
+    verified = dcapVerify(bytes, collateral, Math.floor(nowMs / 1000))
   } catch (cause) {
     throw classifyDcapError(cause)
   }
@@ -135,6 +140,65 @@ export function verifyDcapQuote(
     tdAttributes: toHex(td.tdAttributes),
     reportData: new Uint8Array(td.reportData),
   }
+}
+
+const CERT_TYPE_PCK_CHAIN = 5
+const CERT_TYPE_QE_REPORT = 6
+
+function canonicalPem(ders: Buffer[]): string {
+  return ders
+    .map((der) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`)
+    .join('')
+}
+
+/**
+ * dcap-qvl reads the quote leniently: bytes after the declared auth data, a damaged PEM
+ * block, or the quote's copy of Intel's root (it uses its own pinned copy) are skipped, so a
+ * flipped bit there would still verify. We want "these exact bytes are what Intel signed
+ * for", so we demand a canonical encoding: only zero padding after the auth data, a PCK
+ * chain that is exactly the standard PEM of the certificates in it (NUL-terminated), and
+ * that chain ending in Intel's root itself.
+ */
+function checkQuoteEncoding(bytes: Buffer): void {
+  let parsed: Quote
+  try {
+    parsed = Quote.parse(bytes)
+  } catch (cause) {
+    throw new MalformedDocumentError({ reason: 'not a DCAP quote', cause })
+  }
+  const signedLength = parsed.signedLength()
+  if (bytes.length < signedLength + 4) throw new MalformedDocumentError({ reason: 'quote is truncated' })
+  const end = signedLength + 4 + bytes.readUInt32LE(signedLength)
+  if (end > bytes.length) throw new MalformedDocumentError({ reason: 'quote is truncated' })
+  if (!bytes.subarray(end).every((b) => b === 0)) throw new MalformedDocumentError({ reason: 'non-zero bytes after the quote' })
+
+  // The declared auth data size must be exactly what its parts add up to, and a v4/v5
+  // quote's outer certification data must say it holds the QE report (type 6).
+  const auth = parsed.authData
+  let certification: { certType: number; body: Uint8Array }
+  let expectedAuthSize: number
+  if (auth.version === 3) {
+    const v3 = auth.intoV3()
+    certification = v3.certificationData
+    expectedAuthSize = 64 + 64 + 384 + 64 + 2 + v3.qeAuthData.length + 6 + certification.body.length
+  } else {
+    const v4 = auth.data as AuthDataV4
+    if (v4.certificationData.certType !== CERT_TYPE_QE_REPORT) throw new MalformedDocumentError({ reason: 'unexpected certification data type' })
+    certification = v4.qeReportData.certificationData
+    expectedAuthSize = 64 + 64 + 6 + v4.certificationData.body.length
+  }
+  if (end - signedLength - 4 !== expectedAuthSize) throw new MalformedDocumentError({ reason: 'auth data size does not match its contents' })
+
+  if (certification.certType !== CERT_TYPE_PCK_CHAIN) return // dcap-qvl refuses other types itself
+  const chain = Buffer.from(certification.body)
+  let textEnd = chain.length
+  while (textEnd > 0 && chain[textEnd - 1] === 0) textEnd--
+  const ders = utils.extractCerts(chain)
+  if (ders.length === 0 || canonicalPem(ders) !== chain.subarray(0, textEnd).toString('latin1')) {
+    throw new MalformedDocumentError({ reason: 'PCK certificate chain is not canonical PEM' })
+  }
+  const root = ders[ders.length - 1]
+  if (!root.equals(constants.TRUSTED_ROOT_CA_DER)) throw new UntrustedRootError({ fingerprint: certificateFingerprint(root) })
 }
 
 /** dcap-qvl throws plain Errors; map their messages to our codes (unknown ones stay `quote_invalid`). */
