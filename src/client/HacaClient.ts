@@ -1,0 +1,45 @@
+/**
+ * The haca client: routes requests to inference nodes and verifies every receipt before it
+ * returns an answer.
+ */
+import { type NodeDirectory, type StaticNode, StaticNodeDirectory } from './nodeDirectory.ts'
+import { NodeStats } from './selectNodes.ts'
+import { type CreateChatCompletionParameters, type CreateChatCompletionReturnType, createChatCompletion } from './createChatCompletion.ts'
+import { type InferParameters, type InferReturnType, infer } from './infer.ts'
+
+export type HacaClientParameters = {
+  /** Where nodes are found: a directory (ledger-backed later), or a static list of nodes. */
+  directory?: NodeDirectory
+  nodes?: StaticNode[]
+  /** Per-attempt deadline in ms (for streams: until the answer starts). Default 60,000. */
+  timeoutMs?: number
+  /** Most nodes tried for one request. Default 3. */
+  maxAttempts?: number
+}
+
+/**
+ * @example
+ * const client = new HacaClient({ nodes: [{ url: 'http://127.0.0.1:8080', address: '0x…' }] })
+ * const { outputs, receipt } = await client.infer({ model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
+ * const chat = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+ */
+export class HacaClient {
+  readonly directory: NodeDirectory
+  readonly stats = new NodeStats()
+  readonly timeoutMs: number
+  readonly maxAttempts: number
+  /** OpenAI-shaped chat: `client.chat.completions.create(params)`, streaming with `stream: true`. */
+  readonly chat: { completions: { create: <P extends CreateChatCompletionParameters>(params: P) => Promise<CreateChatCompletionReturnType<P>> } }
+
+  constructor({ directory, nodes, timeoutMs = 60_000, maxAttempts = 3 }: HacaClientParameters) {
+    this.directory = directory ?? new StaticNodeDirectory(nodes ?? [])
+    this.timeoutMs = timeoutMs
+    this.maxAttempts = maxAttempts
+    this.chat = { completions: { create: (params) => createChatCompletion(this, params) } }
+  }
+
+  /** Runs an ONNX model on a node; see {@link infer}. */
+  infer(params: InferParameters): Promise<InferReturnType> {
+    return infer(this, params)
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Runs one request against the best node for it, moving on to the next candidate when a node
+ * is unreachable, times out, is overloaded or fails upstream. A receipt that does not verify
+ * is not retried: it is reported, naming the node.
+ */
+import type { InferenceMode } from '../inference/receipt.ts'
+import { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, ReceiptVerificationError } from './errors.ts'
+import type { NodeModel } from './nodeDirectory.ts'
+import { type Candidate, selectNodes } from './selectNodes.ts'
+import type { HacaClient } from './HacaClient.ts'
+
+export type CallNodesParameters = { model: string; mode?: InferenceMode; maxPrice?: bigint; kind: NodeModel['kind'] }
+
+function retryable(err: unknown): boolean {
+  if (err instanceof ReceiptVerificationError) return false
+  if (err instanceof NodeRequestError) return err.status >= 500 || err.status === 429 || err.status === 404 || err.status === 408
+  return true
+}
+
+export async function callNodes<T>(client: HacaClient, params: CallNodesParameters, attempt: (candidate: Candidate) => Promise<T>): Promise<T> {
+  const candidates = selectNodes(await client.directory.listNodes(), client.stats, params).slice(0, client.maxAttempts)
+  if (candidates.length === 0) throw new NoNodeAvailableError({ model: params.model, mode: params.mode })
+  const attempts: { node: string; error: string }[] = []
+  for (const candidate of candidates) {
+    const started = performance.now()
+    try {
+      const result = await attempt(candidate)
+      client.stats.recordSuccess(candidate.node.url, performance.now() - started)
+      return result
+    } catch (err) {
+      client.stats.recordFailure(candidate.node.url)
+      if (!retryable(err)) throw err
+      attempts.push({ node: candidate.node.url, error: err instanceof Error ? err.message.split('\n')[0] : String(err) })
+    }
+  }
+  throw new AllNodesFailedError({ model: params.model, attempts })
+}
+
+/** POSTs JSON with a deadline; non-2xx answers become NodeRequestError. */
+export async function postJson(url: string, body: string, timeoutMs: number): Promise<{ response: Response; cancelTimeout: () => void }> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+  let response: Response
+  try {
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: controller.signal })
+  } catch (err) {
+    clearTimeout(timer)
+    throw err
+  }
+  if (!response.ok) {
+    const text = await response.text().catch(() => '')
+    clearTimeout(timer)
+    let message = text.slice(0, 300)
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message
+    } catch {
+      // Not JSON: keep the text.
+    }
+    throw new NodeRequestError({ node: new URL(url).origin, status: response.status, message })
+  }
+  return { response, cancelTimeout: () => clearTimeout(timer) }
+}

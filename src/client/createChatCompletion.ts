@@ -1,0 +1,68 @@
+/**
+ * `client.chat.completions.create(params)`: OpenAI's chat-completions call, routed to a node
+ * that serves the model, with the node's receipt verified before the answer is returned
+ * (for a stream: when the stream has been read to the end).
+ */
+import { createHash } from 'node:crypto'
+import type { Hex } from '../core/bytes.ts'
+import { hashRequest } from '../inference/canonicalJson.ts'
+import { type InferenceMode, type Receipt, receiptFromHex } from '../inference/receipt.ts'
+import type { ChatRequest, ChatResponse, ChatStreamRequest } from '../inference/providers/chatProvider.ts'
+import { ReceiptVerificationError } from './errors.ts'
+import { callNodes, postJson } from './callNodes.ts'
+import { HacaChatStream } from './chatStream.ts'
+import { verifyAnswer } from './verifyAnswer.ts'
+import type { HacaClient } from './HacaClient.ts'
+
+/** What the SDK adds to OpenAI's parameters; these are not sent to the node. */
+export type HacaRoutingOptions = { mode?: InferenceMode; maxPrice?: bigint }
+
+export type CreateChatCompletionParameters = (ChatRequest | ChatStreamRequest) & HacaRoutingOptions
+
+/** The verified receipt and the node that answered. */
+export type HacaAnswerInfo = { receipt: Receipt; node: string }
+
+export type CreateChatCompletionReturnType<P extends CreateChatCompletionParameters> =
+  P extends { stream: true } ? HacaChatStream : ChatResponse & { haca: HacaAnswerInfo }
+
+export type CreateChatCompletionErrorType = import('./errors.ts').ReceiptVerificationError | import('./errors.ts').AllNodesFailedError | import('./errors.ts').NoNodeAvailableError | import('./errors.ts').NodeRequestError
+
+/**
+ * @example
+ * const res = await createChatCompletion(client, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+ * console.log(res.choices[0].message.content, res.haca.receipt.id)
+ * for await (const chunk of await createChatCompletion(client, { model: 'gpt-4o-mini', messages, stream: true })) process.stdout.write(chunk.choices[0]?.delta?.content ?? '')
+ */
+export async function createChatCompletion<P extends CreateChatCompletionParameters>(client: HacaClient, params: P): Promise<CreateChatCompletionReturnType<P>> {
+  const { mode, maxPrice, ...request } = params
+  const body = JSON.stringify(request)
+  const requestHash = hashRequest(request)
+  const model = request.model
+  const result = await callNodes(client, { model, mode, maxPrice, kind: 'chat' }, async ({ node }) => {
+    const { response, cancelTimeout } = await postJson(`${node.url}/v1/chat/completions`, body, client.timeoutMs)
+    if (request.stream) {
+      // The deadline covers the wait for the answer to start; a long stream may then run on.
+      cancelTimeout()
+      return new HacaChatStream(response, { node, requestHash, model, mode, maxPrice }, () => {})
+    }
+    let bytes: Buffer
+    try {
+      bytes = Buffer.from(await response.arrayBuffer())
+    } finally {
+      cancelTimeout()
+    }
+    const header = response.headers.get('x-haca-receipt')
+    if (!header) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'missing', reason: 'the answer carries no x-haca-receipt header' })
+    let receipt: Receipt
+    try {
+      receipt = receiptFromHex(header)
+    } catch (err) {
+      throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'format', reason: err instanceof Error ? err.message : String(err) })
+    }
+    const responseHash = `0x${createHash('sha256').update(bytes).digest('hex')}` as Hex
+    verifyAnswer({ node, receipt, requestHash, responseHash, model, mode, maxPrice })
+    const completion = JSON.parse(bytes.toString('utf8')) as ChatResponse
+    return Object.assign(completion, { haca: { receipt, node: node.url } })
+  })
+  return result as CreateChatCompletionReturnType<P>
+}

@@ -1,0 +1,48 @@
+/** Errors the SDK throws. Each names the node involved, so a caller knows whom not to trust. */
+import { BaseError, redactUrl } from '../core/errors.ts'
+import type { ReceiptCheck } from '../inference/receipt.ts'
+
+/** A node's receipt did not match what was sent and received, or was not signed by the node's known key. */
+export class ReceiptVerificationError extends BaseError {
+  override name = 'ReceiptVerificationError' as const
+  readonly node: string
+  readonly check: ReceiptCheck | 'missing'
+  constructor({ node, address, check, reason }: { node: string; address: string; check: ReceiptCheck | 'missing'; reason: string }) {
+    super(`node ${redactUrl(node)} (${address}) returned an answer whose receipt fails the ${check} check: ${reason}`, { code: 'receipt_mismatch' })
+    this.node = node
+    this.check = check
+  }
+}
+
+/** A node answered with an error status. */
+export class NodeRequestError extends BaseError {
+  override name = 'NodeRequestError' as const
+  readonly node: string
+  readonly status: number
+  constructor({ node, status, message }: { node: string; status: number; message: string }) {
+    super(`node ${redactUrl(node)} answered ${status}: ${message}`, { code: 'node_request' })
+    this.node = node
+    this.status = status
+  }
+}
+
+/** No known node serves the model in the mode asked for (within the price limit). */
+export class NoNodeAvailableError extends BaseError {
+  override name = 'NoNodeAvailableError' as const
+  constructor({ model, mode }: { model: string; mode?: string }) {
+    super(`no node serves model "${model}"${mode ? ` in mode ${mode}` : ''}`, { code: 'no_node' })
+  }
+}
+
+/** Every candidate node failed or timed out; `attempts` says how each one failed. */
+export class AllNodesFailedError extends BaseError {
+  override name = 'AllNodesFailedError' as const
+  readonly attempts: { node: string; error: string }[]
+  constructor({ model, attempts }: { model: string; attempts: { node: string; error: string }[] }) {
+    super(`every node tried for model "${model}" failed`, {
+      code: 'all_nodes_failed',
+      metaMessages: attempts.map((a) => `${redactUrl(a.node)}: ${a.error}`),
+    })
+    this.attempts = attempts
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * haca's library entry point: the client SDK. Route inference to nodes, verify their signed
+ * receipts, and check receipts yourself (e.g. ones fetched from `GET /v1/receipts/:id`).
+ *
+ * @example
+ * import { HacaClient } from 'haca'
+ * const client = new HacaClient({ nodes: [{ url: 'http://127.0.0.1:8080', address: '0x…' }] })
+ * const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+ */
+export { HacaClient, type HacaClientParameters } from './client/HacaClient.ts'
+export { infer, type InferParameters, type InferReturnType, type InferErrorType } from './client/infer.ts'
+export {
+  createChatCompletion, type CreateChatCompletionParameters, type CreateChatCompletionReturnType, type CreateChatCompletionErrorType,
+  type HacaAnswerInfo, type HacaRoutingOptions,
+} from './client/createChatCompletion.ts'
+export { HacaChatStream } from './client/chatStream.ts'
+export { type NodeDirectory, type NodeInfo, type NodeModel, type StaticNode, StaticNodeDirectory, fetchNodeModels } from './client/nodeDirectory.ts'
+export { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, ReceiptVerificationError } from './client/errors.ts'
+export {
+  type Receipt, type ReceiptJson, type UnsignedReceipt, type InferenceMode, type VerifyReceiptExpectations, type VerifyReceiptResult, type ReceiptCheck,
+  InvalidReceiptError, RECEIPT_DOMAIN, RECEIPT_VERSION, verifyReceipt, recoverReceiptSigner, receiptDigest, encodeReceipt, decodeReceipt,
+  receiptFromHex, receiptToHex, receiptFromJson, receiptToJson,
+} from './inference/receipt.ts'
+export { canonicalJson, hashRequest } from './inference/canonicalJson.ts'
+export type { TensorJson, TensorType } from './inference/tensor.ts'
+export { BaseError } from './core/errors.ts'
