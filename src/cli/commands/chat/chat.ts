@@ -1,0 +1,49 @@
+/** `haca chat`: one chat turn through the SDK, plain or streaming. */
+import { HacaClient } from '../../../client/HacaClient.ts'
+import { type InferenceMode, type Receipt, receiptToJson } from '../../../inference/receipt.ts'
+import type { ChatRequest } from '../../../inference/providers/chatProvider.ts'
+import { printResult } from '../../output.ts'
+import { type NodeListOptions, nodesFromOptions } from '../infer/nodes.ts'
+
+export type ChatCommandOptions = NodeListOptions & {
+  message: string
+  model: string
+  system?: string
+  maxTokens?: string
+  stream?: boolean
+  mode?: string
+  maxPrice?: string
+  timeout?: string
+  json?: boolean
+}
+
+function receiptLine(receipt: Receipt, url: string): string {
+  return `receipt ${receipt.id}\n  node ${receipt.node} (${url}), mode ${receipt.mode}, price ${receipt.price}; signature and hashes verified`
+}
+
+export async function chatCommand(options: ChatCommandOptions): Promise<void> {
+  const client = new HacaClient({ nodes: nodesFromOptions(options), timeoutMs: Number(options.timeout ?? 60_000) })
+  const messages: ChatRequest['messages'] = []
+  if (options.system) messages.push({ role: 'system', content: options.system })
+  messages.push({ role: 'user', content: options.message })
+  const routing = { mode: options.mode as InferenceMode | undefined, maxPrice: options.maxPrice === undefined ? undefined : BigInt(options.maxPrice) }
+  const maxTokens = options.maxTokens === undefined ? {} : { max_tokens: Number(options.maxTokens) }
+
+  if (options.stream) {
+    const stream = await client.chat.completions.create({ model: options.model, messages, ...maxTokens, ...routing, stream: true })
+    let content = ''
+    for await (const chunk of stream) {
+      const piece = chunk.choices[0]?.delta?.content ?? ''
+      content += piece
+      if (!options.json) process.stdout.write(piece)
+    }
+    const receipt = stream.receipt!
+    if (options.json) printResult(true, { content, node: stream.node.url, receipt: receiptToJson(receipt), verified: true }, () => '')
+    else process.stdout.write(`\n${receiptLine(receipt, stream.node.url)}\n`)
+    return
+  }
+  const res = await client.chat.completions.create({ model: options.model, messages, ...maxTokens, ...routing })
+  const message = res.choices[0]?.message
+  printResult(options.json, { content: message?.content ?? '', tool_calls: message?.tool_calls, finish_reason: res.choices[0]?.finish_reason, node: res.haca.node, receipt: receiptToJson(res.haca.receipt), verified: true }, () =>
+    `${message?.content ?? ''}\n${receiptLine(res.haca.receipt, res.haca.node)}`)
+}

@@ -1,0 +1,69 @@
+/** `haca infer`: one ONNX inference through the SDK. */
+import { readFileSync } from 'node:fs'
+import { BaseError } from '../../../core/errors.ts'
+import { HacaClient } from '../../../client/HacaClient.ts'
+import { type InferenceMode, INFERENCE_MODES, receiptToJson } from '../../../inference/receipt.ts'
+import { TENSOR_TYPES, type TensorJson, type TensorType } from '../../../inference/tensor.ts'
+import { printResult } from '../../output.ts'
+import { type NodeListOptions, nodesFromOptions } from './nodes.ts'
+
+export class InferOptionError extends BaseError {
+  override name = 'InferOptionError' as const
+  constructor({ reason }: { reason: string }) {
+    super(reason, { code: 'infer_option' })
+  }
+}
+
+export type InferCommandOptions = NodeListOptions & {
+  model: string
+  input?: string[]
+  inputs?: string
+  mode?: string
+  maxPrice?: string
+  timeout?: string
+  json?: boolean
+}
+
+/** Parses NAME=TYPE:DIMS:VALUES, e.g. `input=float32:2x2:1,2,3,4`. */
+export function parseInputSpec(spec: string): [string, TensorJson] {
+  const m = /^([^=]+)=([a-z0-9]+):([0-9x]*):(.*)$/.exec(spec)
+  if (!m) throw new InferOptionError({ reason: `--input ${spec}: expected NAME=TYPE:DIMS:VALUES, e.g. input=float32:1x4:1,2,3,4` })
+  const [, name, type, dims, values] = m
+  if (!(TENSOR_TYPES as readonly string[]).includes(type)) throw new InferOptionError({ reason: `--input ${spec}: type must be one of ${TENSOR_TYPES.join(', ')}` })
+  const data = values === '' ? [] : values.split(',').map((v) => {
+    if (type === 'bool') return v === 'true' || v === '1'
+    if (type === 'int64' || type === 'uint64') return v.trim()
+    return Number(v)
+  })
+  return [name, { type: type as TensorType, dims: dims === '' ? [] : dims.split('x').map(Number), data }]
+}
+
+export async function inferCommand(options: InferCommandOptions): Promise<void> {
+  const inputs: Record<string, TensorJson> = {}
+  if (options.inputs) {
+    const text = options.inputs.startsWith('@') ? readFileSync(options.inputs.slice(1), 'utf8') : options.inputs
+    try {
+      Object.assign(inputs, JSON.parse(text))
+    } catch {
+      throw new InferOptionError({ reason: '--inputs is not JSON' })
+    }
+  }
+  for (const spec of options.input ?? []) {
+    const [name, tensor] = parseInputSpec(spec)
+    inputs[name] = tensor
+  }
+  if (Object.keys(inputs).length === 0) throw new InferOptionError({ reason: 'no inputs: pass --input NAME=TYPE:DIMS:VALUES or --inputs JSON' })
+  if (options.mode !== undefined && !INFERENCE_MODES.includes(options.mode as InferenceMode)) throw new InferOptionError({ reason: `--mode must be one of ${INFERENCE_MODES.join(', ')}` })
+  const client = new HacaClient({ nodes: nodesFromOptions(options), timeoutMs: Number(options.timeout ?? 60_000) })
+  const result = await client.infer({
+    model: options.model,
+    inputs,
+    mode: options.mode as InferenceMode | undefined,
+    maxPrice: options.maxPrice === undefined ? undefined : BigInt(options.maxPrice),
+  })
+  printResult(options.json, { model: result.model, outputs: result.outputs, node: result.node.url, receipt: receiptToJson(result.receipt), verified: true }, () => [
+    ...Object.entries(result.outputs).map(([name, t]) => `${name} ${t.type}[${t.dims.join('x')}]: ${t.data.join(', ')}`),
+    `receipt ${result.receipt.id}`,
+    `  node ${result.receipt.node} (${result.node.url}), mode ${result.receipt.mode}, price ${result.receipt.price}; signature verified`,
+  ].join('\n'))
+}

@@ -1,0 +1,43 @@
+/** Node lists for the SDK commands: `--node URL=ADDRESS` (repeatable) or `--nodes-file FILE` (JSON `[{ url, address }]`). */
+import { readFileSync } from 'node:fs'
+import { BaseError } from '../../../core/errors.ts'
+import { parseAddress } from '../../../core/keys.ts'
+import type { StaticNode } from '../../../client/nodeDirectory.ts'
+
+export class NodeListError extends BaseError {
+  override name = 'NodeListError' as const
+  constructor({ reason }: { reason: string }) {
+    super(reason, { code: 'node_list' })
+  }
+}
+
+export type NodeListOptions = { node?: string[]; nodesFile?: string }
+
+export function nodesFromOptions({ node = [], nodesFile }: NodeListOptions): StaticNode[] {
+  const nodes: StaticNode[] = []
+  for (const spec of node) {
+    const at = spec.lastIndexOf('=')
+    if (at < 0) throw new NodeListError({ reason: `--node ${spec}: give the node's address too (--node URL=0x…), so its receipts can be verified` })
+    nodes.push({ url: spec.slice(0, at), address: parseAddress(spec.slice(at + 1)) })
+  }
+  if (nodesFile) {
+    let list: unknown
+    try {
+      list = JSON.parse(readFileSync(nodesFile, 'utf8'))
+    } catch (err) {
+      throw new NodeListError({ reason: `--nodes-file ${nodesFile}: ${err instanceof Error ? err.message : String(err)}` })
+    }
+    if (!Array.isArray(list)) throw new NodeListError({ reason: `--nodes-file ${nodesFile}: expected a JSON array of { url, address }` })
+    for (const n of list as { url?: unknown; address?: unknown }[]) {
+      if (typeof n.url !== 'string' || typeof n.address !== 'string') throw new NodeListError({ reason: `--nodes-file ${nodesFile}: every entry needs "url" and "address"` })
+      nodes.push({ url: n.url, address: parseAddress(n.address) })
+    }
+  }
+  if (nodes.length === 0) throw new NodeListError({ reason: 'no nodes: pass --node URL=ADDRESS or --nodes-file FILE' })
+  return nodes
+}
+
+/** Collects a repeatable option. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}

@@ -1,0 +1,18 @@
+import type { Command } from 'commander'
+import { collect } from './nodes.ts'
+
+export function registerInfer(program: Command): void {
+  program
+    .command('infer')
+    .description('run an ONNX model on an inference node; prints the outputs and the receipt the SDK verified')
+    .requiredOption('--model <id>', 'model ID')
+    .option('--node <url=address>', 'a node and the address its receipts must be signed by (repeatable)', collect)
+    .option('--nodes-file <file>', 'JSON list of nodes: [{ "url": …, "address": … }]')
+    .option('--input <spec>', 'one input tensor as NAME=TYPE:DIMS:VALUES, e.g. input=float32:1x4:1,2,3,4 (repeatable)', collect)
+    .option('--inputs <json>', 'all inputs as JSON {"name": {"dims", "type", "data"}}, or @FILE')
+    .option('--mode <mode>', 'only nodes answering in this mode: vanilla, tee or zkml')
+    .option('--max-price <units>', 'refuse nodes priced above this')
+    .option('--timeout <ms>', 'per-node deadline', '60000')
+    .option('--json', 'print JSON')
+    .action(async (options) => (await import('./infer.ts')).inferCommand(options))
+}

@@ -1,0 +1,92 @@
+/** `haca infer` and `haca chat` (their commander registrations) against a real node and provider stand-in. */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { LLMock } from '@copilotkit/aimock'
+import { buildMlpModel, runMlpReference } from '../src/onnx/build.ts'
+import { generatePrivateKey } from '../src/core/keys.ts'
+import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
+import { FileModelSource } from '../src/inference/modelSource.ts'
+import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
+
+const execFileP = promisify(execFile)
+
+let dir: string
+let mock: LLMock
+let node: InferenceNode
+let url: string
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'haca-cli-'))
+  await writeFile(join(dir, 'mlp.onnx'), buildMlpModel())
+  mock = new LLMock({ port: 0, host: '127.0.0.1' })
+  mock.onMessage('hello', { content: 'Hi there, friend!' })
+  await mock.start()
+  node = await createInferenceNode({
+    privateKey: generatePrivateKey(),
+    receiptDir: join(dir, 'receipts'),
+    models: new FileModelSource([{ id: 'mlp', path: join(dir, 'mlp.onnx'), price: 2n }]),
+    providers: [{ provider: new OpenAIProvider({ name: 'mock', baseURL: `${mock.url}/v1`, apiKey: 'k' }), models: ['gpt-test'], price: 9n }],
+  })
+  url = await node.listen({ host: '127.0.0.1', port: 0 })
+})
+
+after(async () => {
+  await node?.close()
+  await mock?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const ROOT = join(import.meta.dirname, '..')
+// Until src/cli/main.ts registers these commands, a child process registers them the same way.
+const HARNESS = `
+const { Command } = await import('commander')
+const { registerInfer } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands/infer/register.ts'))})
+const { registerChat } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands/chat/register.ts'))})
+const program = new Command('haca')
+registerInfer(program)
+registerChat(program)
+try { await program.parseAsync(process.argv.slice(0, 1).concat(['haca'], process.argv.slice(1))) }
+catch (err) { process.stderr.write(String(err && err.message) + '\\n'); process.exit(1) }
+`
+
+/** Runs a command in a child process; resolves with stdout, rejects with stderr on failure. */
+async function run(args: string[]): Promise<string> {
+  const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HARNESS, ...args], { cwd: ROOT })
+  return stdout
+}
+
+test('haca infer --json prints outputs and a verified receipt', async () => {
+  const out = JSON.parse(await run(['infer', '--model', 'mlp', '--node', `${url}=${node.address}`, '--input', 'input=float32:1x4:1,2,3,4', '--json']))
+  assert.deepEqual(out.outputs.output.data, Array.from(runMlpReference(Float32Array.from([1, 2, 3, 4]))))
+  assert.equal(out.receipt.node, node.address)
+  assert.equal(out.receipt.price, '2')
+  assert.equal(out.verified, true)
+  const human = await run(['infer', '--model', 'mlp', '--node', `${url}=${node.address}`, '--inputs', JSON.stringify({ input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } })])
+  assert.match(human, /^output float32\[1x3\]: /)
+  assert.match(human, /signature verified/)
+})
+
+test('haca chat, plain and streaming', async () => {
+  const plain = JSON.parse(await run(['chat', '--model', 'gpt-test', '--node', `${url}=${node.address}`, '--json', 'hello', 'there']))
+  assert.equal(plain.content, 'Hi there, friend!')
+  assert.equal(plain.receipt.price, '9')
+  const streamed = await run(['chat', '--model', 'gpt-test', '--node', `${url}=${node.address}`, '--stream', 'hello'])
+  assert.match(streamed, /^Hi there, friend!\nreceipt 0x[0-9a-f]{64}\n/)
+})
+
+test('a node without an address is refused, so receipts are always checked against a known key', async () => {
+  await assert.rejects(run(['chat', '--model', 'gpt-test', '--node', url, 'hello']), (err: unknown) => /--node URL=0x/.test(String((err as { stderr?: string }).stderr)))
+})
+
+test('--help describes the commands', async () => {
+  for (const cmd of ['infer', 'chat']) {
+    const help = await run([cmd, '--help'])
+    assert.match(help, /--node <url=address>/)
+    assert.match(help, /--json/)
+  }
+})
