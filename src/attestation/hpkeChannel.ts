@@ -122,10 +122,10 @@ export async function openRequest(keyPair: HpkeKeyPair, request: Uint8Array): Pr
   const kem = keyPair.kem
   const hdr = header(kem)
   const encSize = HPKE_KEMS[kem].publicKeySize
-  if (request.length < HEADER_SIZE + encSize + TAG_SIZE) throw new HpkeError({ reason: 'request too short', code: 'hpke_malformed' })
-  if (!equalBytes(request.subarray(0, HEADER_SIZE), hdr)) {
+  if (request.length >= HEADER_SIZE && !equalBytes(request.subarray(0, HEADER_SIZE), hdr)) {
     throw new HpkeError({ reason: 'request is for another cipher suite', code: 'hpke_malformed' })
   }
+  if (request.length < HEADER_SIZE + encSize + TAG_SIZE) throw new HpkeError({ reason: 'request too short', code: 'hpke_malformed' })
   const enc = request.subarray(HEADER_SIZE, HEADER_SIZE + encSize)
   const ciphertext = request.subarray(HEADER_SIZE + encSize)
   const suite = hpkeSuite(kem)
