@@ -100,6 +100,7 @@ export function verifyDcapQuote(
   if (!Number.isFinite(nowMs)) throw new TypeError('verifyDcapQuote: now is not a valid time')
   if (!collateral || typeof collateral !== 'object') throw new MalformedDocumentError({ reason: 'collateral is not an object' })
 
+  if (quote.length > MAX_QUOTE_BYTES) throw new MalformedDocumentError({ reason: `quote larger than ${MAX_QUOTE_BYTES} bytes` })
   const bytes = Buffer.from(quote.buffer, quote.byteOffset, quote.byteLength)
   checkQuoteEncoding(bytes)
   let verified: ReturnType<typeof dcapVerify>
@@ -143,6 +144,8 @@ export function verifyDcapQuote(
 }
 
 const CERT_TYPE_PCK_CHAIN = 5
+// Quotes are 4-6 kB (most of it the PCK chain); the bound keeps hostile input small.
+const MAX_QUOTE_BYTES = 32 * 1024
 const CERT_TYPE_QE_REPORT = 6
 
 function canonicalPem(ders: Buffer[]): string {

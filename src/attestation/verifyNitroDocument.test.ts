@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import { describe, test } from 'node:test'
+import { assertPlainCbor } from './cose.ts'
 import { AttestationError } from './errors.ts'
 import { AWS_NITRO_ROOT_G1_FINGERPRINT, certificateFingerprint } from './trustAnchors.ts'
 import { verifyNitroDocument } from './verifyNitroDocument.ts'
@@ -99,5 +100,38 @@ describe('verifyNitroDocument on real AWS documents', () => {
 
   test('an invalid time is a programming error, not a verdict', () => {
     assert.throws(() => verifyNitroDocument(VALID, { now: Number.NaN, ...AWS }), TypeError)
+  })
+})
+
+describe('assertPlainCbor keeps decoder extensions out of reach', () => {
+  test('tags, indefinite lengths, lying counts and trailing bytes are refused; plain items pass', () => {
+    const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
+    // {1: -35}, [h'', {}, "a", 1.5], uint64
+    for (const ok of ['a1013822', '8440a06161f93e00', '1b0000019191cceb59']) {
+      assert.doesNotThrow(() => assertPlainCbor(hex(ok)), ok)
+    }
+    // Tag 18 only where allowed, only on top.
+    assert.doesNotThrow(() => assertPlainCbor(hex('d28440a04040'), 18))
+    for (const bad of [
+      'd28440a04040', // tag 18 when none is allowed
+      '81d81b83654572726f72', // tag 27 (object construction) inside an array
+      'd81c80', // tag 28 (shared value)
+      '9f01ff', // indefinite array
+      '5f4101ff', // indefinite byte string
+      '9bffffffffffffffff', // array claiming 2^64-1 items
+      '5a00010000', // byte string longer than the input
+      '0101', // trailing byte
+      'ff', // lone break
+      '1c', // reserved additional information
+      '', // nothing
+    ]) {
+      assert.throws(() => assertPlainCbor(hex(bad)), { code: 'malformed_document' }, bad)
+    }
+    // Nesting deeper than 16.
+    assert.throws(() => assertPlainCbor(hex(`${'81'.repeat(20)}01`)), /too deep/)
+  })
+
+  test('an oversized document is refused before parsing', () => {
+    assert.equal(codeOf(() => verifyNitroDocument(new Uint8Array(64 * 1024), { now: VALID_AT, ...AWS })), 'malformed_document')
   })
 })

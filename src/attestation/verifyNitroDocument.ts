@@ -9,7 +9,7 @@
 import { X509Certificate, verify as verifySignature } from 'node:crypto'
 import { type Hex, toHex } from '../core/bytes.ts'
 import { parsedCertificate, verifiesUnder } from './certificateCache.ts'
-import { COSE_ALG_ES384, cborDecoder, decodeCoseSign1, sign1SigStructure } from './cose.ts'
+import { COSE_ALG_ES384, assertPlainCbor, cborDecoder, decodeCoseSign1, sign1SigStructure } from './cose.ts'
 import {
   BadSignatureError,
   CertificateChainError,
@@ -57,6 +57,8 @@ export type VerifyNitroDocumentErrorType =
 const MAX_OPTIONAL_FIELD = 1024
 const PCR_LENGTHS = new Set([32, 48, 64])
 const MAX_PCR_INDEX = 31
+// AWS documents are 4-8 kB; the bound keeps a hostile transaction from making us parse megabytes.
+const MAX_DOCUMENT_BYTES = 32 * 1024
 
 /**
  * Verifies a Nitro attestation document (the COSE_Sign1 bytes, not base64): the certificate
@@ -76,6 +78,7 @@ export function verifyNitroDocument(
 ): VerifyNitroDocumentReturnType {
   const nowMs = typeof now === 'number' ? now : now.getTime()
   if (!Number.isFinite(nowMs)) throw new TypeError('verifyNitroDocument: now is not a valid time')
+  if (document.length > MAX_DOCUMENT_BYTES) throw new MalformedDocumentError({ reason: `larger than ${MAX_DOCUMENT_BYTES} bytes` })
 
   const cose = decodeCoseSign1(document)
   if (cose.protectedHeader.get(1) !== COSE_ALG_ES384) throw new MalformedDocumentError({ reason: 'algorithm is not ES384' })
@@ -117,6 +120,7 @@ type PayloadFields = {
 }
 
 function decodePayload(payload: Uint8Array): PayloadFields {
+  assertPlainCbor(payload)
   let doc: unknown
   try {
     doc = cborDecoder.decode(payload)
