@@ -5,27 +5,34 @@
  */
 import { BaseError } from '../core/errors.ts'
 
-/** Every code an attestation check can fail with. Codes are never reused for another meaning. */
-export type AttestationErrorCode =
+/**
+ * Every code an attestation check can fail with. Append only: the ledger may number them by
+ * position (index + 1) in transaction results, so a code is never removed, reordered or
+ * reused for another meaning.
+ */
+export const ATTESTATION_ERROR_CODES = [
   // decoding and cryptography (verifyNitroDocument, verifyDcapQuote)
-  | 'malformed_document'
-  | 'untrusted_root'
-  | 'bad_certificate_chain'
-  | 'certificate_expired'
-  | 'bad_signature'
-  | 'collateral_expired'
-  | 'quote_invalid'
-  | 'tcb_out_of_date'
-  | 'tcb_revoked'
+  'malformed_document',
+  'untrusted_root',
+  'bad_certificate_chain',
+  'certificate_expired',
+  'bad_signature',
+  'collateral_expired',
+  'quote_invalid',
+  'tcb_out_of_date',
+  'tcb_revoked',
   // policy (checkAttestationPolicy)
-  | 'attestation_kind_not_allowed'
-  | 'debug_enclave'
-  | 'measurement_not_allowed'
-  | 'tcb_status_too_low'
-  | 'attestation_expired'
-  | 'attestation_from_future'
-  | 'key_not_bound'
-  | 'nonce_mismatch'
+  'attestation_kind_not_allowed',
+  'debug_enclave',
+  'measurement_not_allowed',
+  'tcb_status_too_low',
+  'attestation_expired',
+  'attestation_from_future',
+  'key_not_bound',
+  'nonce_mismatch',
+] as const
+
+export type AttestationErrorCode = (typeof ATTESTATION_ERROR_CODES)[number]
 
 /** Base of every attestation error; `code` says which check failed. */
 export class AttestationError extends BaseError {
