@@ -102,6 +102,10 @@ describe('SimulatedEnclave', () => {
     assert.deepEqual(accepted, [])
   })
 
+  test('refuses fields larger than a verifier accepts', async () => {
+    await assert.rejects(new SimulatedEnclave({ root }).attest({ nonce: new Uint8Array(1025) }), /nonce is over 1024 bytes/)
+  })
+
   test('rejects PCR values that are not 48 bytes', () => {
     assert.throws(() => new SimulatedEnclave({ root, pcrs: { pcr0: '0x01', pcr1: '0x02', pcr2: '0x03' } }), /48 bytes/)
   })

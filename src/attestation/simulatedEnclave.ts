@@ -16,6 +16,8 @@ import { type DevRoot } from './devRoot.ts'
 // Byte strings stay untagged CBOR byte strings; maps keep their key types (PCR indexes are ints).
 const cborEncoder = new Encoder({ useRecords: false, mapsAsObjects: false, tagUint8Array: false, variableMapSize: true })
 
+// The verifier's bound on public_key, user_data and nonce; AWS's NSM enforces similar ones.
+const MAX_FIELD_BYTES = 1024
 const PCR_COUNT = 16
 const PCR_LENGTH = 48
 const HOUR_MS = 3_600_000
@@ -89,6 +91,9 @@ export class SimulatedEnclave {
    * verifyNitroDocument(doc, { now: Date.now(), trustedRootFingerprints: [root.fingerprint] })
    */
   async attest({ publicKey, userData, nonce }: AttestParameters = {}): Promise<Uint8Array> {
+    for (const [name, value] of Object.entries({ publicKey, userData, nonce })) {
+      if (value !== undefined && value.length > MAX_FIELD_BYTES) throw new RangeError(`SimulatedEnclave.attest: ${name} is over ${MAX_FIELD_BYTES} bytes`)
+    }
     const now = this.#clock()
     const intermediate = await this.#currentIntermediate(now)
     const leafKeys = await generateP384KeyPair()
