@@ -16,7 +16,7 @@ export function createNodeMetrics({ defaultMetrics = false }: { defaultMetrics?:
     errors: new Counter({ name: 'haca_inference_errors_total', help: 'Failed requests by route and error code', labelNames: ['route', 'code'] as const, registers: [registry] }),
     rejected: new Counter({ name: 'haca_inference_overload_rejections_total', help: 'Requests refused with 429 because the queue was full', registers: [registry] }),
     inflight: new Gauge({ name: 'haca_inference_inflight_requests', help: 'Requests running now', registers: [registry] }),
-    receiptFlush: new Histogram({ name: 'haca_inference_receipt_flush_seconds', help: 'One group commit of the receipt log (write + fdatasync)', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1], registers: [registry] }),
+    receiptFlush: new Histogram({ name: 'haca_inference_receipt_flush_seconds', help: 'One group commit of the receipt log (one O_DSYNC write)', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1], registers: [registry] }),
     receiptBatch: new Histogram({ name: 'haca_inference_receipt_flush_batch_size', help: 'Receipts per group commit', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers: [registry] }),
     receipts: new Counter({ name: 'haca_inference_receipts_total', help: 'Receipts signed and made durable', registers: [registry] }),
   }

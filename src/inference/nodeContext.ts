@@ -43,7 +43,7 @@ export async function issueReceipt(
     responseHash,
     price,
     timestamp: Date.now(),
-  }, ctx.privateKey)
+  }, ctx.privateKey, { keyAddress: ctx.address })
   await ctx.receipts.append(receipt)
   ctx.metrics.receipts.inc()
   return receipt

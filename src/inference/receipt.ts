@@ -105,15 +105,17 @@ export function newReceiptId(node: Address, requestHash: Hex): Hex {
 }
 
 /**
- * Signs a receipt with the node's private key. The node field must be that key's address.
+ * Signs a receipt with the node's private key. The node field must be that key's address
+ * (`keyAddress`, when given, is taken as that address without deriving it again).
  *
  * @example
  * const receipt = signReceipt({ version: 1, id, node: addressOf(key), model: 'm', mode: 'vanilla',
  *   requestHash, responseHash, price: 10n, timestamp: Date.now() }, key)
  */
-export function signReceipt(receipt: UnsignedReceipt, privateKey: Uint8Array): Receipt {
+export function signReceipt(receipt: UnsignedReceipt, privateKey: Uint8Array, { keyAddress }: { keyAddress?: Address } = {}): Receipt {
   const unsigned: UnsignedReceipt = { ...receipt, node: parseAddress(receipt.node) }
-  if (addressOf(privateKey) !== unsigned.node) throw new InvalidReceiptError({ reason: 'the node field is not the signing key\'s address' })
+  // A node passes its address (derived once at start) so the hot path skips a public-key derivation.
+  if ((keyAddress ?? addressOf(privateKey)) !== unsigned.node) throw new InvalidReceiptError({ reason: 'the node field is not the signing key\'s address' })
   return { ...unsigned, signature: toHex(signDigest(receiptDigest(unsigned), privateKey)) }
 }
 

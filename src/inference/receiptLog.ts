@@ -1,8 +1,8 @@
 /**
  * The durable queue of unsettled receipts: an append-only file, one receipt per line as the
  * hex of its wire form. Appends are group-committed: every receipt that arrives while a flush
- * is running waits for the next one, and a flush is one write plus one fdatasync for the whole
- * batch. `append` resolves only after the receipt's fdatasync has completed, and the node
+ * is running waits for the next one, and a flush is one synchronous-data write (O_DSYNC) for
+ * the whole batch. `append` resolves only after that write has reached stable storage, and the node
  * releases an answer only after that, so a node killed with SIGKILL has on disk every receipt
  * it handed out. Settlement drains the log with a byte-offset cursor it commits when done.
  */
@@ -104,7 +104,17 @@ export class ReceiptLog {
       await handle.sync()
       await handle.close()
     }
-    const fd = fs.openSync(path, 'a')
+    // O_DSYNC: each write returns once its data is on stable storage, so a group commit is one
+    // write syscall (one thread-pool hop) instead of write + fdatasync.
+    const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = fs.constants
+    const fd = fs.openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_DSYNC, 0o644)
+    // The directory entry of a newly created log must be durable too.
+    const dirFd = fs.openSync(dir, 'r')
+    try {
+      fs.fsyncSync(dirFd)
+    } finally {
+      fs.closeSync(dirFd)
+    }
     const log = new ReceiptLog(dir, fd, validLength, options)
     for (const r of receipts) log.remember(r)
     return log
@@ -130,7 +140,7 @@ export class ReceiptLog {
     return this.index.get(id.toLowerCase())
   }
 
-  /** Appends a receipt; resolves once it is on disk (after the batch's fdatasync). */
+  /** Appends a receipt; resolves once it is on stable storage (after its batch's synchronous write). */
   append(receipt: Receipt): Promise<void> {
     if (this.closed) return Promise.reject(new ReceiptLogError({ path: this.path, reason: 'closed' }))
     if (this.failed) return Promise.reject(new ReceiptLogError({ path: this.path, reason: 'an earlier write failed', cause: this.failed }))
@@ -174,10 +184,7 @@ export class ReceiptLog {
       if (this.pending.length) this.schedule()
       else if (!this.flushing) for (const w of this.idleWaiters.splice(0)) w()
     }
-    writeAll(this.fd, data, (err) => {
-      if (err) return done(err)
-      fs.fdatasync(this.fd, (syncErr) => done(syncErr))
-    })
+    writeAll(this.fd, data, done)
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Anthropic's Messages API, presented in the OpenAI chat shape (see anthropicTranslate.ts). */
 import Anthropic from '@anthropic-ai/sdk'
+import { httpFetch } from './httpFetch.ts'
 import { type ChatChunk, type ChatProvider, type ChatRequest, type ChatResponse, type ChatStreamRequest, mapSdkError } from './chatProvider.ts'
 import { AnthropicStreamTranslator, fromAnthropicMessage, toAnthropicRequest } from './anthropicTranslate.ts'
 
@@ -11,7 +12,7 @@ export class AnthropicProvider implements ChatProvider {
 
   constructor({ name, baseURL, apiKey, timeoutMs = 60_000 }: AnthropicProviderOptions) {
     this.name = name
-    this.client = new Anthropic({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0 })
+    this.client = new Anthropic({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0, fetch: httpFetch })
   }
 
   async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {

@@ -1,5 +1,6 @@
 /** Any OpenAI-compatible server (OpenAI, vLLM, llama.cpp server, Ollama) through the official `openai` client. */
 import OpenAI from 'openai'
+import { httpFetch } from './httpFetch.ts'
 import { type ChatChunk, type ChatProvider, type ChatRequest, type ChatResponse, type ChatStreamRequest, mapSdkError } from './chatProvider.ts'
 
 export type OpenAIProviderOptions = { name: string; baseURL?: string; apiKey: string; timeoutMs?: number }
@@ -11,7 +12,7 @@ export class OpenAIProvider implements ChatProvider {
   constructor({ name, baseURL, apiKey, timeoutMs = 60_000 }: OpenAIProviderOptions) {
     this.name = name
     // Retries belong to the SDK's node selection (another node), not to this hop.
-    this.client = new OpenAI({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0 })
+    this.client = new OpenAI({ apiKey, baseURL, timeout: timeoutMs, maxRetries: 0, fetch: httpFetch })
   }
 
   async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
