@@ -16,7 +16,7 @@ import {
   InvalidBlobIdError,
 } from '../src/storage/errors.ts'
 
-const SHARDS = 10
+const SHARDS = 20
 const MAX_BLOB = 4 * 1024 * 1024
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
@@ -83,7 +83,7 @@ describe('Walrus client against the embedded store', () => {
     flipped[123] ^= 0xff
     writeFileSync(path, flipped)
     await assert.rejects(client.get(blobId, { verify: { sha256: sha(data) } }), BlobIntegrityError)
-    await assert.rejects(client.get(blobId, { verify: { blobId: true } }), /blob ID at 10 shards is/)
+    await assert.rejects(client.get(blobId, { verify: { blobId: true } }), /blob ID at 20 shards is/)
     writeFileSync(path, data.subarray(0, 1000))
     await assert.rejects(client.get(blobId, { verify: { sha256: sha(data) } }), BlobIntegrityError)
     const dest = join(dir, 'corrupt.out')

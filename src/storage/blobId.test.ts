@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { assertBlobId, blobIdFromBytes, blobIdToBytes, computeBlobId, isBlobId } from './blobId.ts'
+import { assertBlobId, blobIdFromBytes, blobIdToBytes, computeBlobId, isBlobId, maxBlobSizeForShards } from './blobId.ts'
 import { BlobIdWorker } from './blobIdWorker.ts'
 import { InvalidBlobIdError } from './errors.ts'
 
@@ -70,4 +70,12 @@ test('a worker job for a missing file fails with a typed error, and the worker k
   } finally {
     await worker.close()
   }
+})
+
+test('maxBlobSizeForShards is exactly the largest blob the encoder takes', () => {
+  const max = maxBlobSizeForShards(10)
+  assert.equal(max, 1_834_952)
+  assert.match(computeBlobId(new Uint8Array(max), { shards: 10 }), /^[A-Za-z0-9_-]{43}$/)
+  assert.throws(() => computeBlobId(new Uint8Array(max + 1), { shards: 10 }), /too large/)
+  assert.ok(maxBlobSizeForShards(1000) > 13 * 1024 ** 3)
 })

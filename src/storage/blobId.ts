@@ -34,6 +34,18 @@ export function assertBlobId(value: string): void {
   if (!isBlobId(value)) throw new InvalidBlobIdError({ blobId: value })
 }
 
+/**
+ * The largest blob Walrus can encode with `shards` shards: primary x secondary source symbols
+ * of at most 65534 bytes each (symbol sizes are even and fit a u16). About 13.6 GiB at 1000
+ * shards, but only 1.8 MB at 10, so small test networks must keep blobs small.
+ */
+export function maxBlobSizeForShards(shards: number): number {
+  const maxFaulty = Math.floor((shards - 1) / 3)
+  const minCorrect = shards - maxFaulty
+  const primarySymbols = minCorrect - maxFaulty
+  return primarySymbols * minCorrect * 65534
+}
+
 const encoders = new Map<number, BlobEncoder>()
 
 /**

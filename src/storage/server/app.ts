@@ -5,6 +5,7 @@
  * (and any other Walrus client) cannot tell it from a Walrus publisher + aggregator.
  */
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { timingSafeEqual } from 'node:crypto'
 import { Transform, type Readable } from 'node:stream'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
@@ -13,7 +14,7 @@ import { parseRange } from './range.ts'
 import { alreadyCertifiedJson, errorJson, errorSchema, newlyCreatedJson } from './walrusJson.ts'
 import { openApiDocument } from './openapi.ts'
 import { BlobIdWorker } from '../blobIdWorker.ts'
-import { isBlobId, WALRUS_MAINNET_SHARDS } from '../blobId.ts'
+import { isBlobId, maxBlobSizeForShards, WALRUS_MAINNET_SHARDS } from '../blobId.ts'
 import { BlobTooLargeError } from '../errors.ts'
 
 export const STORAGE_SERVICE_VERSION = '0.1.0'
@@ -40,7 +41,7 @@ export type StorageServer = {
 }
 
 function sendError(reply: FastifyReply, code: number, message: string, headers: Record<string, string> = {}): FastifyReply {
-  return reply.code(code).headers(headers).send(errorJson(code, message))
+  return reply.code(code).headers({ ...headers, 'content-type': 'application/json; charset=utf-8' }).send(errorJson(code, message))
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -85,10 +86,12 @@ function limitBody(body: Readable, maxSize: number): Readable {
 export async function createStorageServer({
   dir,
   shards = WALRUS_MAINNET_SHARDS,
-  maxBlobSize = DEFAULT_MAX_BLOB_SIZE,
+  maxBlobSize: configuredMax = DEFAULT_MAX_BLOB_SIZE,
   authToken,
   logger,
 }: StorageServerParameters): Promise<StorageServer> {
+  // Walrus cannot encode blobs past a size set by the shard count; neither can this store.
+  const maxBlobSize = Math.min(configuredMax, maxBlobSizeForShards(shards))
   const blobIds = new BlobIdWorker({ shards })
   const blobs = new DiskBlobs({ dir, blobIds, maxBlobSize })
   await blobs.open()
@@ -141,12 +144,16 @@ export async function createStorageServer({
     })
   })
 
-  app.get<{ Params: { blobId: string } }>('/v1/blobs/:blobId', {
+  app.route<{ Params: { blobId: string } }>({
+    method: ['GET', 'HEAD'],
+    url: '/v1/blobs/:blobId',
+    // One handler for both, so HEAD answers from metadata without reading the blob.
+    exposeHeadRoute: false,
     schema: {
       params: { type: 'object', properties: { blobId: { type: 'string' } }, required: ['blobId'] },
       response: { '4xx': errorSchema },
     },
-  }, async (request, reply) => {
+    handler: async (request, reply) => {
     const { blobId } = request.params
     if (!isBlobId(blobId)) return sendError(reply, 400, `invalid blob ID ${JSON.stringify(blobId.slice(0, 60))}`)
     const meta = await blobs.meta(blobId)
@@ -160,24 +167,33 @@ export async function createStorageServer({
       'cache-control': 'public, max-age=31536000, immutable',
     })
     if (request.headers['if-none-match'] === etag) return reply.code(304).send()
-    const range = parseRange(request.headers.range, meta.size)
+    // Sizes come from the file itself: if it was damaged on disk, clients see short or wrong
+    // bytes and their verification fails, instead of waiting for bytes that never come.
+    let size: number
+    try {
+      size = (await stat(blobs.dataPath(blobId))).size
+    } catch {
+      return sendError(reply, 404, `blob ${blobId} not found`)
+    }
+    const range = parseRange(request.headers.range, size)
     if (range === 'unsatisfiable') {
-      return sendError(reply, 416, `range ${request.headers.range} is outside the blob's ${meta.size} bytes`, {
-        'content-range': `bytes */${meta.size}`,
+      return sendError(reply, 416, `range ${request.headers.range} is outside the blob's ${size} bytes`, {
+        'content-range': `bytes */${size}`,
       })
     }
     const highWaterMark = 1024 * 1024
     if (range === 'ignore') {
-      reply.header('content-length', meta.size)
+      reply.header('content-length', size)
       if (request.method === 'HEAD') return reply.send()
       return reply.send(createReadStream(blobs.dataPath(blobId), { highWaterMark }))
     }
     reply.code(206).headers({
-      'content-range': `bytes ${range.start}-${range.end}/${meta.size}`,
+      'content-range': `bytes ${range.start}-${range.end}/${size}`,
       'content-length': range.end - range.start + 1,
     })
     if (request.method === 'HEAD') return reply.send()
     return reply.send(createReadStream(blobs.dataPath(blobId), { start: range.start, end: range.end, highWaterMark }))
+    },
   })
 
   app.get('/status', {
@@ -217,5 +233,29 @@ export async function createStorageServer({
       await app.close()
       await blobs.blobIdsClose()
     },
+  }
+}
+
+export type RunningStorageServer = StorageServer & { url: string }
+
+/**
+ * Creates the store and starts listening (127.0.0.1 and a free port unless given): what
+ * `haca dev`, tests and benches use to get a store in one call.
+ *
+ * @example
+ * const store = await startStorageServer({ dir: '/tmp/blobs', shards: 10 })
+ * const client = new WalrusClient({ publisherUrl: store.url, aggregatorUrl: store.url, shards: 10 })
+ * await store.close()
+ */
+export async function startStorageServer(
+  params: StorageServerParameters & { host?: string; port?: number },
+): Promise<RunningStorageServer> {
+  const server = await createStorageServer(params)
+  try {
+    const url = await server.app.listen({ host: params.host ?? '127.0.0.1', port: params.port ?? 0 })
+    return { ...server, url }
+  } catch (err) {
+    await server.close()
+    throw err
   }
 }
