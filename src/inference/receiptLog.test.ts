@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { addressOf, generatePrivateKey } from '../core/keys.ts'
@@ -27,11 +27,17 @@ test('concurrent appends are group-committed, read back after reopening, and dra
     await log.close()
     await assert.rejects(log.append(receipt(1)), ReceiptLogError)
 
-    // A torn tail is cut off on open; everything complete is kept.
-    await appendFile(join(dir, 'receipts.log'), '0xdeadbe')
+    // A torn last line (here: half a line written over the zero-filled space) is zeroed on open; everything complete is kept.
+    const size = (await ReceiptLog.open(dir).then(async (l) => { const n = l.durableSize; await l.close(); return n }))
+    const fd = await open(join(dir, 'receipts.log'), 'r+')
+    await fd.write(Buffer.from('0xdeadbe'), 0, 8, size)
+    await fd.close()
     const reopened = await ReceiptLog.open(dir)
     assert.equal(reopened.indexed, 500)
-    assert.equal((await stat(join(dir, 'receipts.log'))).size, reopened.durableSize)
+    assert.equal(reopened.durableSize, size)
+    const bytes = await readFile(join(dir, 'receipts.log'))
+    assert.ok(bytes.length >= size + (4 << 20), 'space ahead is preallocated')
+    assert.equal(bytes.indexOf(0), size, 'the torn bytes were zeroed')
     assert.deepEqual(reopened.get(written[499].id), written[499])
 
     const first = await reopened.read(0, 200)
@@ -57,9 +63,26 @@ test('damage before the tail is refused rather than silently skipped', async () 
     await log.append(receipt(1))
     await log.append(receipt(2))
     await log.close()
-    const text = await readFile(join(dir, 'receipts.log'), 'latin1')
+    const text = (await readFile(join(dir, 'receipts.log'), 'latin1')).replace(/\0+$/, '')
     await writeFile(join(dir, 'receipts.log'), `0x00\n${text}`)
     await assert.rejects(ReceiptLog.open(dir), /corrupt line at byte 0/)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('the log grows past its preallocated space without losing or overwriting receipts', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
+  try {
+    // A 4 KiB chunk holds about six receipts, so 300 appends extend the file many times, some mid-flush.
+    const log = await ReceiptLog.open(dir, { preallocateBytes: 4096 })
+    const written = Array.from({ length: 300 }, (_, i) => receipt(i))
+    for (let i = 0; i < written.length; i += 30) await Promise.all(written.slice(i, i + 30).map((r) => log.append(r)))
+    await log.close()
+    const reopened = await ReceiptLog.open(dir, { preallocateBytes: 4096 })
+    const page = await reopened.read(0, 1000)
+    assert.deepEqual(page.receipts.map((r) => r.id), written.map((r) => r.id))
+    await reopened.close()
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
