@@ -7,7 +7,9 @@
  * {
  *   "host": "127.0.0.1", "port": 8080,
  *   "keyFile": "node-key.json", "receiptDir": "receipts",
- *   "models": [{ "id": "mlp", "path": "mlp.onnx", "price": "10" }],
+ *   "models": [{ "id": "mlp", "path": "mlp.onnx", "price": "10" },
+ *              { "id": "resnet", "manifestBlobId": "…", "sha256": "…", "price": "50" }],
+ *   "storage": { "url": "http://127.0.0.1:31415", "shards": 10, "cacheDir": "model-cache" },
  *   "providers": [{ "name": "openai", "kind": "openai", "baseURL": "https://api.openai.com/v1",
  *                   "apiKeyEnv": "OPENAI_API_KEY", "models": ["gpt-4o-mini"], "price": "100" }]
  * }
@@ -31,7 +33,11 @@ export type ProviderConfig = {
   timeoutMs?: number
 }
 
-export type ModelConfig = { id: string; path: string; price: bigint }
+/** A model from a local file, or from the blob store by manifest blob ID and sha256. */
+export type ModelConfig = { id: string; price: bigint } & ({ path: string } | { manifestBlobId: string; sha256: string })
+
+/** The blob store models are fetched from (Walrus or `haca node storage`). */
+export type StorageConfig = { publisherUrl: string; aggregatorUrl: string; shards?: number; cacheDir: string }
 
 export type InferenceNodeConfig = {
   host: string
@@ -44,6 +50,7 @@ export type InferenceNodeConfig = {
   logLevel: string
   onnx: OnnxRuntimeOptions
   models: ModelConfig[]
+  storage?: StorageConfig
   providers: ProviderConfig[]
 }
 
@@ -74,11 +81,25 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
   if (!INFERENCE_MODES.includes(mode)) throw new InferenceConfigError({ path, reason: `mode must be one of ${INFERENCE_MODES.join(', ')}` })
   const port = c.port ?? 8080
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InferenceConfigError({ path, reason: 'port must be 0..65535' })
-  const models = (c.models ?? []).map((m: Record<string, unknown>, i: number) => ({
-    id: str(path, `models[${i}].id`, m.id),
-    path: resolve(base, str(path, `models[${i}].path`, m.path)),
-    price: price(path, `models[${i}]`, m.price ?? 0),
-  }))
+  const models = (c.models ?? []).map((m: Record<string, unknown>, i: number): ModelConfig => {
+    const id = str(path, `models[${i}].id`, m.id)
+    const p = price(path, `models[${i}]`, m.price ?? 0)
+    if (m.manifestBlobId !== undefined) {
+      if (!c.storage) throw new InferenceConfigError({ path, reason: `models[${i}] is in the blob store, but there is no "storage" section` })
+      return { id, price: p, manifestBlobId: str(path, `models[${i}].manifestBlobId`, m.manifestBlobId), sha256: str(path, `models[${i}].sha256`, m.sha256) }
+    }
+    return { id, price: p, path: resolve(base, str(path, `models[${i}].path`, m.path)) }
+  })
+  let storage: StorageConfig | undefined
+  if (c.storage !== undefined) {
+    const url = typeof c.storage.url === 'string' ? c.storage.url : undefined
+    storage = {
+      publisherUrl: str(path, 'storage.publisherUrl', c.storage.publisherUrl ?? url),
+      aggregatorUrl: str(path, 'storage.aggregatorUrl', c.storage.aggregatorUrl ?? url),
+      shards: typeof c.storage.shards === 'number' ? c.storage.shards : undefined,
+      cacheDir: resolve(base, c.storage.cacheDir ?? 'model-cache'),
+    }
+  }
   const providers = (c.providers ?? []).map((p: Record<string, unknown>, i: number): ProviderConfig => {
     const where = `providers[${i}]`
     const kind = p.kind
@@ -111,6 +132,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     logLevel: c.logLevel ?? 'info',
     onnx: c.onnx ?? {},
     models,
+    storage,
     providers,
   }
 }

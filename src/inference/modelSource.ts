@@ -25,6 +25,21 @@ export class UnknownModelError extends BaseError {
   }
 }
 
+/** Several sources as one (the first that lists a model serves it). */
+export class CombinedModelSource implements ModelSource {
+  constructor(private readonly sources: ModelSource[]) {}
+
+  list(): ModelInfo[] {
+    return this.sources.flatMap((s) => s.list())
+  }
+
+  load(id: string): Promise<Uint8Array> {
+    const source = this.sources.find((s) => s.list().some((m) => m.id === id))
+    if (!source) return Promise.reject(new UnknownModelError({ model: id }))
+    return source.load(id)
+  }
+}
+
 /** Models listed in the node config: `{ id, path, price }` each. */
 export class FileModelSource implements ModelSource {
   private readonly models: Map<string, ModelInfo & { path: string }>

@@ -11,7 +11,9 @@ import { hashRequest } from './canonicalJson.ts'
 import { type NodeContext, type ChatRoute } from './nodeContext.ts'
 import { createNodeMetrics } from './metrics.ts'
 import { ConcurrencyLimiter } from './limiter.ts'
-import { type ModelSource, FileModelSource } from './modelSource.ts'
+import { type ModelSource, CombinedModelSource, FileModelSource } from './modelSource.ts'
+import { BlobStoreModelSource } from './blobStoreModelSource.ts'
+import { WalrusClient } from '../storage/walrusClient.ts'
 import { OnnxRuntime, type OnnxRuntimeOptions } from './onnxRuntime.ts'
 import { ReceiptLog } from './receiptLog.ts'
 import type { InferenceMode } from './receipt.ts'
@@ -141,6 +143,15 @@ export function providersFromConfig(config: InferenceNodeConfig): ProviderRoute[
   })
 }
 
+/** Local files and blob-store models, as the config lists them. */
+export function modelSourceFromConfig(config: InferenceNodeConfig): ModelSource {
+  const files = config.models.flatMap((m) => ('path' in m ? [{ id: m.id, price: m.price, path: m.path }] : []))
+  const stored = config.models.flatMap((m) => ('manifestBlobId' in m ? [m] : []))
+  if (stored.length === 0 || !config.storage) return new FileModelSource(files)
+  const store = new WalrusClient({ publisherUrl: config.storage.publisherUrl, aggregatorUrl: config.storage.aggregatorUrl, shards: config.storage.shards })
+  return new CombinedModelSource([new FileModelSource(files), new BlobStoreModelSource(store, config.storage.cacheDir, stored)])
+}
+
 /** Loads (or creates, on first start) the signing key, then builds the node a config describes. */
 export async function createInferenceNodeFromConfig(config: InferenceNodeConfig): Promise<InferenceNode> {
   let key
@@ -154,7 +165,7 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
     privateKey: key.privateKey,
     receiptDir: config.receiptDir,
     mode: config.mode,
-    models: new FileModelSource(config.models),
+    models: modelSourceFromConfig(config),
     onnx: config.onnx,
     providers: providersFromConfig(config),
     maxConcurrent: config.maxConcurrent,

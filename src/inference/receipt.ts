@@ -99,9 +99,17 @@ export function receiptDigest(receipt: UnsignedReceipt): Uint8Array {
   return keccak256(concatBytes(RECEIPT_DOMAIN, encodeUnsignedReceipt(receipt)))
 }
 
-/** A fresh receipt id: sha256(node ‖ request hash ‖ 16 random bytes). */
+// Unique per process (16 random bytes drawn once) and per call (a counter): ids never repeat,
+// without paying for fresh randomness on every answer.
+const ID_SALT = randomBytes(16)
+let idCounter = 0n
+
+/** A fresh receipt id: sha256(node ‖ request hash ‖ per-process random salt ‖ counter). */
 export function newReceiptId(node: Address, requestHash: Hex): Hex {
-  return toHex(sha256(concatBytes(fromHex(node, 20), fromHex(requestHash, 32), randomBytes(16))))
+  idCounter++
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(idCounter)
+  return toHex(sha256(concatBytes(fromHex(node, 20), fromHex(requestHash, 32), ID_SALT, counter)))
 }
 
 /**

@@ -9,6 +9,10 @@ export async function nodeInference(options: NodeInferenceOptions): Promise<void
   const config = await loadInferenceConfig(options.config)
   const node = await createInferenceNodeFromConfig(config)
   const url = await node.listen({ host: config.host, port: config.port })
+  // Load ONNX sessions (and fetch stored models) in the background, so first requests find them warm.
+  for (const m of node.context.models.list().slice(0, config.onnx.maxSessions ?? 8)) {
+    node.context.onnx.schema(m.id).catch((err: unknown) => node.app.log.warn({ model: m.id, err: err instanceof Error ? err.message : String(err) }, 'model could not be loaded'))
+  }
   const models = [...node.context.models.list().map((m) => m.id), ...node.context.chat.keys()]
   printResult(options.json, { url, address: node.address, mode: config.mode, models, receiptDir: config.receiptDir }, () =>
     `inference node ${node.address} listening on ${url} (mode ${config.mode}; models: ${models.join(', ') || 'none'})`)
