@@ -39,9 +39,17 @@ export async function httpFetch(input: string | URL | Request, init: RequestInit
         else if (value !== undefined) responseHeaders.set(key, value)
       }
       const status = res.statusCode ?? 500
-      const nullBody = status === 204 || status === 304 || init.method === 'HEAD'
-      if (nullBody) res.resume()
-      resolve(new Response(nullBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage, headers: responseHeaders }))
+      const meta = { status, statusText: res.statusMessage, headers: responseHeaders }
+      if (status === 204 || status === 304 || init.method === 'HEAD') {
+        res.resume()
+        return resolve(new Response(null, meta))
+      }
+      if (String(res.headers['content-type']).startsWith('text/event-stream')) return resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, meta))
+      // A plain answer is small: reading it whole skips the web-stream bridge, the slowest part of the call.
+      const parts: Buffer[] = []
+      res.on('data', (part: Buffer) => parts.push(part))
+      res.on('end', () => resolve(new Response(parts.length === 1 ? parts[0] : Buffer.concat(parts), meta)))
+      res.on('error', reject)
     })
     const onAbort = () => {
       const reason = signal?.reason ?? new DOMException('aborted', 'AbortError')
