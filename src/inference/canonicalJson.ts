@@ -37,6 +37,8 @@ function write(value: unknown, path: string): string {
       return JSON.stringify(value)
     case 'object': {
       if (Array.isArray(value)) {
+        // Tensors are long arrays of finite numbers, for which JSON.stringify is already canonical.
+        if (value.every((v) => typeof v === 'number' && Number.isFinite(v))) return JSON.stringify(value)
         let out = '['
         for (let i = 0; i < value.length; i++) {
           if (i) out += ','
