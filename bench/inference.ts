@@ -137,7 +137,19 @@ async function main(): Promise<void> {
         process.stdout.write(`  chat: node adds p50 ${fmt(viaNodeChat.p50 - direct.p50)}  p99 ${fmt(viaNodeChat.p99 - direct.p99)}\n`)
       }
     }
+    // The node's own view: time inside the server per request and per receipt group commit.
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    const mean = (name: string, label = '') => {
+      const sum = Number(new RegExp(`^${name}_sum${label}\\s+(\\S+)`, 'm').exec(metrics)?.[1])
+      const count = Number(new RegExp(`^${name}_count${label}\\s+(\\S+)`, 'm').exec(metrics)?.[1])
+      return { mean: sum / count, count }
+    }
+    const serverInfer = mean('haca_inference_request_duration_seconds', '\\{route="/v1/infer"\\}')
+    const flush = mean('haca_inference_receipt_flush_seconds')
+    const batch = mean('haca_inference_receipt_flush_batch_size')
+    results.server = { inferMeanMs: serverInfer.mean * 1000, receiptFlushMeanMs: flush.mean * 1000, receiptsPerFlush: batch.mean }
     if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
+    else process.stdout.write(`\nnode's own view (all runs): /v1/infer mean ${fmt(serverInfer.mean * 1000)} ms in the server; receipt group commit mean ${fmt(flush.mean * 1000)} ms, ${batch.mean.toFixed(2)} receipts per commit (${flush.count} commits)\n`)
   } finally {
     child.kill('SIGTERM')
     for (const session of sessions) await session.release()
