@@ -45,11 +45,12 @@ const ROOT = join(import.meta.dirname, '..')
 // Until src/cli/main.ts registers these commands, a child process registers them the same way.
 const HARNESS = `
 const { Command } = await import('commander')
-const { registerInfer } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands/infer/register.ts'))})
+const { registerInfer, registerReceipt } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands/infer/register.ts'))})
 const { registerChat } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands/chat/register.ts'))})
 const program = new Command('haca')
 registerInfer(program)
 registerChat(program)
+registerReceipt(program)
 try { await program.parseAsync(process.argv.slice(0, 1).concat(['haca'], process.argv.slice(1))) }
 catch (err) { process.stderr.write(String(err && err.message) + '\\n'); process.exit(1) }
 `
@@ -77,6 +78,16 @@ test('haca chat, plain and streaming', async () => {
   assert.equal(plain.receipt.price, '9')
   const streamed = await run(['chat', '--model', 'gpt-test', '--node', `${url}=${node.address}`, '--stream', 'hello'])
   assert.match(streamed, /^Hi there, friend!\nreceipt 0x[0-9a-f]{64}\n/)
+})
+
+test('haca receipt fetches and verifies a receipt by id', async () => {
+  const answer = JSON.parse(await run(['infer', '--model', 'mlp', '--node', `${url}=${node.address}`, '--input', 'input=float32:1x4:4,3,2,1', '--json']))
+  const shown = JSON.parse(await run(['receipt', answer.receipt.id, '--node', `${url}=${node.address}`, '--json']))
+  assert.deepEqual(shown.receipt, answer.receipt)
+  assert.equal(shown.verified, true)
+  const human = await run(['receipt', answer.receipt.id, '--node', `${url}=${node.address}`])
+  assert.match(human, /signature verified/)
+  await assert.rejects(run(['receipt', `0x${'00'.repeat(32)}`, '--node', `${url}=${node.address}`]), (err: unknown) => /no node has receipt/.test(String((err as { stderr?: string }).stderr)))
 })
 
 test('a node without an address is refused, so receipts are always checked against a known key', async () => {

@@ -16,3 +16,15 @@ export function registerInfer(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (options) => (await import('./infer.ts')).inferCommand(options))
 }
+
+/** `haca receipt <id>` (the receipt a node signed, checked against the node's address). */
+export function registerReceipt(program: Command): void {
+  program
+    .command('receipt')
+    .description('fetch a receipt from the node that signed it and verify its signature')
+    .argument('<id>', 'receipt id (0x + 64 hex digits)')
+    .option('--node <url=address>', 'a node and the address its receipts must be signed by (repeatable)', collect)
+    .option('--nodes-file <file>', 'JSON list of nodes: [{ "url": …, "address": … }]')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options) => (await import('./receipt.ts')).receiptCommand({ ...options, id }))
+}

@@ -1,0 +1,47 @@
+/** `haca receipt <id>`: fetches a receipt from the node that signed it and verifies the signature against the node's known address. */
+import { BaseError } from '../../../core/errors.ts'
+import { parseAddress } from '../../../core/keys.ts'
+import { type ReceiptJson, receiptFromJson, receiptToJson, verifyReceipt } from '../../../inference/receipt.ts'
+import { ReceiptVerificationError } from '../../../client/errors.ts'
+import { printResult } from '../../output.ts'
+import { type NodeListOptions, nodesFromOptions } from './nodes.ts'
+
+export class ReceiptNotFoundError extends BaseError {
+  override name = 'ReceiptNotFoundError' as const
+  constructor({ id, tried }: { id: string; tried: string[] }) {
+    super(`no node has receipt ${id}`, { code: 'receipt_not_found', metaMessages: tried })
+  }
+}
+
+export type ReceiptCommandOptions = NodeListOptions & { id: string; json?: boolean }
+
+export async function receiptCommand(options: ReceiptCommandOptions): Promise<void> {
+  const tried: string[] = []
+  for (const node of nodesFromOptions(options)) {
+    let res: Response
+    try {
+      res = await fetch(`${node.url.replace(/\/$/, '')}/v1/receipts/${options.id}`, { signal: AbortSignal.timeout(10_000) })
+    } catch (err) {
+      tried.push(`${node.url}: ${err instanceof Error ? err.message : String(err)}`)
+      continue
+    }
+    if (res.status !== 200) {
+      tried.push(`${node.url}: ${res.status}`)
+      continue
+    }
+    const receipt = receiptFromJson((await res.json()) as ReceiptJson)
+    const result = verifyReceipt(receipt, { node: parseAddress(node.address) })
+    if (!result.ok) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: result.failed, reason: result.reason })
+    printResult(options.json, { receipt: receiptToJson(receipt), node: node.url, verified: true }, () => [
+      `receipt ${receipt.id}`,
+      `  node      ${receipt.node} (${node.url}); signature verified`,
+      `  model     ${receipt.model} (${receipt.mode})`,
+      `  request   ${receipt.requestHash}`,
+      `  response  ${receipt.responseHash}`,
+      `  price     ${receipt.price}`,
+      `  time      ${new Date(receipt.timestamp).toISOString()}`,
+    ].join('\n'))
+    return
+  }
+  throw new ReceiptNotFoundError({ id: options.id, tried })
+}
