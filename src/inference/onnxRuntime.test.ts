@@ -1,0 +1,57 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { buildMlpModel, runMlpReference } from '../onnx/build.ts'
+import { OnnxRuntime } from './onnxRuntime.ts'
+import { type ModelInfo, type ModelSource, UnknownModelError } from './modelSource.ts'
+import { InvalidTensorError } from './tensor.ts'
+
+/** Models held in memory, counting loads. */
+class MemorySource implements ModelSource {
+  loads = 0
+  constructor(private readonly models: Record<string, Uint8Array>) {}
+  list(): ModelInfo[] {
+    return Object.keys(this.models).map((id) => ({ id, price: 0n }))
+  }
+  async load(id: string): Promise<Uint8Array> {
+    this.loads++
+    const m = this.models[id]
+    if (!m) throw new UnknownModelError({ model: id })
+    return m
+  }
+}
+
+test('sessions are cached, bounded, and evicted ones finish their runs', async () => {
+  const params = [{ seed: 1 }, { seed: 2 }, { seed: 3 }]
+  const source = new MemorySource(Object.fromEntries(params.map((p, i) => [`m${i}`, buildMlpModel(p)])))
+  const runtime = new OnnxRuntime(source, { maxSessions: 2 })
+  const input = [1, 0.5, -0.25, 2]
+  const run = async (i: number) => (await runtime.run(`m${i}`, { input: { dims: [1, 4], type: 'float32', data: input } })).outputs.output.data
+  const expected = params.map((p) => Array.from(runMlpReference(Float32Array.from(input), p)))
+  assert.deepEqual(await run(0), expected[0])
+  assert.deepEqual(await run(0), expected[0])
+  assert.equal(source.loads, 1, 'a warm session is reused')
+  // Three models through two slots, concurrently: each answer must come from its own model.
+  const results = await Promise.all([0, 1, 2, 0, 1, 2].map(run))
+  results.forEach((r, k) => assert.deepEqual(r, expected[k % 3]))
+  assert.ok(source.loads >= 3)
+  await assert.rejects(runtime.run('nope', {}), UnknownModelError)
+  await assert.rejects(runtime.run('m0', { input: { dims: [1, 4], type: 'float32', data: [1] } }), InvalidTensorError)
+  await runtime.close()
+})
+
+test('int64 and bool tensors travel as JSON (int64 as decimal strings)', async () => {
+  const { encodeModel } = await import('../onnx/build.ts')
+  const bytes = encodeModel({
+    graph: {
+      name: 'cast',
+      nodes: [{ opType: 'Identity', inputs: ['x'], outputs: ['y'] }, { opType: 'Not', inputs: ['b'], outputs: ['nb'] }],
+      inputs: [{ name: 'x', elementType: 'int64', shape: [2] }, { name: 'b', elementType: 'bool', shape: [2] }],
+      outputs: [{ name: 'y', elementType: 'int64', shape: [2] }, { name: 'nb', elementType: 'bool', shape: [2] }],
+    },
+  })
+  const runtime = new OnnxRuntime(new MemorySource({ cast: bytes }))
+  const { outputs } = await runtime.run('cast', { x: { dims: [2], type: 'int64', data: ['9007199254740993', -5] }, b: { dims: [2], type: 'bool', data: [true, false] } })
+  assert.deepEqual(outputs.y, { dims: [2], type: 'int64', data: ['9007199254740993', '-5'] })
+  assert.deepEqual(outputs.nb, { dims: [2], type: 'bool', data: [false, true] })
+  await runtime.close()
+})
