@@ -16,8 +16,8 @@ import {
   InvalidBlobIdError,
 } from '../src/storage/errors.ts'
 
-const SHARDS = 20
-const MAX_BLOB = 4 * 1024 * 1024
+const SHARDS = 50
+const MAX_BLOB = 12 * 1024 * 1024
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
 describe('Walrus client against the embedded store', () => {
@@ -83,7 +83,7 @@ describe('Walrus client against the embedded store', () => {
     flipped[123] ^= 0xff
     writeFileSync(path, flipped)
     await assert.rejects(client.get(blobId, { verify: { sha256: sha(data) } }), BlobIntegrityError)
-    await assert.rejects(client.get(blobId, { verify: { blobId: true } }), /blob ID at 20 shards is/)
+    await assert.rejects(client.get(blobId, { verify: { blobId: true } }), /blob ID at 50 shards is/)
     writeFileSync(path, data.subarray(0, 1000))
     await assert.rejects(client.get(blobId, { verify: { sha256: sha(data) } }), BlobIntegrityError)
     const dest = join(dir, 'corrupt.out')
@@ -147,6 +147,25 @@ describe('Walrus client against the embedded store', () => {
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.partial-')), [])
   })
 
+  test('a large download (hashed on a worker thread) is verified too', async () => {
+    const data = randomBytes(9 * 1024 * 1024 + 5)
+    const src = join(dir, 'large.bin')
+    writeFileSync(src, data)
+    const { blobId } = await client.putFile(src)
+    const dest = join(dir, 'large.out')
+    let last = 0
+    await client.getToFile(blobId, dest, { verify: { sha256: sha(data), size: data.length }, onProgress: (done) => (last = done) })
+    assert.ok(readFileSync(dest).equals(data))
+    assert.equal(last, data.length)
+    const flipped = Buffer.from(data)
+    flipped[data.length - 1] ^= 1
+    writeFileSync(join(dir, 'store', 'blobs', blobId), flipped)
+    const dest2 = join(dir, 'large-corrupt.out')
+    await assert.rejects(client.getToFile(blobId, dest2, { verify: { sha256: sha(data) } }), BlobIntegrityError)
+    assert.equal(existsSync(dest2), false)
+    writeFileSync(join(dir, 'store', 'blobs', blobId), data)
+  })
+
   test('exists is true for stored blobs and false for others; unknown blobs are BlobNotFoundError', async () => {
     const { blobId } = await client.put(randomBytes(10))
     assert.equal(await client.exists(blobId), true)
@@ -179,7 +198,7 @@ describe('Walrus client against the embedded store', () => {
     })
     const res2 = await fetch(`${server.url}/v1/blobs`, { method: 'PUT', body: chunked, duplex: 'half' } as RequestInit)
     assert.equal(res2.status, 413)
-    assert.match(((await res2.json()) as any).error.message, /over the 4194304-byte size limit/)
+    assert.match(((await res2.json()) as any).error.message, /over the 12582912-byte size limit/)
     const afterStatus = (await (await fetch(`${server.url}/status`)).json()) as { blobs: number }
     assert.equal(afterStatus.blobs, before.blobs)
     assert.deepEqual(readdirSync(join(dir, 'store', 'tmp')), [], 'no temp file is left')

@@ -25,6 +25,7 @@ import {
   BlobTooLargeError,
 } from './errors.ts'
 import { httpRequest, readBody } from './http.ts'
+import { sinkToFileHashed } from './fileSink.ts'
 
 export type WalrusClientParameters = {
   /** Publisher base URL, e.g. `https://publisher.walrus-testnet.walrus.space` or the embedded store's. */
@@ -44,6 +45,9 @@ export type WalrusClientParameters = {
   /** For how long after storing a blob a 404 for it is retried; 30 s unless given. */
   notFoundGraceMs?: number
 }
+
+/** Downloads from this size on are hashed and written on a worker thread. */
+const LARGE_DOWNLOAD = 8 * 1024 * 1024
 
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504])
 
@@ -266,26 +270,34 @@ export class WalrusClient implements BlobStore {
           res.destroy()
           throw new BlobIntegrityError({ blobId, what: 'size', expected: String(verify.size), actual: String(total) })
         }
-        const hash = createHash('sha256')
-        let done = 0
-        const meter = new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            hash.update(chunk)
-            done += chunk.length
-            onProgress?.(done, total)
-            cb(null, chunk)
-          },
-        })
-        await pipeline(res, meter, createWriteStream(tmp))
-        const actual = hash.digest('hex')
+        let actual: string
+        let done: number
+        if (total !== undefined && total >= LARGE_DOWNLOAD) {
+          // Large: hash and write on a worker thread, overlapped with receiving.
+          ;({ sha256: actual, size: done } = await sinkToFileHashed(res, tmp, (n) => onProgress?.(n, total)))
+        } else {
+          const hash = createHash('sha256')
+          let seen = 0
+          const meter = new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              hash.update(chunk)
+              seen += chunk.length
+              onProgress?.(seen, total)
+              cb(null, chunk)
+            },
+          })
+          await pipeline(res, meter, createWriteStream(tmp, { highWaterMark: 1024 * 1024 }))
+          const fh = await open(tmp, 'r')
+          await fh.sync().finally(() => fh.close())
+          actual = hash.digest('hex')
+          done = seen
+        }
         if (verify.size !== undefined && done !== verify.size) {
           throw new BlobIntegrityError({ blobId, what: 'size', expected: String(verify.size), actual: String(done) })
         }
         if (actual !== expected) throw new BlobIntegrityError({ blobId, expected, actual })
         return done
       })
-      const fh = await open(tmp, 'r')
-      await fh.sync().finally(() => fh.close())
       await rename(tmp, dest)
       return { size }
     } finally {
