@@ -23,7 +23,6 @@ export class HacaChatStream implements AsyncIterable<ChatChunk> {
   constructor(
     private readonly response: Response,
     private readonly expect: Omit<VerifyAnswerParameters, 'receipt' | 'responseHash'>,
-    private readonly onDone: () => void,
   ) {
     this.node = expect.node
   }
@@ -36,29 +35,26 @@ export class HacaChatStream implements AsyncIterable<ChatChunk> {
     const decoder = new TextDecoder()
     let buffered = ''
     let receiptJson: ReceiptJson | undefined
-    try {
-      for await (const bytes of this.response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffered += decoder.decode(bytes, { stream: true })
-        for (;;) {
-          const end = buffered.indexOf('\n\n')
-          if (end < 0) break
-          const event = buffered.slice(0, end + 2)
-          buffered = buffered.slice(end + 2)
-          if (event.startsWith(RECEIPT_EVENT_PREFIX)) {
-            receiptJson = JSON.parse(event.slice(RECEIPT_EVENT_PREFIX.length).replace(/^data: /, '')) as ReceiptJson
-            continue
-          }
-          hash.update(event)
-          if (!event.startsWith('data: ')) continue
-          const data = event.slice(6, -2)
-          if (data === '[DONE]') continue
-          const parsed = JSON.parse(data) as ChatChunk & { error?: { message?: string } }
-          if (parsed.error) throw new NodeRequestError({ node: node.url, status: 502, message: parsed.error.message ?? 'stream failed' })
-          yield parsed
+    // Breaking out of the caller's loop returns this generator, which cancels the body.
+    for await (const bytes of this.response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(bytes, { stream: true })
+      for (;;) {
+        const end = buffered.indexOf('\n\n')
+        if (end < 0) break
+        const event = buffered.slice(0, end + 2)
+        buffered = buffered.slice(end + 2)
+        if (event.startsWith(RECEIPT_EVENT_PREFIX)) {
+          receiptJson = JSON.parse(event.slice(RECEIPT_EVENT_PREFIX.length).replace(/^data: /, '')) as ReceiptJson
+          continue
         }
+        hash.update(event)
+        if (!event.startsWith('data: ')) continue
+        const data = event.slice(6, -2)
+        if (data === '[DONE]') continue
+        const parsed = JSON.parse(data) as ChatChunk & { error?: { message?: string } }
+        if (parsed.error) throw new NodeRequestError({ node: node.url, status: 502, message: parsed.error.message ?? 'stream failed' })
+        yield parsed
       }
-    } finally {
-      this.onDone()
     }
     if (!receiptJson) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'missing', reason: 'the stream ended without a receipt event' })
     let receipt: Receipt

@@ -43,7 +43,7 @@ export async function createChatCompletion<P extends CreateChatCompletionParamet
     if (request.stream) {
       // The deadline covers the wait for the answer to start; a long stream may then run on.
       cancelTimeout()
-      return new HacaChatStream(response, { node, requestHash, model, mode, maxPrice }, () => {})
+      return new HacaChatStream(response, { node, requestHash, model, mode, maxPrice })
     }
     let bytes: Buffer
     try {

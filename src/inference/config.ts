@@ -9,7 +9,7 @@
  *   "keyFile": "node-key.json", "receiptDir": "receipts",
  *   "models": [{ "id": "mlp", "path": "mlp.onnx", "price": "10" },
  *              { "id": "resnet", "manifestBlobId": "…", "sha256": "…", "price": "50" }],
- *   "storage": { "url": "http://127.0.0.1:31415", "shards": 10, "cacheDir": "model-cache" },
+ *   "storage": { "url": "http://127.0.0.1:31415", "shards": 10, "cacheDir": "model-cache", "maxCacheBytes": 10737418240 },
  *   "providers": [{ "name": "openai", "kind": "openai", "baseURL": "https://api.openai.com/v1",
  *                   "apiKeyEnv": "OPENAI_API_KEY", "models": ["gpt-4o-mini"], "price": "100" }]
  * }
@@ -37,7 +37,7 @@ export type ProviderConfig = {
 export type ModelConfig = { id: string; price: bigint } & ({ path: string } | { manifestBlobId: string; sha256: string })
 
 /** The blob store models are fetched from (Walrus or `haca node storage`). */
-export type StorageConfig = { publisherUrl: string; aggregatorUrl: string; shards?: number; cacheDir: string }
+export type StorageConfig = { publisherUrl: string; aggregatorUrl: string; shards?: number; cacheDir: string; maxCacheBytes: number }
 
 export type InferenceNodeConfig = {
   host: string
@@ -98,6 +98,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
       aggregatorUrl: str(path, 'storage.aggregatorUrl', c.storage.aggregatorUrl ?? url),
       shards: typeof c.storage.shards === 'number' ? c.storage.shards : undefined,
       cacheDir: resolve(base, c.storage.cacheDir ?? 'model-cache'),
+      maxCacheBytes: typeof c.storage.maxCacheBytes === 'number' ? c.storage.maxCacheBytes : 10 * 2 ** 30,
     }
   }
   const providers = (c.providers ?? []).map((p: Record<string, unknown>, i: number): ProviderConfig => {

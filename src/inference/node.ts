@@ -14,6 +14,7 @@ import { ConcurrencyLimiter } from './limiter.ts'
 import { type ModelSource, CombinedModelSource, FileModelSource } from './modelSource.ts'
 import { BlobStoreModelSource } from './blobStoreModelSource.ts'
 import { WalrusClient } from '../storage/walrusClient.ts'
+import { ModelCache } from '../storage/modelCache.ts'
 import { OnnxRuntime, type OnnxRuntimeOptions } from './onnxRuntime.ts'
 import { ReceiptLog } from './receiptLog.ts'
 import type { InferenceMode } from './receipt.ts'
@@ -143,13 +144,14 @@ export function providersFromConfig(config: InferenceNodeConfig): ProviderRoute[
   })
 }
 
-/** Local files and blob-store models, as the config lists them. */
-export function modelSourceFromConfig(config: InferenceNodeConfig): ModelSource {
+/** Local files and blob-store models (through the model cache), as the config lists them. */
+export async function modelSourceFromConfig(config: InferenceNodeConfig): Promise<ModelSource> {
   const files = config.models.flatMap((m) => ('path' in m ? [{ id: m.id, price: m.price, path: m.path }] : []))
   const stored = config.models.flatMap((m) => ('manifestBlobId' in m ? [m] : []))
   if (stored.length === 0 || !config.storage) return new FileModelSource(files)
   const store = new WalrusClient({ publisherUrl: config.storage.publisherUrl, aggregatorUrl: config.storage.aggregatorUrl, shards: config.storage.shards })
-  return new CombinedModelSource([new FileModelSource(files), new BlobStoreModelSource(store, config.storage.cacheDir, stored)])
+  const cache = await ModelCache.open({ dir: config.storage.cacheDir, maxBytes: config.storage.maxCacheBytes, store })
+  return new CombinedModelSource([new FileModelSource(files), new BlobStoreModelSource(cache, stored)])
 }
 
 /** Loads (or creates, on first start) the signing key, then builds the node a config describes. */
@@ -165,7 +167,7 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
     privateKey: key.privateKey,
     receiptDir: config.receiptDir,
     mode: config.mode,
-    models: modelSourceFromConfig(config),
+    models: await modelSourceFromConfig(config),
     onnx: config.onnx,
     providers: providersFromConfig(config),
     maxConcurrent: config.maxConcurrent,
