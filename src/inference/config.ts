@@ -51,6 +51,8 @@ export type InferenceNodeConfig = {
   onnx: OnnxRuntimeOptions
   models: ModelConfig[]
   storage?: StorageConfig
+  /** A simulated enclave under the dev network's root (real Nitro/TDX come later). */
+  tee?: { devRootFile: string }
   providers: ProviderConfig[]
 }
 
@@ -134,6 +136,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     onnx: c.onnx ?? {},
     models,
     storage,
+    tee: c.tee === undefined ? undefined : { devRootFile: resolve(base, str(path, 'tee.devRootFile', c.tee.devRootFile)) },
     providers,
   }
 }

@@ -25,6 +25,9 @@ import { errorHandler } from './httpErrors.ts'
 import { inferRoutes } from './routes/infer.ts'
 import { openaiCompatRoutes } from './routes/openaiCompat.ts'
 import { infoRoutes } from './routes/info.ts'
+import { attestationRoutes } from './routes/attestation.ts'
+import { type AttestationSource, simulatedAttestationSource } from './attestationSource.ts'
+import { readDevRootFile } from '../attestation/devRootFile.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,6 +51,8 @@ export type CreateInferenceNodeParameters = {
   providers?: ProviderRoute[]
   maxConcurrent?: number
   maxQueue?: number
+  /** The node's TEE, serving `GET /v1/attestation`; none for a vanilla node. */
+  attestation?: AttestationSource
   /** Fastify/pino logger options; default: warnings and errors only. */
   logger?: FastifyServerOptions['logger']
 }
@@ -114,6 +119,7 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
   await app.register(inferRoutes, { ctx })
   await app.register(openaiCompatRoutes, { ctx })
   await app.register(infoRoutes, { ctx })
+  await app.register(attestationRoutes, { ctx, source: params.attestation })
 
   return {
     app,
@@ -172,6 +178,7 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
     providers: providersFromConfig(config),
     maxConcurrent: config.maxConcurrent,
     maxQueue: config.maxQueue,
+    attestation: config.tee ? simulatedAttestationSource({ root: await readDevRootFile(config.tee.devRootFile), privateKey: key.privateKey }) : undefined,
     logger: { level: config.logLevel, redact: LOG_REDACT_PATHS },
   })
 }
