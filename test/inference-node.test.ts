@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
+import { Writable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import OpenAI from 'openai'
 import { LLMock } from '@copilotkit/aimock'
 import { generatePrivateKey } from '../src/core/keys.ts'
-import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
+import { LOG_REDACT_PATHS, createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
 import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
 import { AnthropicProvider } from '../src/inference/providers/anthropicProvider.ts'
 import { hashRequest } from '../src/inference/canonicalJson.ts'
@@ -157,4 +158,29 @@ test('healthz, models and metrics', async () => {
   assert.match(metrics, /haca_inference_runtime_duration_seconds_count\{runtime="oa",model="gpt-test"\} \d+/)
   assert.match(metrics, /haca_inference_receipts_total \d+/)
   assert.doesNotMatch(metrics, /sk-secret/)
+})
+
+test('provider keys never reach the logs, even at trace level and on upstream failures', async () => {
+  let logged = ''
+  const sink = new Writable({ write(chunk, _enc, cb) { logged += String(chunk); cb() } })
+  const secret = 'sk-very-secret-key-123'
+  const loud = await createInferenceNode({
+    privateKey: generatePrivateKey(),
+    receiptDir: join(dir, 'receipts-loud'),
+    providers: [
+      { provider: new OpenAIProvider({ name: 'down', baseURL: 'http://127.0.0.1:9/v1', apiKey: secret }), models: ['gpt-down'], price: 1n },
+      { provider: new OpenAIProvider({ name: 'ok', baseURL: `${mock.url}/v1`, apiKey: secret }), models: ['gpt-test'], price: 1n },
+    ],
+    logger: { level: 'trace', stream: sink, redact: LOG_REDACT_PATHS },
+  })
+  try {
+    const loudUrl = await loud.listen({ host: '127.0.0.1', port: 0 })
+    const c = new OpenAI({ baseURL: `${loudUrl}/v1`, apiKey: secret, maxRetries: 0 })
+    await assert.rejects(c.chat.completions.create({ model: 'gpt-down', messages: [{ role: 'user', content: 'hello' }] }))
+    await c.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hello' }] })
+  } finally {
+    await loud.close()
+  }
+  assert.match(logged, /upstream failure/, 'the failure itself is logged')
+  assert.doesNotMatch(logged, new RegExp(secret))
 })
