@@ -33,8 +33,8 @@ export class BlobTooLargeError extends BaseError {
 export class BlobIntegrityError extends BaseError {
   override name = 'BlobIntegrityError' as const
   readonly blobId: string
-  constructor({ blobId, expected, actual, what = 'sha256' }: { blobId: string; expected: string; actual: string; what?: string }) {
-    super(`blob ${blobId} failed verification: ${what} is ${actual}, expected ${expected}`, { code: 'blob_integrity' })
+  constructor({ blobId, expected, actual, what = 'sha256', metaMessages }: { blobId: string; expected: string; actual: string; what?: string; metaMessages?: string[] }) {
+    super(`blob ${blobId} failed verification: ${what} is ${actual}, expected ${expected}`, { code: 'blob_integrity', metaMessages })
     this.blobId = blobId
   }
 }

@@ -328,7 +328,15 @@ export class WalrusClient implements BlobStore {
     }
     this.blobIdWorker ??= new BlobIdWorker({ shards: this.shards })
     const actual = await this.blobIdWorker.computeForBytes(bytes)
-    if (actual !== blobId) throw new BlobIntegrityError({ blobId, what: `blob ID at ${this.shards} shards`, expected: blobId, actual })
+    if (actual !== blobId) {
+      throw new BlobIntegrityError({
+        blobId,
+        what: `blob ID at ${this.shards} shards`,
+        expected: blobId,
+        actual,
+        metaMessages: [`If the store computes blob IDs with another shard count than ${this.shards}, give the client that count (an embedded store reports it at GET /status).`],
+      })
+    }
   }
 
   /** Closes kept-alive connections and the blob ID worker. */
