@@ -8,7 +8,8 @@
  * loopback) directly. Every node answer includes signing its receipt and the receipt log's
  * group-committed synchronous write (O_DSYNC).
  *
- * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--json]
+ * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N] [--json]
+ * (--workers: the node's ONNX worker threads, config onnx.workers; default 0 = main thread)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -21,7 +22,7 @@ import ort from 'onnxruntime-node'
 import { LLMock } from '@copilotkit/aimock'
 import { buildMlpModel } from '../src/onnx/build.ts'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' } } })
 const SECONDS = Number(values.seconds ?? 5)
 const CONCURRENCY = (values.concurrency ?? '1,8').split(',').map(Number)
 // Two small MLPs: one so small that HTTP is all there is to measure (~10 µs a run), and one
@@ -92,8 +93,9 @@ async function main(): Promise<void> {
   mock.onMessage('bench', { content: 'A short answer for the bench.' })
   await mock.start()
   const onnxOptions = { intraOpNumThreads: 1, graphOptimizationLevel: 'all' as const }
+  const workers = Number(values.workers ?? 0)
   await writeFile(join(dir, 'node.json'), JSON.stringify({
-    host: '127.0.0.1', port: 0, keyFile: 'key.json', receiptDir: 'receipts', logLevel: 'error', maxConcurrent: 256, maxQueue: 4096, onnx: onnxOptions,
+    host: '127.0.0.1', port: 0, keyFile: 'key.json', receiptDir: 'receipts', logLevel: 'error', maxConcurrent: 256, maxQueue: 4096, onnx: { ...onnxOptions, workers },
     models: MODELS.map((m) => ({ id: m.id, path: `${m.id}.onnx`, price: '1' })),
     providers: [{ name: 'aimock', kind: 'openai', baseURL: `${mock.url}/v1`, apiKey: 'bench', models: ['gpt-bench'], price: '1' }],
   }))

@@ -55,3 +55,21 @@ test('int64 and bool tensors travel as JSON (int64 as decimal strings)', async (
   assert.deepEqual(outputs.nb, { dims: [2], type: 'bool', data: [false, true] })
   await runtime.close()
 })
+
+test('worker threads give the same bytes as the main thread', async () => {
+  const params = { inputSize: 8, hiddenSize: 16, outputSize: 4, seed: 9 }
+  const source = new MemorySource({ m: buildMlpModel(params) })
+  const main = new OnnxRuntime(source)
+  const pooled = new OnnxRuntime(source, { workers: 2 })
+  try {
+    const inputs = Array.from({ length: 6 }, (_, k) => ({ input: { dims: [2, 8], type: 'float32' as const, data: Array.from({ length: 16 }, (_, i) => ((i + k) % 7) / 4 - 1) } }))
+    const a = await Promise.all(inputs.map((x) => main.run('m', x)))
+    const b = await Promise.all(inputs.map((x) => pooled.run('m', x)))
+    assert.deepEqual(b.map((r) => JSON.stringify(r.outputs)), a.map((r) => JSON.stringify(r.outputs)))
+    assert.deepEqual(b[0].outputs.output.data, Array.from(runMlpReference(Float32Array.from(inputs[0].input.data), params)))
+    await assert.rejects(pooled.run('m', { input: { dims: [2, 8], type: 'float32', data: [1] } }), InvalidTensorError)
+  } finally {
+    await main.close()
+    await pooled.close()
+  }
+})

@@ -7,7 +7,8 @@ import ort from 'onnxruntime-node'
 import { readOnnxSchema } from '../onnx/schema.ts'
 import type { OnnxIoSchema } from '../onnx/types.ts'
 import type { ModelSource } from './modelSource.ts'
-import { type TensorJson, checkInputs, fromTypedData, toTypedData } from './tensor.ts'
+import { type TensorJson, type TypedArray, checkInputs, fromTypedData, toTypedData } from './tensor.ts'
+import { OnnxWorkerPool } from './onnxWorkerPool.ts'
 
 export type OnnxRuntimeOptions = {
   /** Threads inside one operator (default 1: reproducible, and a node runs many requests at once). */
@@ -18,15 +19,22 @@ export type OnnxRuntimeOptions = {
   maxSessions?: number
   /** 'cuda' only when the machine has it and the operator asks for it. */
   executionProvider?: 'cpu' | 'cuda'
+  /**
+   * Worker threads that run sessions off the event loop (default 0: run on the main thread,
+   * the lowest latency for models that take microseconds). Use 1+ for models that take ms.
+   */
+  workers?: number
 }
 
-type Loaded = { session: ort.InferenceSession; schema: OnnxIoSchema; running: number; evicted: boolean }
+/** A model ready to run: a session here, or its bytes for the worker pool. */
+type Loaded = { session: ort.InferenceSession | null; bytes: Uint8Array; schema: OnnxIoSchema; running: number; evicted: boolean }
 
 export type OnnxRunResult = { outputs: Record<string, TensorJson>; seconds: number }
 
 export class OnnxRuntime {
   private readonly sessions = new Map<string, Promise<Loaded>>()
   private readonly options: Required<OnnxRuntimeOptions>
+  private readonly pool: OnnxWorkerPool | null
 
   constructor(private readonly source: ModelSource, options: OnnxRuntimeOptions = {}) {
     this.options = {
@@ -34,7 +42,9 @@ export class OnnxRuntime {
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       maxSessions: options.maxSessions ?? 8,
       executionProvider: options.executionProvider ?? 'cpu',
+      workers: options.workers ?? 0,
     }
+    this.pool = this.options.workers > 0 ? new OnnxWorkerPool(this.options.workers) : null
   }
 
   /** The ONNX session options this runtime pins (exported so the bench runs in-process with the same). */
@@ -59,8 +69,10 @@ export class OnnxRuntime {
     const loading = (async () => {
       const bytes = await this.source.load(model)
       const schema = readOnnxSchema(bytes)
+      // With a worker pool, sessions live in the workers; creating one here still proves the model loads.
       const session = await ort.InferenceSession.create(bytes, this.sessionOptions())
-      return { session, schema, running: 0, evicted: false }
+      if (this.pool) await session.release()
+      return { session: this.pool ? null : session, bytes, schema, running: 0, evicted: false }
     })()
     this.sessions.set(model, loading)
     // A failed load is not cached, so a fixed file is picked up by the next request.
@@ -70,7 +82,8 @@ export class OnnxRuntime {
       this.sessions.delete(oldest)
       p.then((l) => {
         l.evicted = true
-        if (l.running === 0) void l.session.release()
+        this.pool?.release(oldest)
+        if (l.running === 0) void l.session?.release()
       }, () => {})
     }
     return loading
@@ -85,23 +98,31 @@ export class OnnxRuntime {
   async run(model: string, inputs: Record<string, TensorJson>): Promise<OnnxRunResult> {
     const loaded = await this.session(model)
     checkInputs(inputs, loaded.schema.inputs)
-    const feeds: Record<string, ort.Tensor> = {}
+    const typed: Record<string, { type: TensorJson['type']; dims: number[]; data: TypedArray }> = {}
     for (const [name, t] of Object.entries(inputs)) {
       const data = toTypedData(name, t)
-      feeds[name] = new ort.Tensor(t.type, Array.isArray(data) ? Uint8Array.from(data, (b) => (b ? 1 : 0)) : data, t.dims)
+      typed[name] = { type: t.type, dims: t.dims, data: Array.isArray(data) ? Uint8Array.from(data, (b) => (b ? 1 : 0)) : data }
     }
+    const outputs: Record<string, TensorJson> = {}
+    if (this.pool) {
+      const { outputs: raw, seconds } = await this.pool.run(model, () => loaded.bytes, this.sessionOptions(), typed)
+      for (const [name, t] of Object.entries(raw)) outputs[name] = fromTypedData(t.type, t.dims, t.data)
+      return { outputs, seconds }
+    }
+    const session = loaded.session!
+    const feeds: Record<string, ort.Tensor> = {}
+    for (const [name, t] of Object.entries(typed)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims)
     loaded.running++
     const started = process.hrtime.bigint()
     let results: ort.InferenceSession.OnnxValueMapType
     try {
-      results = await loaded.session.run(feeds)
+      results = await session.run(feeds)
     } finally {
       loaded.running--
-      if (loaded.evicted && loaded.running === 0) void loaded.session.release()
+      if (loaded.evicted && loaded.running === 0) void session.release()
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
-    const outputs: Record<string, TensorJson> = {}
-    for (const name of loaded.session.outputNames) {
+    for (const name of session.outputNames) {
       const t = results[name] as ort.Tensor
       outputs[name] = fromTypedData(t.type, t.dims, t.data)
     }
@@ -113,10 +134,11 @@ export class OnnxRuntime {
     this.sessions.clear()
     for (const p of all) {
       try {
-        await (await p).session.release()
+        await (await p).session?.release()
       } catch {
         // A session that failed to load has nothing to release.
       }
     }
+    await this.pool?.close()
   }
 }
