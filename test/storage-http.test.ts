@@ -168,6 +168,25 @@ describe('Walrus client against the embedded store', () => {
     writeFileSync(join(dir, 'store', 'blobs', blobId), data)
   })
 
+  test('a blob can be read by its blob object ID, as from a Walrus aggregator, also after a restart', async () => {
+    const data = randomBytes(3000)
+    const { blobId, objectId } = await client.put(data)
+    const res = await fetch(`${server.url}/v1/blobs/by-object-id/${objectId}`, { headers: { range: 'bytes=0-99' } })
+    assert.equal(res.status, 206)
+    assert.equal(res.headers.get('etag'), `"${blobId}"`)
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), data.subarray(0, 100))
+    const restarted = await startStorageServer({ dir: join(dir, 'store'), shards: SHARDS })
+    try {
+      const again = await fetch(`${restarted.url}/v1/blobs/by-object-id/${objectId}`)
+      assert.equal(again.status, 200)
+      assert.deepEqual(Buffer.from(await again.arrayBuffer()), data)
+    } finally {
+      await restarted.close()
+    }
+    assert.equal((await fetch(`${server.url}/v1/blobs/by-object-id/0x1234`)).status, 404)
+    assert.equal((await fetch(`${server.url}/v1/blobs/by-object-id/nope`)).status, 400)
+  })
+
   test('exists is true for stored blobs and false for others; unknown blobs are BlobNotFoundError', async () => {
     const { blobId } = await client.put(randomBytes(10))
     assert.equal(await client.exists(blobId), true)
@@ -233,7 +252,7 @@ describe('Walrus client against the embedded store', () => {
     await assert.rejects(getStoreStatus(`${server.url}/v1/api`), /answered 404/)
     const api = (await (await fetch(`${server.url}/v1/api`)).json()) as any
     assert.equal(api.openapi, '3.0.3')
-    assert.deepEqual(Object.keys(api.paths).sort(), ['/status', '/v1/api', '/v1/blobs', '/v1/blobs/{blobId}'])
+    assert.deepEqual(Object.keys(api.paths).sort(), ['/status', '/v1/api', '/v1/blobs', '/v1/blobs/by-object-id/{objectId}', '/v1/blobs/{blobId}'])
     assert.ok(api.paths['/v1/blobs/{blobId}'].get.responses['206'])
     assert.ok(api.paths['/v1/blobs'].put.responses['413'])
   })

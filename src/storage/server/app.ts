@@ -4,14 +4,12 @@
  * and `GET /v1/api`. Status codes, headers and JSON follow Walrus, so the Walrus client
  * (and any other Walrus client) cannot tell it from a Walrus publisher + aggregator.
  */
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import { timingSafeEqual } from 'node:crypto'
 import { Transform, type Readable } from 'node:stream'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { DiskBlobs } from './diskBlobs.ts'
-import { parseRange } from './range.ts'
-import { alreadyCertifiedJson, errorJson, errorSchema, newlyCreatedJson } from './walrusJson.ts'
+import { serveBlob } from './serveBlob.ts'
+import { alreadyCertifiedJson, errorSchema, newlyCreatedJson, sendError } from './walrusJson.ts'
 import { openApiDocument } from './openapi.ts'
 import { BlobIdWorker } from '../blobIdWorker.ts'
 import { isBlobId, maxBlobSizeForShards, WALRUS_MAINNET_SHARDS } from '../blobId.ts'
@@ -38,10 +36,6 @@ export type StorageServer = {
   blobs: DiskBlobs
   /** Closes the HTTP server and the blob ID worker. */
   close(): Promise<void>
-}
-
-function sendError(reply: FastifyReply, code: number, message: string, headers: Record<string, string> = {}): FastifyReply {
-  return reply.code(code).headers({ ...headers, 'content-type': 'application/json; charset=utf-8' }).send(errorJson(code, message))
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
@@ -144,55 +138,32 @@ export async function createStorageServer({
     })
   })
 
+  const blobParams = (name: string) => ({ type: 'object', properties: { [name]: { type: 'string' } }, required: [name] }) as const
   app.route<{ Params: { blobId: string } }>({
     method: ['GET', 'HEAD'],
     url: '/v1/blobs/:blobId',
-    // One handler for both, so HEAD answers from metadata without reading the blob.
+    // One handler for both, so HEAD answers without reading the blob.
     exposeHeadRoute: false,
-    schema: {
-      params: { type: 'object', properties: { blobId: { type: 'string' } }, required: ['blobId'] },
-      response: { '4xx': errorSchema },
-    },
+    schema: { params: blobParams('blobId'), response: { '4xx': errorSchema } },
     handler: async (request, reply) => {
-    const { blobId } = request.params
-    if (!isBlobId(blobId)) return sendError(reply, 400, `invalid blob ID ${JSON.stringify(blobId.slice(0, 60))}`)
-    const meta = await blobs.meta(blobId)
-    if (!meta) return sendError(reply, 404, `blob ${blobId} not found`)
-    const etag = `"${blobId}"`
-    reply.headers({
-      etag,
-      'accept-ranges': 'bytes',
-      'content-type': 'application/octet-stream',
-      // Content-addressed: the bytes behind an ID never change.
-      'cache-control': 'public, max-age=31536000, immutable',
-    })
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send()
-    // Sizes come from the file itself: if it was damaged on disk, clients see short or wrong
-    // bytes and their verification fails, instead of waiting for bytes that never come.
-    let size: number
-    try {
-      size = (await stat(blobs.dataPath(blobId))).size
-    } catch {
-      return sendError(reply, 404, `blob ${blobId} not found`)
-    }
-    const range = parseRange(request.headers.range, size)
-    if (range === 'unsatisfiable') {
-      return sendError(reply, 416, `range ${request.headers.range} is outside the blob's ${size} bytes`, {
-        'content-range': `bytes */${size}`,
-      })
-    }
-    const highWaterMark = 1024 * 1024
-    if (range === 'ignore') {
-      reply.header('content-length', size)
-      if (request.method === 'HEAD') return reply.send()
-      return reply.send(createReadStream(blobs.dataPath(blobId), { highWaterMark }))
-    }
-    reply.code(206).headers({
-      'content-range': `bytes ${range.start}-${range.end}/${size}`,
-      'content-length': range.end - range.start + 1,
-    })
-    if (request.method === 'HEAD') return reply.send()
-    return reply.send(createReadStream(blobs.dataPath(blobId), { start: range.start, end: range.end, highWaterMark }))
+      const { blobId } = request.params
+      if (!isBlobId(blobId)) return sendError(reply, 400, `invalid blob ID ${JSON.stringify(blobId.slice(0, 60))}`)
+      return serveBlob(blobs, blobId, request, reply)
+    },
+  })
+
+  // Walrus aggregators also serve a blob by the ID of its Sui Blob object.
+  app.route<{ Params: { objectId: string } }>({
+    method: ['GET', 'HEAD'],
+    url: '/v1/blobs/by-object-id/:objectId',
+    exposeHeadRoute: false,
+    schema: { params: blobParams('objectId'), response: { '4xx': errorSchema } },
+    handler: async (request, reply) => {
+      const { objectId } = request.params
+      if (!/^0x[0-9a-fA-F]{1,64}$/.test(objectId)) return sendError(reply, 400, `invalid object ID ${JSON.stringify(objectId.slice(0, 80))}`)
+      const blobId = blobs.blobIdOfObject(objectId)
+      if (!blobId) return sendError(reply, 404, `no blob object ${objectId}`)
+      return serveBlob(blobs, blobId, request, reply)
     },
   })
 

@@ -82,6 +82,8 @@ export class DiskBlobs {
   private readonly blobIds: BlobIdWorker
   private readonly blobsDir: string
   private readonly tmpDir: string
+  /** Sui-style blob object ID -> blob ID, for `GET /v1/blobs/by-object-id/:id`. */
+  private readonly objectIds = new Map<string, string>()
 
   constructor({ dir, blobIds, maxBlobSize, currentEpoch = 1 }: DiskBlobsParameters) {
     this.dir = dir
@@ -101,6 +103,15 @@ export class DiskBlobs {
     await mkdir(this.blobsDir, { recursive: true })
     await rm(this.tmpDir, { recursive: true, force: true })
     await mkdir(this.tmpDir, { recursive: true })
+    for (const name of await readdir(this.blobsDir)) {
+      if (!name.endsWith('.json')) continue
+      const meta = await this.meta(name.slice(0, -'.json'.length))
+      if (meta) this.objectIds.set(meta.objectId, meta.blobId)
+    }
+  }
+
+  blobIdOfObject(objectId: string): string | undefined {
+    return this.objectIds.get(objectId.toLowerCase())
   }
 
   dataPath(blobId: string): string {
@@ -158,6 +169,7 @@ export class DiskBlobs {
       await this.writeMeta(meta)
       await rename(tmp, this.dataPath(blobId))
       await fsyncPath(this.blobsDir)
+      this.objectIds.set(meta.objectId, blobId)
       return { kind: 'newlyCreated', meta }
     } catch (err) {
       await rm(tmp, { force: true })

@@ -53,6 +53,13 @@ export function openApiDocument({ version, maxBlobSize, shards }: { version: str
         },
         head: { summary: 'Whether a blob is stored, and its size', parameters: [blobIdParam], responses: { 200: { description: 'Stored' }, 404: { description: 'Not stored' } } },
       },
+      '/v1/blobs/by-object-id/{objectId}': {
+        get: {
+          summary: 'Read a blob by the ID of its blob object (as returned in newlyCreated.blobObject.id); same headers and ranges',
+          parameters: [{ name: 'objectId', in: 'path', required: true, schema: { type: 'string', pattern: '^0x[0-9a-fA-F]{1,64}$' } }],
+          responses: { 200: { description: 'The blob' }, 206: { description: 'Part of the blob' }, 400: error('Malformed object ID'), 404: error('No such blob object') },
+        },
+      },
       '/status': { get: { summary: 'Store status: shards, limits, usage', responses: { 200: { description: 'Status' } } } },
       '/v1/api': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3 document' } } } },
     },

@@ -3,6 +3,7 @@
  * error envelope Walrus services use (`{ error: { status, code, message, details } }`).
  */
 import { createHash } from 'node:crypto'
+import type { FastifyReply } from 'fastify'
 import type { StoredBlobMeta } from './diskBlobs.ts'
 
 /** A base58 string of 32 bytes, shaped like a Sui transaction digest. */
@@ -69,6 +70,11 @@ const STATUS_NAMES: Record<number, string> = {
 
 export function errorJson(code: number, message: string) {
   return { error: { status: STATUS_NAMES[code] ?? 'UNKNOWN', code, message, details: [] as unknown[] } }
+}
+
+/** Sends a Walrus-style error answer. */
+export function sendError(reply: FastifyReply, code: number, message: string, headers: Record<string, string> = {}): FastifyReply {
+  return reply.code(code).headers({ ...headers, 'content-type': 'application/json; charset=utf-8' }).send(errorJson(code, message))
 }
 
 export const errorSchema = {
