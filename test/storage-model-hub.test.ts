@@ -61,8 +61,11 @@ describe('model hub', () => {
 
     assert.deepEqual(await readModelManifest(store, up.manifestBlobId), up.manifest)
     const dest = join(dir, 'downloaded.onnx')
-    const down = await downloadModel(store, { manifestBlobId: up.manifestBlobId, sha256: `0x${up.sha256}`, dest })
+    const downEvents: ProgressEvent[] = []
+    const down = await downloadModel(store, { manifestBlobId: up.manifestBlobId, sha256: `0x${up.sha256}`, dest, onProgress: (e) => downEvents.push(e) })
     assert.ok(readFileSync(dest).equals(model))
+    assert.equal(downEvents.length, up.manifest.chunks.length + 1)
+    assert.deepEqual(downEvents.at(-1), { phase: 'download', done: model.length, total: model.length })
     assert.equal(down.sha256, up.sha256)
 
     // The same file uploads to the same manifest (content addressing all the way down).

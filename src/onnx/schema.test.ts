@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { buildMlpModel, encodeModel } from './build.ts'
 import { InvalidOnnxModelError, readOnnxSchema, readOnnxSchemaFromFile } from './schema.ts'
 import { checkOnnxLoads } from './checkLoads.ts'
+import { ProtoWriter } from './protobuf.ts'
 
 test('readOnnxSchema gives input and output names, element types and shapes', () => {
   assert.deepEqual(readOnnxSchema(buildMlpModel({ inputSize: 6, outputSize: 2, hiddenSize: 5 })), {
@@ -71,6 +72,19 @@ test('invalid ONNX gives InvalidOnnxModelError with a reason', async (t) => {
       })
     })
   }
+})
+
+test('a model whose weights live in external data files is refused', () => {
+  // The MLP with its first initializer marked data_location = EXTERNAL (TensorProto field 14).
+  const w = new ProtoWriter()
+  w.int(1, 8)
+  w.message(7, (g) => {
+    g.message(5, (t) => t.packedInts(1, [4, 3]).int(2, 1).string(8, 'layer0.weight').int(14, 1))
+    g.message(11, (v) => v.string(1, 'input'))
+    g.message(12, (v) => v.string(1, 'output'))
+  })
+  w.message(8, (o) => o.string(1, '').int(2, 13))
+  assert.throws(() => readOnnxSchema(w.finish()), /initializer layer0.weight keeps its data in an external file/)
 })
 
 test('a file that is not ONNX names the file in the error', () => {

@@ -27,6 +27,8 @@ const GRAPH_INITIALIZER = 5
 const GRAPH_INPUT = 11
 const GRAPH_OUTPUT = 12
 const TENSOR_NAME = 8
+const TENSOR_DATA_LOCATION = 14
+const DATA_LOCATION_EXTERNAL = 1n
 
 /** Parsed ModelProto header: the fields we need, with the graph as a (start, length) span. */
 type FieldSpan = { field: number; wire: number; start: number; length: number; varint?: bigint }
@@ -125,9 +127,15 @@ function readSchema(src: ByteSource, sourceName?: string): OnnxIoSchema {
     const initializerNames = new Set<string>()
     for (const f of graphFields) {
       if (f.field !== GRAPH_INITIALIZER || f.wire !== 2) continue
-      // Only the tensor's name is wanted: scan its keys and read just the name field.
-      const name = scanFields(src, f.start, f.start + f.length).find((t) => t.field === TENSOR_NAME && t.wire === 2)
-      if (name) initializerNames.add(new TextDecoder().decode(src.read(name.start, name.length)))
+      // Only the tensor's name and data location are wanted: scan its keys, skip its data.
+      const tensorFields = scanFields(src, f.start, f.start + f.length)
+      const name = tensorFields.find((t) => t.field === TENSOR_NAME && t.wire === 2)
+      const nameText = name ? new TextDecoder().decode(src.read(name.start, name.length)) : '(unnamed)'
+      if (tensorFields.some((t) => t.field === TENSOR_DATA_LOCATION && t.varint === DATA_LOCATION_EXTERNAL)) {
+        // The weights live in other files, which would not travel with this one.
+        fail(`initializer ${nameText} keeps its data in an external file; save the model as one file`)
+      }
+      if (name) initializerNames.add(nameText)
     }
     const values = (n: number): OnnxValueInfo[] =>
       graphFields.filter((f) => f.field === n && f.wire === 2).map((f) => parseValueInfo(src.read(f.start, f.length)))
