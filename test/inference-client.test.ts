@@ -144,3 +144,26 @@ test('no node for a mode, and every node failing, are distinct errors', async ()
     return true
   })
 })
+
+test('a node that hangs is abandoned at the deadline and the next node answers', async () => {
+  // Lists the model at price 0 (so it is tried first) and never answers an inference.
+  const hanging = createServer((req, res) => {
+    if (req.url === '/v1/models') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'mlp', haca: { kind: 'onnx', price: '0', mode: 'vanilla' } }] }))
+  })
+  await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve))
+  try {
+    const hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`
+    const client = new HacaClient({ nodes: [{ url: hangingUrl, address: addressOf(generatePrivateKey()) }, { url: good.url, address: good.node.address }], timeoutMs: 300 })
+    const started = performance.now()
+    const res = await client.infer({ model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
+    assert.equal(res.node.url, good.url)
+    assert.ok(performance.now() - started >= 300, 'the first node was given its full deadline')
+    // The failed node is now tried last, so the next call goes straight to the good one.
+    const again = performance.now()
+    await client.infer({ model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
+    assert.ok(performance.now() - again < 300)
+  } finally {
+    hanging.closeAllConnections()
+    hanging.close()
+  }
+})
