@@ -179,6 +179,7 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
     maxConcurrent: config.maxConcurrent,
     maxQueue: config.maxQueue,
     attestation: config.tee ? simulatedAttestationSource({ root: await readDevRootFile(config.tee.devRootFile), privateKey: key.privateKey }) : undefined,
-    logger: { level: config.logLevel, redact: LOG_REDACT_PATHS },
+    // Logs go to stderr: stdout carries the command's own output (JSON with --json).
+    logger: { level: config.logLevel, redact: LOG_REDACT_PATHS, stream: process.stderr },
   })
 }
