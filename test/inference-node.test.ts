@@ -153,7 +153,8 @@ test('healthz, models and metrics', async () => {
   const models = await client.models.list()
   assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-test', 'gpt-down', 'gpt-slow', 'gpt-test'])
   const metrics = await (await fetch(`${url}/metrics`)).text()
-  assert.match(metrics, /haca_inference_requests_total\{route="\/v1\/chat\/completions",status="200"\} \d+/)
+  // 2 plain + 2 streaming via the openai client, 2 raw streams, 1 tool call, 1 after the faults: each counted once.
+  assert.match(metrics, /haca_inference_requests_total\{route="\/v1\/chat\/completions",status="200"\} 8\n/)
   assert.match(metrics, /haca_inference_errors_total\{route="\/v1\/chat\/completions",code="504"\} 1/)
   assert.match(metrics, /haca_inference_runtime_duration_seconds_count\{runtime="oa",model="gpt-test"\} \d+/)
   assert.match(metrics, /haca_inference_receipts_total \d+/)

@@ -57,6 +57,6 @@ export async function infoRoutes(app: FastifyInstance, { ctx }: { ctx: NodeConte
     },
   }, async () => ({ ok: true, node: ctx.address, mode: ctx.mode, running: ctx.limiter.running, queued: ctx.limiter.queued }))
 
-  app.get('/metrics', async (_request, reply) =>
+  app.get('/metrics', { schema: { response: { 200: { type: 'string', description: 'Prometheus text exposition format' } } } }, async (_request, reply) =>
     reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()))
 }

@@ -87,15 +87,13 @@ async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
     out.done()
     const receipt = await issueReceipt(ctx, { id, model, requestHash: request.requestHash, responseHash: out.digest(), price: route.price })
     out.endWith(RECEIPT_EVENT, receiptToJson(receipt))
-    ctx.metrics.requests.inc({ route: request.routeOptions.url, status: '200' })
   } catch (err) {
-    const { status, body, internal } = describeError(err)
+    const { body, internal } = describeError(err)
     if (internal) request.log.error({ err }, 'stream failed')
+    // The status line (200) is already sent; the node's onResponse hook counts the request,
+    // so a failure mid-stream is recorded here by its code.
     ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: body.error.code })
-    ctx.metrics.requests.inc({ route: request.routeOptions.url, status: String(status) })
     out.fail(body)
-  } finally {
-    ctx.metrics.latency.observe({ route: request.routeOptions.url ?? '' }, Number(process.hrtime.bigint() - started) / 1e9)
   }
   return reply
 }
