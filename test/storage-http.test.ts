@@ -203,6 +203,7 @@ describe('Walrus client against the embedded store', () => {
     await assert.rejects(client.put(new Uint8Array(MAX_BLOB + 1)), (err: unknown) => {
       assert.ok(err instanceof BlobTooLargeError)
       assert.match(err.message, /over the store's size limit/)
+      assert.match(err.message, new RegExp(`Details: blob of ${MAX_BLOB + 1} bytes is over the ${MAX_BLOB}-byte size limit`))
       return true
     })
     const res = await fetch(`${server.url}/v1/blobs`, { method: 'PUT', body: new Uint8Array(MAX_BLOB + 1) })

@@ -20,11 +20,15 @@ export class BlobNotFoundError extends BaseError {
 
 export class BlobTooLargeError extends BaseError {
   override name = 'BlobTooLargeError' as const
-  constructor({ size, maxSize, url }: { size?: number; maxSize?: number; url?: string }) {
+  constructor({ size, maxSize, url, serverMessage }: { size?: number; maxSize?: number; url?: string; serverMessage?: string }) {
     const what = size === undefined ? 'blob' : `blob of ${size} bytes`
     super(
       `${what} is over the ${maxSize === undefined ? "store's" : `${maxSize}-byte`} size limit${url ? ` of ${redactUrl(url)}` : ''}`,
-      { code: 'blob_too_large', metaMessages: ['Split large files into chunks below the limit (the model hub does this).'] },
+      {
+        code: 'blob_too_large',
+        details: serverMessage,
+        metaMessages: ['Split large files into chunks below the limit (the model hub does this).'],
+      },
     )
   }
 }

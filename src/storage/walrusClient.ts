@@ -177,7 +177,7 @@ export class WalrusClient implements BlobStore {
       if (this.justStored(blobId)) throw new RetryableFailure('404 just after upload', undefined, notFound)
       throw notFound
     }
-    if (status === 413) throw new BlobTooLargeError({ url })
+    if (status === 413) throw new BlobTooLargeError({ url, serverMessage: message })
     throw new BlobStoreRequestError({ status, url, message })
   }
 
