@@ -12,10 +12,12 @@ export async function nodeStorage(options: NodeStorageOptions): Promise<void> {
   const logger = pino({ name: 'haca-storage', level: process.env.HACA_LOG_LEVEL ?? 'info' }, pino.destination(2))
   const server = await createStorageServer({ ...config, logger })
   const url = await server.app.listen({ host: config.host, port: config.port })
+  // The shard count can lower the size limit (Walrus cannot encode larger blobs with fewer shards).
+  const maxBlobSize = server.blobs.maxBlobSize
   printResult(
     options.json,
-    { url, publisherUrl: url, aggregatorUrl: url, dir: config.dir, shards: config.shards, maxBlobSize: config.maxBlobSize, pid: process.pid },
-    () => `storage node listening on ${url} (dir ${config.dir}, ${config.shards} shards, blobs up to ${config.maxBlobSize} bytes)`,
+    { url, publisherUrl: url, aggregatorUrl: url, dir: config.dir, shards: config.shards, maxBlobSize, pid: process.pid },
+    () => `storage node listening on ${url} (dir ${config.dir}, ${config.shards} shards, blobs up to ${maxBlobSize} bytes)`,
   )
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
