@@ -28,6 +28,12 @@ let dir: string
 let client: OpenAI
 // A peer that accepts requests and never answers: the provider timeout must fire.
 const silent = createServer(() => {})
+// A peer that starts a stream, sends one chunk, then drops the connection.
+const cutting = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'partial' }, finish_reason: null }] })}\n\n`)
+  setTimeout(() => res.destroy(), 20)
+})
 
 const weatherTool = { type: 'function' as const, function: { name: 'get_weather', description: 'weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
 
@@ -35,8 +41,11 @@ before(async () => {
   mock = new LLMock({ port: 0, host: '127.0.0.1' })
   mock.onMessage('hello', { content: 'Hi there, friend!' })
   mock.onMessage('weather', { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}', id: 'call_1' }] })
+  mock.onMessage('limited', { content: 'x' }, { chaos: { rateLimitRate: 1 } })
+  mock.onMessage('cutoff', { content: 'x' }, { chaos: { disconnectRate: 1 } })
   await mock.start()
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve))
   const silentPort = (silent.address() as AddressInfo).port
   dir = await mkdtemp(join(tmpdir(), 'haca-node-'))
   node = await createInferenceNode({
@@ -47,6 +56,7 @@ before(async () => {
       { provider: new AnthropicProvider({ name: 'an', baseURL: mock.url, apiKey: 'sk-ant-secret' }), models: ['claude-test'], price: 250n },
       { provider: new OpenAIProvider({ name: 'slowpoke', baseURL: `http://127.0.0.1:${silentPort}/v1`, apiKey: 'x', timeoutMs: 300 }), models: ['gpt-slow'], price: 1n },
       { provider: new OpenAIProvider({ name: 'nowhere', baseURL: 'http://127.0.0.1:9/v1', apiKey: 'x' }), models: ['gpt-down'], price: 1n },
+      { provider: new OpenAIProvider({ name: 'cutter', baseURL: `http://127.0.0.1:${(cutting.address() as AddressInfo).port}/v1`, apiKey: 'x' }), models: ['gpt-cut'], price: 1n },
     ],
   })
   url = await node.listen({ host: '127.0.0.1', port: 0 })
@@ -58,6 +68,7 @@ after(async () => {
   await mock?.stop()
   silent.closeAllConnections()
   silent.close()
+  cutting.close()
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -146,15 +157,30 @@ test('provider faults are clear 502/504 answers and the node keeps serving', asy
   assert.equal(ok.choices[0].message.content, 'Hi there, friend!')
 })
 
+test('upstream rate limits are 429s; a stream cut mid-way ends with an error event and no receipt', async () => {
+  await assert.rejects(client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'limited' }] }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 429)
+  await assert.rejects(client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'cutoff' }], stream: true }), (err: unknown) => err instanceof OpenAI.APIError && err.status === 502)
+  let got = ''
+  await assert.rejects(async () => {
+    for await (const chunk of await client.chat.completions.create({ model: 'gpt-cut', messages: [{ role: 'user', content: 'hello' }], stream: true })) got += chunk.choices[0]?.delta?.content ?? ''
+  }, (err: unknown) => err instanceof OpenAI.APIError && /cutter/.test(err.message))
+  assert.equal(got, 'partial')
+  const raw = await (await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-cut', messages: [{ role: 'user', content: 'hello' }], stream: true }) })).text()
+  assert.doesNotMatch(raw, /haca\.receipt/)
+  assert.match(raw, /"error":\{"message":"provider \\"cutter\\"/)
+})
+
 test('healthz, models and metrics', async () => {
   const health = (await (await fetch(`${url}/healthz`)).json()) as { ok: boolean; node: string }
   assert.equal(health.ok, true)
   assert.equal(health.node, node.address)
   const models = await client.models.list()
-  assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-test', 'gpt-down', 'gpt-slow', 'gpt-test'])
+  assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-test', 'gpt-cut', 'gpt-down', 'gpt-slow', 'gpt-test'])
   const metrics = await (await fetch(`${url}/metrics`)).text()
-  // 2 plain + 2 streaming via the openai client, 2 raw streams, 1 tool call, 1 after the faults: each counted once.
-  assert.match(metrics, /haca_inference_requests_total\{route="\/v1\/chat\/completions",status="200"\} 8\n/)
+  // 2 plain + 2 streaming via the openai client, 2 raw streams, 1 tool call, 1 after the faults, and the
+  // 2 streams cut mid-way (their status line was already 200): each counted once.
+  assert.match(metrics, /haca_inference_requests_total\{route="\/v1\/chat\/completions",status="200"\} 10\n/)
+  assert.match(metrics, /haca_inference_errors_total\{route="\/v1\/chat\/completions",code="upstream_error"\} 2\n/)
   assert.match(metrics, /haca_inference_errors_total\{route="\/v1\/chat\/completions",code="504"\} 1/)
   assert.match(metrics, /haca_inference_runtime_duration_seconds_count\{runtime="oa",model="gpt-test"\} \d+/)
   assert.match(metrics, /haca_inference_receipts_total \d+/)
