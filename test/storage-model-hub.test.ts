@@ -73,6 +73,22 @@ describe('model hub', () => {
     assert.equal(again.manifestBlobId, up.manifestBlobId)
   })
 
+  test('a publisher with a lower size limit than the chunk size gets smaller chunks', async () => {
+    const small = await startStorageServer({ dir: join(dir, 'small-store'), shards: SHARDS, maxBlobSize: 3000 })
+    const smallStore = new WalrusClient({ publisherUrl: small.url, aggregatorUrl: small.url, shards: SHARDS, retryDelayMs: 10 })
+    try {
+      const up = await uploadModelFile(smallStore, modelPath, { checkRuntime: false })
+      assert.ok(up.manifest.chunkSize <= 3000, `chunk size ${up.manifest.chunkSize}`)
+      assert.ok(up.manifest.chunks.length >= 3)
+      const dest = join(dir, 'small-store.onnx')
+      await downloadModel(smallStore, { manifestBlobId: up.manifestBlobId, sha256: up.sha256, dest })
+      assert.ok(readFileSync(dest).equals(model))
+    } finally {
+      await smallStore.close()
+      await small.close()
+    }
+  })
+
   test('a file that is not a valid ONNX model is refused before anything is stored', async () => {
     const before = await blobCount()
     const notes = join(dir, 'notes.onnx')

@@ -10,11 +10,13 @@ import type { OnnxIoSchema } from '../onnx/types.ts'
 import type { BlobStore } from './blobStore.ts'
 import { encodeManifest, MANIFEST_FORMAT, type ManifestChunk, type ModelManifest } from './manifest.ts'
 import type { OnProgress } from './progress.ts'
+import { BlobTooLargeError } from './errors.ts'
 
 /** 32 MiB: far below Walrus's limits (and the embedded store's), and few enough blob IDs (about 2.6 s each at 1000 shards) per model. */
 export const DEFAULT_CHUNK_SIZE = 32 * 1024 * 1024
 
 export type UploadModelFileParameters = {
+  /** Bytes per chunk blob; halved automatically while the store answers 413. */
   chunkSize?: number
   /** Storage epochs for every blob; 1 unless given. */
   epochs?: number
@@ -52,11 +54,48 @@ export async function uploadModelFile(
   if (checkRuntime) await checkOnnxLoads(path)
 
   const { size } = await stat(path)
+  let stored: { chunks: ManifestChunk[]; sha256: string } | undefined
+  let currentChunkSize = chunkSize
+  while (!stored) {
+    try {
+      stored = await storeChunks(store, path, size, currentChunkSize, epochs, onProgress)
+    } catch (err) {
+      // A publisher with a lower limit than our chunk size (public Walrus publishers take
+      // 10 MiB; a small-shard dev store less): halve and start over. Chunks already stored
+      // are content-addressed, so they are simply stored again or left unused.
+      const failed = err instanceof ChunkTooLargeError ? err.chunkLength : undefined
+      if (failed === undefined || failed <= MIN_CHUNK_SIZE) throw err instanceof ChunkTooLargeError ? err.cause : err
+      currentChunkSize = Math.max(MIN_CHUNK_SIZE, Math.floor(failed / 2))
+    }
+  }
+  const manifest: ModelManifest = { format: MANIFEST_FORMAT, fileFormat: 'onnx', size, sha256: stored.sha256, chunkSize: currentChunkSize, chunks: stored.chunks, io }
+  const { blobId: manifestBlobId } = await store.put(encodeManifest(manifest), { epochs })
+  onProgress?.({ phase: 'manifest', done: 1, total: 1 })
+  return { manifestBlobId, sha256: manifest.sha256, size, format: 'onnx', io, manifest }
+}
+
+/** Smallest chunk size the upload falls back to when a publisher refuses larger blobs. */
+const MIN_CHUNK_SIZE = 64 * 1024
+
+class ChunkTooLargeError extends Error {
+  constructor(readonly chunkLength: number, override readonly cause: BlobTooLargeError) {
+    super(cause.message)
+  }
+}
+
+/** Reads the file one chunk at a time (memory stays bounded by the chunk size) and stores each. */
+async function storeChunks(
+  store: BlobStore,
+  path: string,
+  size: number,
+  chunkSize: number,
+  epochs: number | undefined,
+  onProgress: OnProgress | undefined,
+): Promise<{ chunks: ManifestChunk[]; sha256: string }> {
   const whole = createHash('sha256')
   const chunks: ManifestChunk[] = []
   const fh = await open(path, 'r')
   try {
-    // One chunk in memory at a time: memory stays bounded by the chunk size.
     const buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(size, 1)))
     let offset = 0
     onProgress?.({ phase: 'upload', done: 0, total: size })
@@ -70,7 +109,9 @@ export async function uploadModelFile(
       }
       const chunk = buf.subarray(0, length)
       whole.update(chunk)
-      const { blobId } = await store.put(chunk, { epochs })
+      const { blobId } = await store.put(chunk, { epochs }).catch((err: unknown) => {
+        throw err instanceof BlobTooLargeError ? new ChunkTooLargeError(length, err) : err
+      })
       chunks.push({ blobId, size: length, sha256: createHash('sha256').update(chunk).digest('hex') })
       offset += length
       onProgress?.({ phase: 'upload', done: offset, total: size })
@@ -78,9 +119,5 @@ export async function uploadModelFile(
   } finally {
     await fh.close()
   }
-
-  const manifest: ModelManifest = { format: MANIFEST_FORMAT, fileFormat: 'onnx', size, sha256: whole.digest('hex'), chunkSize, chunks, io }
-  const { blobId: manifestBlobId } = await store.put(encodeManifest(manifest), { epochs })
-  onProgress?.({ phase: 'manifest', done: 1, total: 1 })
-  return { manifestBlobId, sha256: manifest.sha256, size, format: 'onnx', io, manifest }
+  return { chunks, sha256: whole.digest('hex') }
 }
