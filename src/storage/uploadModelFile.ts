@@ -75,7 +75,7 @@ export async function uploadModelFile(
 }
 
 /** Smallest chunk size the upload falls back to when a publisher refuses larger blobs. */
-const MIN_CHUNK_SIZE = 64 * 1024
+const MIN_CHUNK_SIZE = 1024
 
 class ChunkTooLargeError extends Error {
   constructor(readonly chunkLength: number, override readonly cause: BlobTooLargeError) {
