@@ -228,10 +228,17 @@ describe('model hub', () => {
       const reopened = await ModelCache.open({ dir: cacheDir, maxBytes: 1e6, store: c.store })
       assert.equal(reopened.has(refs[0].sha256), true, 'adopted from disk')
       assert.deepEqual(readdirSync(cacheDir), [`${refs[0].sha256}.onnx`], 'partial downloads are cleared')
-      assert.ok(readFileSync(await reopened.get(refs[0])).equals(models[0]))
-      assert.equal(c.gets(), 2, 'the damaged file was re-fetched')
+      const [p1, p2] = await Promise.all([reopened.get(refs[0]), reopened.get(refs[0])])
+      assert.equal(p1, p2)
+      assert.ok(readFileSync(p1).equals(models[0]))
+      assert.equal(c.gets(), 2, 'the damaged file was re-fetched, once for two concurrent requests')
       assert.ok(readFileSync(await reopened.get(refs[0])).equals(models[0]))
       assert.equal(c.gets(), 2)
+      // An intact file from an earlier run is checked, then served without touching the store.
+      const c3 = counting(store)
+      const third = await ModelCache.open({ dir: cacheDir, maxBytes: 1e6, store: c3.store })
+      assert.ok(readFileSync(await third.get(refs[0])).equals(models[0]))
+      assert.equal(c3.gets(), 0)
     })
 
     test('a ledger sha256 that the manifest does not describe is refused', async () => {

@@ -51,6 +51,7 @@ export class ModelCache {
   /** In LRU order: first is least recently used. */
   private readonly entries = new Map<string, Entry>()
   private readonly filling = new Map<string, Promise<Entry>>()
+  private readonly verifying = new Map<string, Promise<boolean>>()
   private bytes = 0
   private hits = 0
   private misses = 0
@@ -107,17 +108,26 @@ export class ModelCache {
     const sha256 = ref.sha256.toLowerCase().replace(/^0x/, '')
     let entry = this.entries.get(sha256)
     if (entry && !entry.verified) {
-      entry.pins++
-      try {
-        // Adopted from disk: prove it before its first use this run.
-        if ((await hashFile(this.pathOf(sha256))) !== sha256) {
-          this.drop(entry)
-          await rm(this.pathOf(sha256), { force: true })
-          entry = undefined
-        } else entry.verified = true
-      } finally {
-        if (entry) entry.pins--
+      // Adopted from disk: prove it before its first use this run (once, however many ask).
+      let check = this.verifying.get(sha256)
+      if (!check) {
+        const adopted = entry
+        adopted.pins++
+        check = hashFile(this.pathOf(sha256))
+          .then((actual) => actual === sha256, () => false)
+          .then(async (ok) => {
+            adopted.pins--
+            if (ok) adopted.verified = true
+            else if (this.entries.get(sha256) === adopted) {
+              this.drop(adopted)
+              await rm(this.pathOf(sha256), { force: true })
+            }
+            return ok
+          })
+          .finally(() => this.verifying.delete(sha256))
+        this.verifying.set(sha256, check)
       }
+      if (!(await check)) entry = undefined
     }
     if (entry) {
       this.hits++
