@@ -44,6 +44,8 @@ export type InferenceNodeConfig = {
   port: number
   keyFile: string
   receiptDir: string
+  /** Receipt log segment and preallocation sizes in bytes (defaults 64 MiB and 8 MiB). */
+  receiptLog?: { maxSegmentBytes?: number; preallocateBytes?: number }
   mode: InferenceMode
   maxConcurrent: number
   maxQueue: number
@@ -129,6 +131,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     port,
     keyFile: resolve(base, c.keyFile ?? 'node-key.json'),
     receiptDir: resolve(base, c.receiptDir ?? 'receipts'),
+    receiptLog: c.receiptLog,
     mode,
     maxConcurrent: c.maxConcurrent ?? 64,
     maxQueue: c.maxQueue ?? 1024,

@@ -16,7 +16,7 @@ import { BlobStoreModelSource } from './blobStoreModelSource.ts'
 import { WalrusClient } from '../storage/walrusClient.ts'
 import { ModelCache } from '../storage/modelCache.ts'
 import { OnnxRuntime, type OnnxRuntimeOptions } from './onnxRuntime.ts'
-import { ReceiptLog } from './receiptLog.ts'
+import { ReceiptLog, type ReceiptLogOptions } from './receiptLog.ts'
 import type { InferenceMode } from './receipt.ts'
 import type { ChatProvider } from './providers/chatProvider.ts'
 import { OpenAIProvider } from './providers/openaiProvider.ts'
@@ -45,6 +45,8 @@ export type CreateInferenceNodeParameters = {
   privateKey: Uint8Array
   /** Directory of the durable receipt log. */
   receiptDir: string
+  /** Segment and preallocation sizes of the receipt log (defaults suit production). */
+  receiptLog?: Pick<ReceiptLogOptions, 'maxSegmentBytes' | 'preallocateBytes'>
   mode?: InferenceMode
   models?: ModelSource
   onnx?: OnnxRuntimeOptions
@@ -76,6 +78,7 @@ export type InferenceNode = {
 export async function createInferenceNode(params: CreateInferenceNodeParameters): Promise<InferenceNode> {
   const metrics = createNodeMetrics()
   const receipts = await ReceiptLog.open(params.receiptDir, {
+    ...params.receiptLog,
     onFlush: (n, seconds) => {
       metrics.receiptFlush.observe(seconds)
       metrics.receiptBatch.observe(n)
@@ -172,6 +175,7 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
   return createInferenceNode({
     privateKey: key.privateKey,
     receiptDir: config.receiptDir,
+    receiptLog: config.receiptLog,
     mode: config.mode,
     models: await modelSourceFromConfig(config),
     onnx: config.onnx,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { addressOf, generatePrivateKey } from '../core/keys.ts'
 import { toHex } from '../core/bytes.ts'
-import { ReceiptLog, ReceiptLogError } from './receiptLog.ts'
+import { ReceiptLog, ReceiptLogError, segmentFileName } from './receiptLog.ts'
 import { type Receipt, newReceiptId, signReceipt } from './receipt.ts'
 
 const key = generatePrivateKey()
@@ -29,13 +29,13 @@ test('concurrent appends are group-committed, read back after reopening, and dra
 
     // A torn last line (here: half a line written over the zero-filled space) is zeroed on open; everything complete is kept.
     const size = (await ReceiptLog.open(dir).then(async (l) => { const n = l.durableSize; await l.close(); return n }))
-    const fd = await open(join(dir, 'receipts.log'), 'r+')
+    const fd = await open(join(dir, segmentFileName(0)), 'r+')
     await fd.write(Buffer.from('0xdeadbe'), 0, 8, size)
     await fd.close()
     const reopened = await ReceiptLog.open(dir)
     assert.equal(reopened.indexed, 500)
     assert.equal(reopened.durableSize, size)
-    const bytes = await readFile(join(dir, 'receipts.log'))
+    const bytes = await readFile(join(dir, segmentFileName(0)))
     assert.ok(bytes.length >= size + (4 << 20), 'space ahead is preallocated')
     assert.equal(bytes.indexOf(0), size, 'the torn bytes were zeroed')
     assert.deepEqual(reopened.get(written[499].id), written[499])
@@ -63,8 +63,8 @@ test('damage before the tail is refused rather than silently skipped', async () 
     await log.append(receipt(1))
     await log.append(receipt(2))
     await log.close()
-    const text = (await readFile(join(dir, 'receipts.log'), 'latin1')).replace(/\0+$/, '')
-    await writeFile(join(dir, 'receipts.log'), `0x00\n${text}`)
+    const text = (await readFile(join(dir, segmentFileName(0)), 'latin1')).replace(/\0+$/, '')
+    await writeFile(join(dir, segmentFileName(0)), `0x00\n${text}`)
     await assert.rejects(ReceiptLog.open(dir), /corrupt line at byte 0/)
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -83,6 +83,53 @@ test('the log grows past its preallocated space without losing or overwriting re
     const page = await reopened.read(0, 1000)
     assert.deepEqual(page.receipts.map((r) => r.id), written.map((r) => r.id))
     await reopened.close()
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test('segments rotate, drain across boundaries, and settled ones are deleted on commit', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
+  try {
+    // About 600 bytes a receipt: a 16 KiB segment holds ~27, so 200 receipts make ~8 segments.
+    const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 }
+    const log = await ReceiptLog.open(dir, options)
+    const written = Array.from({ length: 200 }, (_, i) => receipt(i))
+    for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => log.append(r)))
+    assert.ok(log.segmentCount >= 6, `${log.segmentCount} segments`)
+    await log.close()
+
+    const reopened = await ReceiptLog.open(dir, options)
+    assert.equal(reopened.indexed, 200)
+    const seen: string[] = []
+    let cursor = 0
+    let halfway = 0
+    let seenAtHalfway = 0
+    for (;;) {
+      const page = await reopened.read(cursor, 7)
+      if (page.receipts.length === 0) break
+      seen.push(...page.receipts.map((r) => r.id))
+      cursor = page.next
+      if (seen.length >= 100 && halfway === 0) {
+        halfway = cursor
+        seenAtHalfway = seen.length
+      }
+    }
+    assert.deepEqual(seen, written.map((r) => r.id))
+    const segmentsBefore = reopened.segmentCount
+    await reopened.commitCursor(halfway)
+    assert.ok(reopened.segmentCount < segmentsBefore, 'settled segments are deleted')
+    // Everything not yet settled is still there, and appends keep working after compaction.
+    const rest = await reopened.read(halfway, 1000)
+    assert.deepEqual(rest.receipts.map((r) => r.id), seen.slice(seenAtHalfway))
+    const late = receipt(999)
+    await reopened.append(late)
+    await reopened.close()
+    const again = await ReceiptLog.open(dir, options)
+    assert.deepEqual(again.get(late.id), late)
+    const all = await again.read(await again.readCursor(), 1000)
+    assert.equal(all.receipts.length, rest.receipts.length + 1)
+    await again.close()
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -1,18 +1,22 @@
 /**
- * The durable queue of unsettled receipts: an append-only file, one receipt per line as the
- * hex of its wire form. Appends are group-committed: every receipt that arrives while a flush
- * is running waits for the next one, and a flush is one synchronous-data write (O_DSYNC) for
- * the whole batch. `append` resolves only after that write has reached stable storage, and
+ * The durable queue of unsettled receipts: append-only segment files, one receipt per line as
+ * the hex of its wire form. Appends are group-committed: every receipt that arrives while a
+ * flush is running waits for the next one, and a flush is one synchronous-data write (O_DSYNC)
+ * for the whole batch. `append` resolves only after that write has reached stable storage, and
  * the node releases an answer only after that, so a node killed with SIGKILL (or a machine
  * that loses power) has on disk every receipt it handed out.
  *
- * The file is preallocated with zeros, a chunk at a time, and written in place: an O_DSYNC
- * write that does not grow the file needs no journal commit for the file size, which on ext4
- * here measured p50 119 µs / p99 205 µs against 185 µs / 2.4 ms for appending. The log ends
- * at the first zero byte. Settlement drains it with a byte-offset cursor it commits when done.
+ * The active segment is preallocated with zeros, a chunk at a time, and written in place: an
+ * O_DSYNC write that does not grow the file needs no journal commit for the file size, which
+ * on ext4 here measured p50 119 µs / p99 205 µs against 185 µs / 2.4 ms for appending. A
+ * segment's content ends at its first zero byte.
+ *
+ * Positions are byte offsets in the whole log (segment files are named by their first
+ * offset), so settlement drains with one cursor across segments; committing a cursor deletes
+ * the segments wholly before it.
  */
 import fs from 'node:fs'
-import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BaseError } from '../core/errors.ts'
 import type { Hex } from '../core/bytes.ts'
@@ -30,10 +34,12 @@ export type ReceiptLogOptions = {
   maxBatch?: number
   /** Extra time a flush waits to gather a batch, in ms (default 0: flush as soon as the event loop turns). */
   maxDelayMs?: number
-  /** Most receipts kept in memory for `get` (default 100,000; older ones are still in the file). */
+  /** Most receipts kept in memory for `get` (default 100,000; older ones are still on disk). */
   maxIndexed?: number
-  /** Zero-filled bytes added to the file at a time (default 8 MiB). */
+  /** Zero-filled bytes added to the active segment at a time (default 8 MiB). */
   preallocateBytes?: number
+  /** A new segment is started once the active one holds this many bytes (default 64 MiB). */
+  maxSegmentBytes?: number
   /** Called with each flush's size and duration, for metrics. */
   onFlush?: (receipts: number, seconds: number) => void
 }
@@ -42,9 +48,16 @@ export type ReceiptLogOptions = {
 export type ReceiptPage = { receipts: Receipt[]; next: number }
 
 type Pending = { line: Buffer; receipt: Receipt; resolve: () => void; reject: (err: Error) => void }
+/** A segment file: the log's bytes [start, start + length). */
+type Segment = { start: number; path: string; length: number }
 
-export const RECEIPT_LOG_FILE = 'receipts.log'
 export const DRAIN_CURSOR_FILE = 'drain-cursor.json'
+const SEGMENT_RE = /^receipts-([0-9]{16})\.log$/
+
+/** The file name of the segment that starts at `start`. */
+export function segmentFileName(start: number): string {
+  return `receipts-${String(start).padStart(16, '0')}.log`
+}
 
 /** Parses complete lines; returns the receipts and the length of the valid prefix. */
 function parseLines(text: string, path: string): { receipts: Receipt[]; validLength: number } {
@@ -66,11 +79,21 @@ function parseLines(text: string, path: string): { receipts: Receipt[]; validLen
   return { receipts, validLength: offset }
 }
 
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r')
+  try {
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 export class ReceiptLog {
-  readonly path: string
   readonly dir: string
   private fd: number
+  /** End of the durable log (a global offset). */
   private size: number
+  private readonly segments: Segment[]
   private readonly pending: Pending[] = []
   private flushing = false
   private scheduled = false
@@ -80,76 +103,78 @@ export class ReceiptLog {
   private readonly maxBatch: number
   private readonly maxDelayMs: number
   private readonly maxIndexed: number
+  private readonly maxSegmentBytes: number
   private readonly onFlush?: (receipts: number, seconds: number) => void
   private idleWaiters: (() => void)[] = []
-  /** Bytes of the file that exist (zero-filled past `size`). */
+  /** Bytes of the active segment's file that exist (zero-filled past its content). */
   private allocated: number
   private readonly chunk: number
   private extending: Promise<void> | null = null
 
-  private constructor(dir: string, fd: number, size: number, allocated: number, options: ReceiptLogOptions) {
+  private constructor(dir: string, fd: number, segments: Segment[], allocated: number, options: ReceiptLogOptions) {
     this.dir = dir
-    this.path = join(dir, RECEIPT_LOG_FILE)
     this.fd = fd
-    this.size = size
+    this.segments = segments
+    const active = segments[segments.length - 1]
+    this.size = active.start + active.length
     this.allocated = allocated
     this.chunk = options.preallocateBytes ?? 8 << 20
     this.maxBatch = options.maxBatch ?? 1024
     this.maxDelayMs = options.maxDelayMs ?? 0
     this.maxIndexed = options.maxIndexed ?? 100_000
+    this.maxSegmentBytes = options.maxSegmentBytes ?? 64 << 20
     this.onFlush = options.onFlush
   }
 
-  /** Opens (or creates) the log in `dir`, reading back what is there and zeroing a torn last line. */
+  /** The active segment's path. */
+  get path(): string {
+    return this.active.path
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]
+  }
+
+  /** Opens (or creates) the log in `dir`, reading back every segment and zeroing a torn last line. */
   static async open(dir: string, options: ReceiptLogOptions = {}): Promise<ReceiptLog> {
     await mkdir(dir, { recursive: true })
-    const path = join(dir, RECEIPT_LOG_FILE)
-    let bytes = Buffer.alloc(0)
-    try {
-      bytes = await readFile(path)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ReceiptLogError({ path, reason: 'cannot be read', cause: err })
+    const segments: Segment[] = []
+    for (const name of (await readdir(dir)).sort()) {
+      const m = SEGMENT_RE.exec(name)
+      if (m) segments.push({ start: Number(m[1]), path: join(dir, name), length: 0 })
     }
-    const firstZero = bytes.indexOf(0)
-    const contentEnd = firstZero < 0 ? bytes.length : firstZero
-    const { receipts, validLength } = parseLines(bytes.toString('latin1', 0, contentEnd), path)
+    if (segments.length === 0) segments.push({ start: 0, path: join(dir, segmentFileName(0)), length: 0 })
+    const receipts: Receipt[] = []
+    let bytes = Buffer.alloc(0)
+    for (const [i, seg] of segments.entries()) {
+      try {
+        bytes = await readFile(seg.path)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ReceiptLogError({ path: seg.path, reason: 'cannot be read', cause: err })
+        bytes = Buffer.alloc(0)
+      }
+      const firstZero = bytes.indexOf(0)
+      const parsed = parseLines(bytes.toString('latin1', 0, firstZero < 0 ? bytes.length : firstZero), seg.path)
+      seg.length = parsed.validLength
+      receipts.push(...parsed.receipts)
+      const next = segments[i + 1]
+      if (next && seg.start + seg.length !== next.start) {
+        throw new ReceiptLogError({ path: seg.path, reason: `ends at byte ${seg.start + seg.length} but the next segment starts at ${next.start}` })
+      }
+    }
+    const active = segments[segments.length - 1]
     // O_DSYNC: each write returns once its data is on stable storage, so a group commit is one
     // write syscall (one thread-pool hop) instead of write + fdatasync.
     const { O_WRONLY, O_CREAT, O_DSYNC } = fs.constants
-    const fd = fs.openSync(path, O_WRONLY | O_CREAT | O_DSYNC, 0o644)
+    const fd = fs.openSync(active.path, O_WRONLY | O_CREAT | O_DSYNC, 0o644)
     // Whatever follows the last complete line (a torn write, stray bytes) must read as zeros.
-    if (!isZero(bytes, validLength)) fs.writeSync(fd, Buffer.alloc(bytes.length - validLength), 0, bytes.length - validLength, validLength)
-    // The directory entry of a newly created log must be durable too.
-    const dirFd = fs.openSync(dir, 'r')
-    try {
-      fs.fsyncSync(dirFd)
-    } finally {
-      fs.closeSync(dirFd)
-    }
-    const log = new ReceiptLog(dir, fd, validLength, bytes.length, options)
+    if (!isZero(bytes, active.length)) fs.writeSync(fd, Buffer.alloc(bytes.length - active.length), 0, bytes.length - active.length, active.length)
+    // The directory entry of a newly created segment must be durable too.
+    fsyncDir(dir)
+    const log = new ReceiptLog(dir, fd, segments, bytes.length, options)
     for (const r of receipts) log.remember(r)
     await log.ensureSpace(0)
     return log
-  }
-
-  /** Makes sure `extra` bytes past `size` are allocated, extending ahead of need in the background. */
-  private async ensureSpace(extra: number): Promise<void> {
-    while (this.size + extra > this.allocated || (this.extending === null && this.allocated - this.size < this.chunk / 2)) {
-      if (this.extending === null) {
-        const from = this.allocated
-        const zeros = Buffer.alloc(this.chunk)
-        this.extending = new Promise<void>((resolve, reject) => writeAll(this.fd, zeros, from, (err) => {
-          this.extending = null
-          if (err) return reject(err)
-          this.allocated = from + zeros.length
-          resolve()
-        }))
-        // A failed extension is reported to whoever waits on it; nobody may be waiting.
-        this.extending.catch(() => {})
-      }
-      if (this.size + extra <= this.allocated) return
-      await this.extending
-    }
   }
 
   /** Receipts recovered at open plus those appended since (up to `maxIndexed`). */
@@ -157,9 +182,14 @@ export class ReceiptLog {
     return this.index.size
   }
 
-  /** Bytes durably written (a cursor at this value has nothing more to drain). */
+  /** End of the durable log: a cursor at this value has nothing more to drain. */
   get durableSize(): number {
     return this.size
+  }
+
+  /** Segment files on disk (settled ones are deleted by commitCursor). */
+  get segmentCount(): number {
+    return this.segments.length
   }
 
   private remember(receipt: Receipt): void {
@@ -195,6 +225,55 @@ export class ReceiptLog {
     else setImmediate(run)
   }
 
+  /** Bytes of the active segment's content. */
+  private get local(): number {
+    return this.size - this.active.start
+  }
+
+  /** Makes sure `extra` bytes past the content are allocated, extending ahead of need in the background. */
+  private async ensureSpace(extra: number): Promise<void> {
+    while (this.local + extra > this.allocated || (this.extending === null && this.allocated - this.local < this.chunk / 2)) {
+      if (this.extending === null) {
+        const from = this.allocated
+        const zeros = Buffer.alloc(this.chunk)
+        const fd = this.fd
+        this.extending = new Promise<void>((resolve, reject) => writeAll(fd, zeros, from, (err) => {
+          this.extending = null
+          if (err) return reject(err)
+          if (fd === this.fd) this.allocated = from + zeros.length
+          resolve()
+        }))
+        // A failed extension is reported to whoever waits on it; nobody may be waiting.
+        this.extending.catch(() => {})
+      }
+      if (this.local + extra <= this.allocated) return
+      await this.extending
+    }
+  }
+
+  /**
+   * Starts a new segment at the current end: the full one is cut to its content and closed,
+   * the new one created, and the directory synced, before anything is written to it.
+   */
+  private async rotate(): Promise<void> {
+    if (this.extending) await this.extending
+    const full = this.active
+    fs.ftruncateSync(this.fd, full.length)
+    fs.fsyncSync(this.fd)
+    fs.closeSync(this.fd)
+    const next: Segment = { start: this.size, path: join(this.dir, segmentFileName(this.size)), length: 0 }
+    const { O_WRONLY, O_CREAT, O_DSYNC } = fs.constants
+    this.fd = fs.openSync(next.path, O_WRONLY | O_CREAT | O_DSYNC, 0o644)
+    this.segments.push(next)
+    this.allocated = 0
+    fsyncDir(this.dir)
+  }
+
+  private async prepare(bytes: number): Promise<void> {
+    if (this.local > 0 && this.local + bytes > this.maxSegmentBytes) await this.rotate()
+    await this.ensureSpace(bytes)
+  }
+
   private flush(): void {
     if (this.flushing || this.pending.length === 0) return
     this.flushing = true
@@ -209,6 +288,7 @@ export class ReceiptLog {
         for (const p of [...batch, ...this.pending.splice(0)]) p.reject(wrapped)
       } else {
         this.size += data.length
+        this.active.length += data.length
         for (const p of batch) this.remember(p.receipt)
         this.onFlush?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9)
         for (const p of batch) p.resolve()
@@ -216,47 +296,53 @@ export class ReceiptLog {
       if (this.pending.length) this.schedule()
       else if (!this.flushing) for (const w of this.idleWaiters.splice(0)) w()
     }
-    const write = () => writeAll(this.fd, data, this.size, done)
-    // Writing past the zero-filled space while an extension is in flight could be overwritten
-    // by its zeros, so such a write waits for the extension first.
-    if (this.size + data.length <= this.allocated && this.extending === null && this.allocated - this.size - data.length >= this.chunk / 2) write()
-    else this.ensureSpace(data.length).then(write, done)
+    const write = () => writeAll(this.fd, data, this.local, done)
+    // The common case writes at once. Otherwise: a new segment, or more zero-filled space first
+    // (a write past that space while an extension is in flight could be overwritten by its zeros).
+    const fits = this.local + data.length <= this.allocated && this.extending === null && this.allocated - this.local - data.length >= this.chunk / 2
+    if (fits && this.local + data.length <= this.maxSegmentBytes) write()
+    else this.prepare(data.length).then(write, done)
   }
 
   /**
-   * Reads up to `limit` durable receipts starting at byte offset `cursor` (0 for the start).
-   * Pass the returned `next` to the following call; commit it with {@link commitCursor} once
-   * the receipts are settled.
+   * Reads up to `limit` durable receipts starting at log offset `cursor` (0 for the start; a
+   * cursor in deleted, settled segments starts at the oldest kept receipt). Pass the returned
+   * `next` to the following call; commit it with {@link commitCursor} once settled.
    */
   async read(cursor: number, limit = 1000): Promise<ReceiptPage> {
-    const end = this.size
-    if (cursor >= end) return { receipts: [], next: cursor }
-    const handle = await open(this.path, 'r')
-    try {
-      const receipts: Receipt[] = []
-      let position = cursor
-      let carry = ''
-      const chunk = Buffer.alloc(1 << 20)
-      while (position < end && receipts.length < limit) {
-        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, end - position), position)
-        if (bytesRead === 0) break
-        position += bytesRead
-        carry += chunk.toString('latin1', 0, bytesRead)
-        let lineStart = 0
-        for (;;) {
-          const nl = carry.indexOf('\n', lineStart)
-          if (nl < 0 || receipts.length >= limit) break
-          receipts.push(decodeReceipt(Buffer.from(carry.slice(lineStart + 2, nl), 'hex')))
-          lineStart = nl + 1
+    const receipts: Receipt[] = []
+    let position = Math.max(cursor, this.segments[0].start)
+    const chunk = Buffer.alloc(1 << 20)
+    while (position < this.size && receipts.length < limit) {
+      let seg = this.segments[0]
+      for (const s of this.segments) if (s.start <= position) seg = s
+      const segEnd = seg.start + seg.length
+      const before = position
+      if (position >= segEnd) break
+      const handle = await open(seg.path, 'r')
+      try {
+        while (position < segEnd && receipts.length < limit) {
+          const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, segEnd - position), position - seg.start)
+          if (bytesRead === 0) break
+          const text = chunk.toString('latin1', 0, bytesRead)
+          let lineStart = 0
+          for (;;) {
+            const nl = text.indexOf('\n', lineStart)
+            if (nl < 0 || receipts.length >= limit) break
+            receipts.push(decodeReceipt(Buffer.from(text.slice(lineStart + 2, nl), 'hex')))
+            lineStart = nl + 1
+          }
+          // Bytes after the last whole line are read again next time round (or by the next call).
+          position += lineStart
+          if (lineStart === 0) break
         }
-        // Bytes after the last consumed line are re-read next time round (or by the next call).
-        position -= carry.length - lineStart
-        carry = ''
+      } finally {
+        await handle.close()
       }
-      return { receipts, next: position }
-    } finally {
-      await handle.close()
+      // No whole line in a read: nothing more can be read (lines are far shorter than a chunk).
+      if (position === before) break
     }
+    return { receipts, next: position }
   }
 
   /** The committed drain cursor (0 when none was committed). */
@@ -269,7 +355,7 @@ export class ReceiptLog {
     }
   }
 
-  /** Durably records that everything before `cursor` is settled. */
+  /** Durably records that everything before `cursor` is settled, and deletes segments wholly before it. */
   async commitCursor(cursor: number): Promise<void> {
     if (!Number.isSafeInteger(cursor) || cursor < 0 || cursor > this.size) throw new ReceiptLogError({ path: this.path, reason: `cursor ${cursor} is outside the log` })
     const target = join(this.dir, DRAIN_CURSOR_FILE)
@@ -279,6 +365,12 @@ export class ReceiptLog {
     await h.sync()
     await h.close()
     await rename(tmp, target)
+    // The active segment is never deleted; only full, settled ones.
+    while (this.segments.length > 1 && this.segments[0].start + this.segments[0].length <= cursor) {
+      const settled = this.segments.shift()!
+      await unlink(settled.path)
+    }
+    fsyncDir(this.dir)
   }
 
   /** Waits for queued appends, then closes the file. */
