@@ -56,9 +56,19 @@ export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
   return secp256k1.publicKeyCreate(privateKey, true)
 }
 
+// Senders repeat: remembering their addresses saves a key decompression and a keccak per signature.
+const addressCache = new Map<string, Address>()
+const ADDRESS_CACHE_LIMIT = 100_000
+
 export function addressOfPublicKey(publicKey: Uint8Array): Address {
+  const key = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1')
+  const cached = addressCache.get(key)
+  if (cached) return cached
   const uncompressed = publicKey.length === 65 ? publicKey : secp256k1.publicKeyConvert(publicKey, false)
-  return toHex(keccak256(uncompressed.subarray(1)).subarray(12))
+  const address = toHex(keccak256(uncompressed.subarray(1)).subarray(12))
+  if (addressCache.size >= ADDRESS_CACHE_LIMIT) addressCache.clear()
+  addressCache.set(key, address)
+  return address
 }
 
 export function addressOf(privateKey: Uint8Array): Address {

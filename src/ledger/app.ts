@@ -75,6 +75,7 @@ export class LedgerApp {
   /** CheckTx runs between blocks: it sees the last block's time. */
   private lastBlockTimeMs = 0n
   private staged: { height: number; root: Uint8Array } | undefined
+  private lane: Promise<unknown> = Promise.resolve()
 
   private constructor(
     private readonly store: LedgerStore,
@@ -112,7 +113,42 @@ export class LedgerApp {
     return this.store.committedReader
   }
 
-  async info(_req?: Partial<RequestInfo>): Promise<ResponseInfo> {
+  /**
+   * ABCI calls run one at a time, in arrival order, whichever engine or connection makes them:
+   * a CheckTx must not read the check state while another is half-way through writing it.
+   */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(fn)
+    this.lane = run.catch(() => {})
+    return run
+  }
+
+  info(req?: Partial<RequestInfo>): Promise<ResponseInfo> {
+    return this.serial(() => this.doInfo(req))
+  }
+  initChain(req: Partial<RequestInitChain>): Promise<ResponseInitChain> {
+    return this.serial(() => this.doInitChain(req))
+  }
+  checkTx(req: Partial<RequestCheckTx>): Promise<ResponseCheckTx> {
+    return this.serial(() => this.doCheckTx(req))
+  }
+  prepareProposal(req: Partial<RequestPrepareProposal>): Promise<ResponsePrepareProposal> {
+    return this.serial(() => this.doPrepareProposal(req))
+  }
+  processProposal(req: Partial<RequestProcessProposal>): Promise<ResponseProcessProposal> {
+    return this.serial(() => this.doProcessProposal(req))
+  }
+  finalizeBlock(req: Partial<RequestFinalizeBlock>): Promise<ResponseFinalizeBlock> {
+    return this.serial(() => this.doFinalizeBlock(req))
+  }
+  commit(): Promise<ResponseCommit> {
+    return this.serial(() => this.doCommit())
+  }
+  query(req: Partial<RequestQuery>): Promise<ResponseQuery> {
+    return this.serial(() => this.doQuery(req))
+  }
+
+  private async doInfo(_req?: Partial<RequestInfo>): Promise<ResponseInfo> {
     const { height, root } = this.store.committed
     return ResponseInfo.fromPartial({
       data: 'haca',
@@ -123,7 +159,7 @@ export class LedgerApp {
     })
   }
 
-  async initChain(req: Partial<RequestInitChain>): Promise<ResponseInitChain> {
+  private async doInitChain(req: Partial<RequestInitChain>): Promise<ResponseInitChain> {
     let appState: any = {}
     if (req.appStateBytes && req.appStateBytes.length > 0) {
       try {
@@ -203,16 +239,17 @@ export class LedgerApp {
     events.unshift({
       type: 'tx',
       attributes: [
+        // Indexed attributes cost CometBFT's indexer a write each: index what clients search by.
         { key: 'sender', value: tx.sender, index: true },
-        { key: 'nonce', value: tx.nonce.toString(), index: true },
+        { key: 'nonce', value: tx.nonce.toString(), index: false },
         { key: 'fee', value: tx.fee.toString(), index: false },
-        { key: 'type', value: route.name, index: true },
+        { key: 'type', value: route.name, index: false },
       ],
     })
     return { code: 0, codespace: '', log: '', events }
   }
 
-  async checkTx(req: Partial<RequestCheckTx>): Promise<ResponseCheckTx> {
+  private async doCheckTx(req: Partial<RequestCheckTx>): Promise<ResponseCheckTx> {
     const bytes = req.tx ?? new Uint8Array()
     const txState = new Overlay(this.checkState)
     const out = await this.executeTx(txState, bytes, this.checkHeight, this.lastBlockTimeMs)
@@ -220,7 +257,7 @@ export class LedgerApp {
     return ResponseCheckTx.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events })
   }
 
-  async prepareProposal(req: Partial<RequestPrepareProposal>): Promise<ResponsePrepareProposal> {
+  private async doPrepareProposal(req: Partial<RequestPrepareProposal>): Promise<ResponsePrepareProposal> {
     const max = Number(req.maxTxBytes ?? 0n)
     const txs: Uint8Array[] = []
     let size = 0
@@ -238,7 +275,7 @@ export class LedgerApp {
     return ResponsePrepareProposal.fromPartial({ txs })
   }
 
-  async processProposal(req: Partial<RequestProcessProposal>): Promise<ResponseProcessProposal> {
+  private async doProcessProposal(req: Partial<RequestProcessProposal>): Promise<ResponseProcessProposal> {
     for (const tx of req.txs ?? []) {
       try {
         this.validateTx(tx)
@@ -249,7 +286,7 @@ export class LedgerApp {
     return ResponseProcessProposal.fromPartial({ status: ResponseProcessProposal_ProposalStatus.ACCEPT })
   }
 
-  async finalizeBlock(req: Partial<RequestFinalizeBlock>): Promise<ResponseFinalizeBlock> {
+  private async doFinalizeBlock(req: Partial<RequestFinalizeBlock>): Promise<ResponseFinalizeBlock> {
     const height = Number(req.height ?? 0n)
     const timeMs = req.time ? req.time.seconds * 1000n + BigInt(Math.floor(req.time.nanos / 1_000_000)) : 0n
     const block = new Overlay(this.store.committedReader)
@@ -267,7 +304,7 @@ export class LedgerApp {
     return ResponseFinalizeBlock.fromPartial({ txResults, appHash: root, events: [], validatorUpdates: [] })
   }
 
-  async commit(): Promise<ResponseCommit> {
+  private async doCommit(): Promise<ResponseCommit> {
     if (!this.staged) throw new BaseError('Commit without FinalizeBlock', { code: 'abci_out_of_order' })
     await this.store.commit(this.staged.height)
     this.checkHeight = this.staged.height + 1
@@ -280,7 +317,7 @@ export class LedgerApp {
    * Paths: `/store` (data = raw state key; with prove, a Merkle proof of the raw value against
    * the app hash), `/<module>/<query>/<arg>` (JSON answers), `/params`.
    */
-  async query(req: Partial<RequestQuery>): Promise<ResponseQuery> {
+  private async doQuery(req: Partial<RequestQuery>): Promise<ResponseQuery> {
     const path = req.path ?? ''
     const height = BigInt(this.store.committed.height)
     try {

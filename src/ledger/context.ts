@@ -13,6 +13,7 @@ export type TxContext = {
   events: Event[]
 }
 
-export function event(type: string, attrs: Record<string, string>): Event {
-  return { type, attributes: Object.entries(attrs).map(([key, value]) => ({ key, value, index: true })) }
+/** An event; attributes named in `indexed` are indexed by CometBFT (searchable), the rest are not. */
+export function event(type: string, attrs: Record<string, string>, indexed: string[] = []): Event {
+  return { type, attributes: Object.entries(attrs).map(([key, value]) => ({ key, value, index: indexed.includes(key) })) }
 }

@@ -2,16 +2,20 @@
  * An ABCI 2.0 socket server for CometBFT v0.38. CometBFT opens four connections (consensus,
  * mempool, query, snapshot) and pipelines requests on each; we answer each connection's
  * requests in order, buffer responses, and write them out when a Flush arrives (and answer
- * the Flush). All connections share one queue into the application, so the app never sees
- * two calls at once: the order of calls is exactly the order CometBFT issued them per
- * connection, and interleaving between connections is at call boundaries only.
+ * the Flush). The application itself runs calls one at a time (LedgerApp serialises them), so
+ * interleaving between connections happens at call boundaries only.
  */
 import { createServer, type Server, type Socket } from 'node:net'
+import { appendFileSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
 import { Request, Response } from 'cosmjs-types/tendermint/abci/types'
 import type { Logger } from 'pino'
 import type { LedgerApp } from '../../ledger/app.ts'
 import { FrameReader, frame } from './framing.ts'
+
+// HACA_ABCI_STATS=FILE appends, on exit, how many calls of each kind the app served and their time (for benches).
+const STATS = process.env.HACA_ABCI_STATS ? new Map<string, { n: number; ms: number }>() : undefined
+if (STATS) process.on('exit', () => appendFileSync(process.env.HACA_ABCI_STATS!, `${JSON.stringify(Object.fromEntries(STATS))}\n`))
 
 export type AbciServerOptions = {
   app: LedgerApp
@@ -25,7 +29,6 @@ export type AbciServerOptions = {
 export class AbciServer {
   private server: Server | undefined
   private sockets = new Set<Socket>()
-  private queue: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly opts: AbciServerOptions) {}
 
@@ -92,10 +95,17 @@ export class AbciServer {
     }
     if (req.flush) return Response.fromPartial({ flush: {} })
     if (req.echo) return Response.fromPartial({ echo: { message: req.echo.message } })
-    const run = this.queue.then(() => this.call(req))
-    this.queue = run.catch(() => {})
     try {
-      return await run
+      if (!STATS) return await this.call(req)
+      const t = performance.now()
+      const res = await this.call(req)
+      const kind = Object.keys(req).find((k) => (req as any)[k] !== undefined) ?? '?'
+      const sub = req.checkTx ? `checkTx.${req.checkTx.type}` : kind
+      const s = STATS.get(sub) ?? { n: 0, ms: 0 }
+      s.n++
+      s.ms += performance.now() - t
+      STATS.set(sub, s)
+      return res
     } catch (err) {
       this.opts.logger?.error({ err }, 'ABCI call failed')
       this.opts.onFatal?.(err)

@@ -66,6 +66,7 @@ export async function configureCometHome(home: string, s: CometConfigSettings): 
   t = setToml(t, 'rpc', 'laddr', `tcp://127.0.0.1:${s.ports.rpc}`)
   t = setToml(t, 'rpc', 'max_body_bytes', 16_000_000)
   t = setToml(t, 'rpc', 'max_open_connections', 2000)
+  t = setToml(t, 'rpc', 'max_request_batch_size', 1000)
   t = setToml(t, 'rpc', 'timeout_broadcast_tx_commit', '30s')
   t = setToml(t, 'p2p', 'laddr', `tcp://127.0.0.1:${s.ports.p2p}`)
   t = setToml(t, 'p2p', 'persistent_peers', s.persistentPeers.join(','))

@@ -47,6 +47,7 @@ export class EmbeddedEngine {
   private stopped = false
   private lastBlockAt = 0
   private waiters = new Set<Waiter>()
+  private mempoolLane: Promise<unknown> = Promise.resolve()
   readonly proposer: string
 
   constructor(private readonly o: EmbeddedEngineOptions) {
@@ -95,8 +96,23 @@ export class EmbeddedEngine {
     await this.producing
   }
 
+  /**
+   * Mempool changes and block production take turns (CometBFT locks its mempool around Commit
+   * and recheck the same way): a transaction arriving during a recheck would otherwise be
+   * checked against a state its predecessors have not been replayed onto yet.
+   */
+  private withMempool<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mempoolLane.then(fn)
+    this.mempoolLane = run.catch(() => {})
+    return run
+  }
+
   /** CheckTx, then into the mempool. Returns the CheckTx response. */
-  async submit(tx: Uint8Array) {
+  submit(tx: Uint8Array) {
+    return this.withMempool(() => this.admit(tx))
+  }
+
+  private async admit(tx: Uint8Array) {
     const key = Buffer.from(sha256(tx)).toString('hex')
     const res = await this.o.app.checkTx({ tx, type: CheckTxType.NEW })
     if (res.code !== 0) return res
@@ -131,7 +147,7 @@ export class EmbeddedEngine {
     const wait = this.mempool.length > 0 ? Math.max(0, (this.o.blockTimeMs ?? 200) - sinceLast) : Math.max(0, (this.o.emptyBlockMs ?? 1000) - sinceLast)
     this.timer = setTimeout(() => {
       this.timer = undefined
-      this.producing = this.produce().then(
+      this.producing = this.withMempool(() => this.produce()).then(
         () => {
           this.producing = undefined
           this.schedule()
@@ -147,7 +163,7 @@ export class EmbeddedEngine {
   }
 
   /** One block: propose from the mempool, check, store, execute, commit, recheck the rest. */
-  async produce(): Promise<StoredBlock> {
+  private async produce(): Promise<StoredBlock> {
     const { app, blocks } = this.o
     const height = blocks.height + 1
     const prev = await blocks.get(height - 1)

@@ -187,7 +187,12 @@ export function buildRpcServer(engine: EmbeddedEngine, genesisDoc: unknown): Fas
 
   app.post('/', async (req) => {
     const body = req.body as any
-    if (Array.isArray(body)) return Promise.all(body.map((r) => call(r?.method, r?.params, r?.id)))
+    if (Array.isArray(body)) {
+      // In order, as CometBFT does: a sender's nonces in one batch must reach CheckTx in sequence.
+      const out = []
+      for (const r of body) out.push(await call(r?.method, r?.params, r?.id))
+      return out
+    }
     return call(body?.method, body?.params, body?.id ?? -1)
   })
   app.get('/:method', async (req) => call((req.params as { method: string }).method, req.query as RpcParams, -1))

@@ -6,5 +6,5 @@ import type { MsgTransfer } from './msgs.ts'
 export async function handleTransfer(ctx: TxContext, msg: MsgTransfer): Promise<void> {
   await subtractBalance(ctx.store, ctx.sender, msg.amount)
   await addBalance(ctx.store, msg.to, msg.amount)
-  ctx.events.push(event('transfer', { sender: ctx.sender, recipient: msg.to, amount: msg.amount.toString() }))
+  ctx.events.push(event('transfer', { sender: ctx.sender, recipient: msg.to, amount: msg.amount.toString() }, ['recipient']))
 }

@@ -13,6 +13,7 @@ import type { StateReader } from './overlay.ts'
 import { TrieNodeDb } from './trie-db.ts'
 
 const META_KEY = 'm:meta'
+const READ_CACHE_LIMIT = 100_000
 
 export type CommittedMeta = { height: number; root: Uint8Array }
 
@@ -25,6 +26,7 @@ export class CorruptStateError extends BaseError {
 
 export class LedgerStore {
   private committedView: Trie
+  private readCache = new Map<string, Uint8Array | undefined>()
 
   private constructor(
     private readonly kv: KvDb,
@@ -60,10 +62,24 @@ export class LedgerStore {
     return this.meta
   }
 
-  /** Reads the state as of the last commit. */
+  /**
+   * Reads the state as of the last commit. Values are cached until the next commit: CheckTx,
+   * recheck and the next block read the same hot accounts many times, and a trie walk per read
+   * (keccak of the key, node decoding) costs more than the rest of a transfer.
+   */
   get committedReader(): StateReader {
     const view = this.committedView
-    return { get: async (key) => (await view.get(key)) ?? undefined }
+    const cache = this.readCache
+    return {
+      get: async (key) => {
+        const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+        if (cache.has(k)) return cache.get(k)
+        const v = (await view.get(key)) ?? undefined
+        if (cache.size >= READ_CACHE_LIMIT) cache.clear()
+        cache.set(k, v)
+        return v
+      },
+    }
   }
 
   /** Applies writes (already in key order) to the working trie; returns the new root. */
@@ -83,6 +99,7 @@ export class LedgerStore {
   /** Lets readers see the working trie before it is committed (genesis, between InitChain and block 1). */
   pinWorkingView(): void {
     this.committedView = this.viewAt(this.working.root())
+    this.readCache = new Map()
   }
 
   /** Drops what `apply` did since the last commit (a block that will be replayed instead). */
@@ -97,6 +114,7 @@ export class LedgerStore {
     await this.kv.writeBatch([...this.nodes.takePending(), ...extra, [META_KEY, metaBytes]])
     this.meta = { height, root }
     this.committedView = this.viewAt(root)
+    this.readCache = new Map()
   }
 
   /** Reads a raw non-trie record written through `commit`'s `extra`. */

@@ -4,16 +4,21 @@
  *   tx = RLP([version, chainId, from, nonce, fee, type, body, signature])
  *
  * `body` is the message's own RLP list, `signature` is 65 bytes (r ‖ s ‖ v, low s) by the
- * sender's secp256k1 key over keccak256(DOMAIN ‖ RLP([version, chainId, from, nonce, fee, type, body])).
+ * sender's secp256k1 key over sha256(DOMAIN ‖ RLP([version, chainId, from, nonce, fee, type, body]))
+ * (sha256, not keccak256: native in node:crypto, and this is haca's own format, not Ethereum's).
  * The address recovered from the signature must be `from`: a tampered signature is then
- * reported as such, not as some other account's missing funds. Decoding re-encodes
+ * reported as such, not as some other account's missing funds.
+ *
+ * One encoding per transaction: the RLP decoder refuses non-minimal lengths and prefixes, and
+ * the field readers refuse integers with leading zeros, so the transaction hash (sha256 of the
+ * bytes, as CometBFT computes it) names exactly one transaction. Decoding re-encodes
  * and compares, so any second encoding of the same transaction (non-minimal lengths or
  * integers) is refused, and the transaction hash (sha256 of the bytes, as CometBFT computes it)
  * names exactly one transaction.
  */
 import { RLP } from '@ethereumjs/rlp'
-import { bigintToBytes, concatBytes, equalBytes, fromHex, utf8 } from '../../core/bytes.ts'
-import { keccak256, sha256 } from '../../core/hash.ts'
+import { bigintToBytes, concatBytes, fromHex, utf8 } from '../../core/bytes.ts'
+import { sha256 } from '../../core/hash.ts'
 import { type Address, addressOf, recoverAddress, signDigest } from '../../core/keys.ts'
 import { ErrBadSignature, ErrMalformedTx, ErrUnsupportedVersion } from './errors.ts'
 import { type RlpItem, readAddress, readBytes, readList, readSmallUint, readString, readUint } from './fields.ts'
@@ -46,7 +51,7 @@ function unsignedFields(tx: UnsignedTx): RlpItem[] {
 }
 
 export function signingDigest(tx: UnsignedTx): Uint8Array {
-  return keccak256(concatBytes(DOMAIN, RLP.encode(unsignedFields(tx))))
+  return sha256(concatBytes(DOMAIN, RLP.encode(unsignedFields(tx))))
 }
 
 export function encodeTx(tx: SignedTx): Uint8Array {
@@ -81,7 +86,6 @@ export function decodeTx(bytes: Uint8Array): SignedTx {
     body: readList(items[6], 'body'),
     signature: readBytes(items[7], 'signature', 65),
   }
-  if (!equalBytes(encodeTx(tx), bytes)) throw new ErrMalformedTx('transaction is not in canonical encoding')
   return tx
 }
 
