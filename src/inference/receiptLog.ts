@@ -187,6 +187,11 @@ export class ReceiptLog {
     return this.size
   }
 
+  /** False once a write has failed: no receipt can be made durable, so no answer may be released. */
+  get healthy(): boolean {
+    return this.failed === null && !this.closed
+  }
+
   /** Segment files on disk (settled ones are deleted by commitCursor). */
   get segmentCount(): number {
     return this.segments.length
