@@ -15,7 +15,7 @@ export {
 } from './client/createChatCompletion.ts'
 export { HacaChatStream } from './client/chatStream.ts'
 export { type NodeDirectory, type NodeInfo, type NodeModel, type StaticNode, StaticNodeDirectory, fetchNodeModels } from './client/nodeDirectory.ts'
-export { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, ReceiptVerificationError } from './client/errors.ts'
+export { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError, StreamConsumedError } from './client/errors.ts'
 export {
   type Receipt, type ReceiptJson, type UnsignedReceipt, type InferenceMode, type VerifyReceiptExpectations, type VerifyReceiptResult, type ReceiptCheck,
   InvalidReceiptError, RECEIPT_DOMAIN, RECEIPT_VERSION, verifyReceipt, recoverReceiptSigner, receiptDigest, encodeReceipt, decodeReceipt,

@@ -6,7 +6,7 @@
 import type { InferenceMode } from '../inference/receipt.ts'
 // Keep-alive node:http transport: the built-in fetch costs ~0.3 ms more per call on loopback.
 import { httpFetch } from '../inference/providers/httpFetch.ts'
-import { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, ReceiptVerificationError } from './errors.ts'
+import { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError } from './errors.ts'
 import type { NodeModel } from './nodeDirectory.ts'
 import { type Candidate, selectNodes } from './selectNodes.ts'
 import type { HacaClient } from './HacaClient.ts'
@@ -41,7 +41,7 @@ export async function callNodes<T>(client: HacaClient, params: CallNodesParamete
 /** POSTs JSON with a deadline; non-2xx answers become NodeRequestError. */
 export async function postJson(url: string, body: string, timeoutMs: number): Promise<{ response: Response; cancelTimeout: () => void }> {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+  const timer = setTimeout(() => controller.abort(new NodeTimeoutError({ node: new URL(url).origin, timeoutMs })), timeoutMs)
   let response: Response
   try {
     response = await httpFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: controller.signal })

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import type { Hex } from '../core/bytes.ts'
 import { type Receipt, type ReceiptJson, receiptFromJson } from '../inference/receipt.ts'
 import type { ChatChunk } from '../inference/providers/chatProvider.ts'
-import { NodeRequestError, ReceiptVerificationError } from './errors.ts'
+import { NodeRequestError, ReceiptVerificationError, StreamConsumedError } from './errors.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 import { type VerifyAnswerParameters, verifyAnswer } from './verifyAnswer.ts'
 
@@ -28,7 +28,7 @@ export class HacaChatStream implements AsyncIterable<ChatChunk> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
-    if (this.consumed) throw new Error('this stream has already been read')
+    if (this.consumed) throw new StreamConsumedError()
     this.consumed = true
     const { node } = this.expect
     const hash = createHash('sha256')

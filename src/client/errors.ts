@@ -26,6 +26,24 @@ export class NodeRequestError extends BaseError {
   }
 }
 
+/** A node gave no answer within the client's deadline. */
+export class NodeTimeoutError extends BaseError {
+  override name = 'NodeTimeoutError' as const
+  readonly node: string
+  constructor({ node, timeoutMs }: { node: string; timeoutMs: number }) {
+    super(`node ${redactUrl(node)} gave no answer within ${timeoutMs} ms`, { code: 'node_timeout' })
+    this.node = node
+  }
+}
+
+/** A stream object was iterated a second time. */
+export class StreamConsumedError extends BaseError {
+  override name = 'StreamConsumedError' as const
+  constructor() {
+    super('this stream has already been read', { code: 'stream_consumed' })
+  }
+}
+
 /** No known node serves the model in the mode asked for (within the price limit). */
 export class NoNodeAvailableError extends BaseError {
   override name = 'NoNodeAvailableError' as const

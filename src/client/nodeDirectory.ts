@@ -5,6 +5,7 @@
  */
 import { type Address, parseAddress } from '../core/keys.ts'
 import type { InferenceMode } from '../inference/receipt.ts'
+import { NodeRequestError } from './errors.ts'
 
 /** One model on one node. */
 export type NodeModel = { id: string; kind: 'onnx' | 'chat'; price: bigint; mode: InferenceMode }
@@ -25,7 +26,7 @@ type ModelsAnswer = { data?: { id: string; haca?: { kind?: string; price?: strin
 /** Reads a node's model list. */
 export async function fetchNodeModels(url: string, timeoutMs = 5000): Promise<NodeModel[]> {
   const res = await fetch(`${url.replace(/\/$/, '')}/v1/models`, { signal: AbortSignal.timeout(timeoutMs) })
-  if (!res.ok) throw new Error(`GET /v1/models answered ${res.status}`)
+  if (!res.ok) throw new NodeRequestError({ node: url, status: res.status, message: 'GET /v1/models failed' })
   const body = (await res.json()) as ModelsAnswer
   return (body.data ?? []).map((m) => ({
     id: m.id,

@@ -40,7 +40,7 @@ export class OnnxWorkerPool {
     })
     // A worker that dies (a native crash in a model) fails its own runs and is replaced.
     worker.on('error', (err) => this.replace(slot, err))
-    worker.on('exit', (code) => { if (slot.pending.size) this.replace(slot, new Error(`worker exited with code ${code}`)) })
+    worker.on('exit', (code) => { if (slot.pending.size) this.replace(slot, new OnnxWorkerError({ model: [...slot.models].join(', ') || '?', reason: `its worker thread exited with code ${code}` })) })
     return slot
   }
 
