@@ -1,6 +1,7 @@
 /** ONNX inference through a node over HTTP, with a real model built by src/onnx/build.ts. */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { closeSync, openSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -103,4 +104,31 @@ test('a full queue answers 429 with Retry-After, and the node recovers', async (
   assert.equal(((await refused.json()) as ErrorJson).error.code, 'overloaded')
   const ok = await post('/v1/infer', { model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
   assert.equal(ok.status, 200)
+})
+
+test('when the receipt log cannot write, answers are withheld (500) and healthz reports 503', async () => {
+  const broken = await createInferenceNode({
+    privateKey: generatePrivateKey(),
+    receiptDir: join(dir, 'receipts-broken'),
+    models: new FileModelSource([{ id: 'mlp', path: join(dir, 'mlp.onnx'), price: 7n }]),
+    logger: false,
+  })
+  const brokenUrl = await broken.listen({ host: '127.0.0.1', port: 0 })
+  try {
+    // Take the log's file away from under it, as a failing disk would: every write now errors.
+    const log = broken.context.receipts as unknown as { fd: number }
+    closeSync(log.fd)
+    log.fd = openSync('/dev/null', 'r')
+    const res = await fetch(`${brokenUrl}/v1/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } }) })
+    assert.equal(res.status, 500)
+    assert.equal(res.headers.get('x-haca-receipt'), null)
+    const body = (await res.json()) as ErrorJson
+    assert.equal(body.error.code, 'internal_error')
+    assert.doesNotMatch(body.error.message, /receipts|EBADF|\//, 'no internals in a 5xx')
+    const health = await fetch(`${brokenUrl}/healthz`)
+    assert.equal(health.status, 503)
+    assert.equal(((await health.json()) as { ok: boolean }).ok, false)
+  } finally {
+    await broken.close().catch(() => {})
+  }
 })
