@@ -45,7 +45,6 @@ import { LedgerStore } from './state/ledger-store.ts'
 import { Overlay, type StateReader } from './state/overlay.ts'
 import { type DecodedTx, decodeTx, recoverSender } from './tx/envelope.ts'
 import {
-  ErrBadSignature,
   ErrFeeTooLow,
   ErrInsufficientFee,
   ErrInternal,
