@@ -101,7 +101,7 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
   }
 
   const app = Fastify({
-    logger: params.logger ?? { level: 'warn', redact: LOG_REDACT_PATHS },
+    logger: params.logger ?? { level: 'warn', redact: LOG_REDACT_PATHS, stream: process.stderr },
     // Per-request log lines cost more than the ONNX run of a small model; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024 * 1024,
