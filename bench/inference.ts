@@ -130,13 +130,25 @@ async function main(): Promise<void> {
       await drive(c, 1, chatDirect)
       const viaNodeChat = await drive(c, SECONDS, chatNode)
       const direct = await drive(c, SECONDS, chatDirect)
+      // Streaming: time to the end of the stream (for the node, after its receipt event).
+      const streamBody = JSON.stringify({ model: 'gpt-bench', messages: [{ role: 'user', content: 'bench' }], stream: true })
+      const streamNode = poster(url, '/v1/chat/completions', streamBody, agent)
+      const streamDirect = poster(mock.url, '/v1/chat/completions', streamBody, agent)
+      await drive(c, 1, streamNode)
+      await drive(c, 1, streamDirect)
+      const viaNodeStream = await drive(c, SECONDS, streamNode)
+      const directStream = await drive(c, SECONDS, streamDirect)
       agent.destroy()
       row.chat = { node: viaNodeChat, direct, addedP50: viaNodeChat.p50 - direct.p50, addedP99: viaNodeChat.p99 - direct.p99 }
+      row.chatStream = { node: viaNodeStream, direct: directStream, addedP50: viaNodeStream.p50 - directStream.p50, addedP99: viaNodeStream.p99 - directStream.p99 }
       results[`c${c}`] = row
       if (!values.json) {
         process.stdout.write(`  chat via node                      p50 ${fmt(viaNodeChat.p50)}  p99 ${fmt(viaNodeChat.p99)}  ${viaNodeChat.rps.toFixed(0)} req/s\n`)
         process.stdout.write(`  chat direct to aimock              p50 ${fmt(direct.p50)}  p99 ${fmt(direct.p99)}  ${direct.rps.toFixed(0)} req/s\n`)
         process.stdout.write(`  chat: node adds p50 ${fmt(viaNodeChat.p50 - direct.p50)}  p99 ${fmt(viaNodeChat.p99 - direct.p99)}\n`)
+        process.stdout.write(`  chat stream via node               p50 ${fmt(viaNodeStream.p50)}  p99 ${fmt(viaNodeStream.p99)}  ${viaNodeStream.rps.toFixed(0)} req/s\n`)
+        process.stdout.write(`  chat stream direct to aimock       p50 ${fmt(directStream.p50)}  p99 ${fmt(directStream.p99)}  ${directStream.rps.toFixed(0)} req/s\n`)
+        process.stdout.write(`  chat stream: node adds p50 ${fmt(viaNodeStream.p50 - directStream.p50)}  p99 ${fmt(viaNodeStream.p99 - directStream.p99)}\n`)
       }
     }
     // The node's own view: time inside the server per request and per receipt group commit.
