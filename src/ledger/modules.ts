@@ -1,5 +1,6 @@
 import { accountsModule } from './accounts/module.ts'
 import type { LedgerModule } from './module.ts'
+import { modelsModule } from './models/module.ts'
 
 /** Every module of the ledger, in the order their genesis runs. */
-export const MODULES: LedgerModule[] = [accountsModule]
+export const MODULES: LedgerModule[] = [accountsModule, modelsModule]
