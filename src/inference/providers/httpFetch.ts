@@ -7,6 +7,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import { Readable } from 'node:stream'
+import zlib from 'node:zlib'
 
 const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }) }
 
@@ -32,19 +33,28 @@ export async function httpFetch(input: string | URL | Request, init: RequestInit
   const signal = init.signal ?? undefined
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new DOMException('aborted', 'AbortError'))
-    const req = lib.request(url, { method: init.method ?? 'GET', headers, agent }, (res) => {
+    const req = lib.request(url, { method: init.method ?? 'GET', headers, agent }, (incoming) => {
+      // Like fetch, hand over the decoded body (a server may compress even unasked).
+      const encoding = String(incoming.headers['content-encoding'] ?? '').toLowerCase()
+      const decoder = encoding === 'gzip' ? zlib.createGunzip() : encoding === 'deflate' ? zlib.createInflate() : encoding === 'br' ? zlib.createBrotliDecompress() : null
+      const res = decoder ? incoming.pipe(decoder) : incoming
+      if (decoder) {
+        incoming.on('error', (err) => decoder.destroy(err))
+        delete incoming.headers['content-encoding']
+        delete incoming.headers['content-length']
+      }
       const responseHeaders = new Headers()
-      for (const [key, value] of Object.entries(res.headers)) {
+      for (const [key, value] of Object.entries(incoming.headers)) {
         if (Array.isArray(value)) for (const v of value) responseHeaders.append(key, v)
         else if (value !== undefined) responseHeaders.set(key, value)
       }
-      const status = res.statusCode ?? 500
-      const meta = { status, statusText: res.statusMessage, headers: responseHeaders }
+      const status = incoming.statusCode ?? 500
+      const meta = { status, statusText: incoming.statusMessage, headers: responseHeaders }
       if (status === 204 || status === 304 || init.method === 'HEAD') {
         res.resume()
         return resolve(new Response(null, meta))
       }
-      if (String(res.headers['content-type']).startsWith('text/event-stream')) return resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, meta))
+      if (String(incoming.headers['content-type']).startsWith('text/event-stream')) return resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, meta))
       // A plain answer is small: reading it whole skips the web-stream bridge, the slowest part of the call.
       const parts: Buffer[] = []
       res.on('data', (part: Buffer) => parts.push(part))
