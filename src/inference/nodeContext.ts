@@ -7,7 +7,8 @@ import type { OnnxRuntime } from './onnxRuntime.ts'
 import type { ReceiptLog } from './receiptLog.ts'
 import type { NodeMetrics } from './metrics.ts'
 import type { ConcurrencyLimiter } from './limiter.ts'
-import { type InferenceMode, type Receipt, RECEIPT_VERSION, newReceiptId, signReceipt } from './receipt.ts'
+import { type InferenceMode, type Receipt, RECEIPT_VERSION, signReceipt } from './receipt.ts'
+import { newReceiptId } from './receiptId.ts'
 
 /** A provider-backed model: which provider answers it and at what price. */
 export type ChatRoute = { provider: ChatProvider; price: bigint }

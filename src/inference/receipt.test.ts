@@ -4,9 +4,10 @@ import { generatePrivateKey, addressOf } from '../core/keys.ts'
 import { toHex } from '../core/bytes.ts'
 import { canonicalJson, hashRequest, NonCanonicalValueError } from './canonicalJson.ts'
 import {
-  type UnsignedReceipt, InvalidReceiptError, decodeReceipt, encodeReceipt, encodeUnsignedReceipt, newReceiptId,
+  type UnsignedReceipt, InvalidReceiptError, decodeReceipt, encodeReceipt, encodeUnsignedReceipt,
   receiptFromHex, receiptFromJson, receiptToHex, receiptToJson, signReceipt, verifyReceipt,
 } from './receipt.ts'
+import { newReceiptId } from './receiptId.ts'
 
 const key = generatePrivateKey()
 const node = addressOf(key)

@@ -1,6 +1,7 @@
 /**
  * Inference receipts: what a node signs for every answer, and what clients and the ledger's
- * settlement module verify. Everything here is pure (no I/O) so the ledger can import it.
+ * settlement module verify. Everything here is pure (no I/O, no randomness, no clock) so the
+ * ledger can import it; receipt ids are made in receiptId.ts.
  *
  * Canonical bytes: the RLP list
  *   [version, id, node, model, mode, requestHash, responseHash, price, timestamp]
@@ -11,10 +12,9 @@
  * The wire form of a signed receipt is the RLP list of the nine fields plus the signature.
  */
 import { RLP } from '@ethereumjs/rlp'
-import { randomBytes } from 'node:crypto'
 import { BaseError } from '../core/errors.ts'
 import { type Hex, bigintToBytes, bytesToBigint, concatBytes, fromHex, toHex, utf8 } from '../core/bytes.ts'
-import { keccak256, sha256 } from '../core/hash.ts'
+import { keccak256 } from '../core/hash.ts'
 import { type Address, addressOf, parseAddress, recoverAddress, signDigest } from '../core/keys.ts'
 
 /** The receipt format this code writes. */
@@ -97,19 +97,6 @@ export function encodeUnsignedReceipt(receipt: UnsignedReceipt): Uint8Array {
 /** The 32-byte digest a node signs: keccak256(RECEIPT_DOMAIN ‖ canonical bytes). */
 export function receiptDigest(receipt: UnsignedReceipt): Uint8Array {
   return keccak256(concatBytes(RECEIPT_DOMAIN, encodeUnsignedReceipt(receipt)))
-}
-
-// Unique per process (16 random bytes drawn once) and per call (a counter): ids never repeat,
-// without paying for fresh randomness on every answer.
-const ID_SALT = randomBytes(16)
-let idCounter = 0n
-
-/** A fresh receipt id: sha256(node ‖ request hash ‖ per-process random salt ‖ counter). */
-export function newReceiptId(node: Address, requestHash: Hex): Hex {
-  idCounter++
-  const counter = Buffer.alloc(8)
-  counter.writeBigUInt64BE(idCounter)
-  return toHex(sha256(concatBytes(fromHex(node, 20), fromHex(requestHash, 32), ID_SALT, counter)))
 }
 
 /**

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { addressOf, generatePrivateKey } from '../core/keys.ts'
 import { toHex } from '../core/bytes.ts'
 import { ReceiptLog, ReceiptLogError, segmentFileName } from './receiptLog.ts'
-import { type Receipt, newReceiptId, signReceipt } from './receipt.ts'
+import { type Receipt, signReceipt } from './receipt.ts'
+import { newReceiptId } from './receiptId.ts'
 
 const key = generatePrivateKey()
 const node = addressOf(key)
