@@ -104,7 +104,7 @@ console.log(`secp256k1 verify (libsecp256k1, 1 core): ${verify.toFixed(0)} /s`)
 async function benchEmbedded() {
   const dir = await mkdtemp(join(tmpdir(), 'haca-bench-dev-'))
   const load = makeLoad()
-  const dev = await startDev({ home: dir, port: 0, accounts: load.accounts, blockTimeMs: 100 })
+  const dev = await startDev({ home: dir, port: 0, storagePort: 0, storageShards: 10, accounts: load.accounts, blockTimeMs: 100 })
   try {
     results.embedded = await drive(dev.rpc, load, dev.chainId)
   } finally {
@@ -116,7 +116,7 @@ async function benchEmbedded() {
 async function benchComet(validators: number) {
   const dir = await mkdtemp(join(tmpdir(), `haca-bench-comet${validators}-`))
   const load = makeLoad()
-  const net = new RunningDevnet(await prepareDevnet({ home: dir, validators, basePort: 44000, accounts: load.accounts, timeoutCommit: '200ms' }))
+  const net = new RunningDevnet(await prepareDevnet({ home: dir, validators, basePort: 44000, accounts: load.accounts, timeoutCommit: '200ms', storageShards: 10 }))
   try {
     await net.start()
     results[`comet${validators}`] = await drive(net.layout.validators[0].rpc, load, net.layout.chainId)

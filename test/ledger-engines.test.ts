@@ -33,7 +33,7 @@ test('the embedded engine and CometBFT give the same app hash for the same trans
 
   const devHome = await tempHome('engines-dev')
   await seedDemoKey(devHome.dir, demo)
-  const dev = await startDev({ home: devHome.dir, port: 0, chainId, accounts: extra, blockTimeMs: 50 })
+  const dev = await startDev({ home: devHome.dir, port: 0, storagePort: 0, storageShards: 10, chainId, accounts: extra, blockTimeMs: 50 })
   let embeddedHash: string
   try {
     embeddedHash = await runSequence(dev.rpc, txs)
@@ -60,13 +60,13 @@ test('the embedded engine and CometBFT give the same app hash for the same trans
 test('the embedded engine survives a restart: same height, same app hash, chain goes on', async () => {
   const home = await tempHome('dev-restart')
   try {
-    let dev = await startDev({ home: home.dir, port: 0, blockTimeMs: 50, emptyBlockMs: 100 })
+    let dev = await startDev({ home: home.dir, port: 0, storagePort: 0, storageShards: 10, blockTimeMs: 50, emptyBlockMs: 100 })
     const { readKeyFile } = await import('../src/core/keyfile.ts')
     const demo = (await readKeyFile(dev.demoKeyFile)).privateKey
     await runSequence(dev.rpc, transferStream({ chainId: dev.chainId, from: demo, count: 5 }))
     const before = await appInfo(dev.rpc)
     await dev.close()
-    dev = await startDev({ home: home.dir, port: 0, blockTimeMs: 50, emptyBlockMs: 100 })
+    dev = await startDev({ home: home.dir, port: 0, storagePort: 0, storageShards: 10, blockTimeMs: 50, emptyBlockMs: 100 })
     const after = await appInfo(dev.rpc)
     assert.ok(after.height >= before.height)
     assert.equal(after.appHash, before.appHash)

@@ -13,3 +13,7 @@ export function defaultKeyFile(): string {
 export function defaultRpc(): string {
   return process.env.HACA_NODE ?? 'http://127.0.0.1:26657'
 }
+
+export function defaultStorage(): string {
+  return process.env.HACA_STORAGE ?? 'http://127.0.0.1:31415'
+}

@@ -11,11 +11,15 @@ import { registerQuery } from './commands/query/register.ts'
 import { registerNode } from './commands/node/register.ts'
 import { registerNetwork } from './commands/network/register.ts'
 import { registerModel } from './commands/model/register.ts'
+import { registerInfer, registerReceipt } from './commands/infer/register.ts'
+import { registerChat } from './commands/chat/register.ts'
 
 const program = new Command('haca')
   .description('haca: a decentralized network for verifiable AI inference')
   .version('0.1.0')
   .showHelpAfterError()
+  // Program options (--version) only before the subcommand: `haca model upload --version 1.0.0` is the model's.
+  .enablePositionalOptions()
 
 registerNetwork(program)
 registerNode(program)
@@ -23,6 +27,9 @@ registerKeys(program)
 registerTx(program)
 registerQuery(program)
 registerModel(program)
+registerInfer(program)
+registerChat(program)
+registerReceipt(program)
 
 try {
   await program.parseAsync(process.argv)

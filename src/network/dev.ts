@@ -13,6 +13,7 @@ import { EmbeddedEngine } from '../consensus/embedded/engine.ts'
 import { buildRpcServer } from '../consensus/embedded/rpc-server.ts'
 import { LevelKv } from '../consensus/leveldb-kv.ts'
 import { LedgerApp } from '../ledger/app.ts'
+import { startStorageServer } from '../storage/server/app.ts'
 
 export type DevOptions = {
   home: string
@@ -22,11 +23,14 @@ export type DevOptions = {
   blockTimeMs?: number
   emptyBlockMs?: number
   accounts?: Array<{ address: Address; balance: string }>
+  /** Blob store port (0: any free port; default 31415). */
+  storagePort?: number
+  storageShards?: number
   reset?: boolean
   onFatal?: (err: unknown) => void
 }
 
-export type RunningDev = { engine: EmbeddedEngine; rpc: string; chainId: string; demoKeyFile: string; demoAddress: Address; home: string; close(): Promise<void> }
+export type RunningDev = { engine: EmbeddedEngine; rpc: string; storage: string; chainId: string; demoKeyFile: string; demoAddress: Address; home: string; close(): Promise<void> }
 
 export async function startDev(o: DevOptions): Promise<RunningDev> {
   const home = resolve(o.home)
@@ -55,14 +59,17 @@ export async function startDev(o: DevOptions): Promise<RunningDev> {
   await engine.start()
   const server = buildRpcServer(engine, genesis)
   const address = await server.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 26657 })
+  const storage = await startStorageServer({ dir: join(home, 'storage'), shards: o.storageShards ?? 1000, host: o.host ?? '127.0.0.1', port: o.storagePort ?? 31415 })
   return {
     engine,
     rpc: address,
+    storage: storage.url,
     chainId: genesis.chain_id,
     demoKeyFile,
     demoAddress: demo.address,
     home,
     async close() {
+      await storage.close()
       await server.close()
       await engine.stop()
       await blocks.close()

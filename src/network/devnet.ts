@@ -27,18 +27,27 @@ export type DevnetOptions = {
   timeoutCommit?: string
   /** Extra genesis balances (tests and benches fund their own accounts). */
   accounts?: Array<{ address: Address; balance: string }>
+  /** Shard count of the storage node's blob IDs (Walrus mainnet: 1000; tests use fewer, which is faster). */
+  storageShards?: number
   reset?: boolean
 }
 
 export type DevnetValidator = { index: number; ports: ValidatorPorts; cometHome: string; appConfig: string; rpc: string; identity: ValidatorIdentity }
 
-export type DevnetLayout = { home: string; chainId: string; validators: DevnetValidator[]; demoKeyFile: string; demoAddress: Address }
+export type DevnetStorage = { url: string; port: number; dir: string; shards: number }
+
+export type DevnetLayout = { home: string; chainId: string; validators: DevnetValidator[]; storage: DevnetStorage; demoKeyFile: string; demoAddress: Address }
 
 export class DevnetError extends BaseError {
   override name = 'DevnetError' as const
   constructor(message: string, cause?: unknown) {
     super(message, { code: 'devnet', cause })
   }
+}
+
+/** The storage node's port: 31415 (the `haca node storage` default) for the default base port, shifted with it otherwise. */
+export function storagePort(basePort: number): number {
+  return 31415 + (basePort - 26650)
 }
 
 export function validatorPorts(basePort: number, i: number): ValidatorPorts {
@@ -51,6 +60,8 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   if (opts.reset) await rm(home, { recursive: true, force: true })
   if (existsSync(layoutFile)) {
     const layout = JSON.parse(await readFile(layoutFile, 'utf8')) as DevnetLayout
+    // Homes written before the devnet had a storage node get one at the default place.
+    layout.storage ??= { url: `http://127.0.0.1:${storagePort(opts.basePort ?? 26650)}`, port: storagePort(opts.basePort ?? 26650), dir: join(home, 'storage'), shards: opts.storageShards ?? 1000 }
     if (layout.validators.length !== opts.validators) {
       throw new DevnetError(`${home} holds a devnet of ${layout.validators.length} validator(s), not ${opts.validators}: use --reset to start over, or another --home`)
     }
@@ -83,7 +94,9 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
     await configureCometHome(v.cometHome, { moniker: `validator-${v.index}`, ports: v.ports, persistentPeers: peers, timeoutCommit })
     await writeFile(join(v.cometHome, 'config/genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
   }
-  const layout: DevnetLayout = { home, chainId, validators, demoKeyFile, demoAddress: demo.address }
+  const sPort = storagePort(basePort)
+  const storage: DevnetStorage = { url: `http://127.0.0.1:${sPort}`, port: sPort, dir: join(home, 'storage'), shards: opts.storageShards ?? 1000 }
+  const layout: DevnetLayout = { home, chainId, validators, storage, demoKeyFile, demoAddress: demo.address }
   await writeFile(layoutFile, `${JSON.stringify(layout, null, 2)}\n`)
   return layout
 }
@@ -92,6 +105,7 @@ export type ValidatorProcesses = { app: ChildProcess; comet: ChildProcess }
 
 export class RunningDevnet {
   readonly processes: Array<ValidatorProcesses | undefined> = []
+  storage: ChildProcess | undefined
 
   constructor(readonly layout: DevnetLayout) {}
 
@@ -111,7 +125,20 @@ export class RunningDevnet {
 
   async start(): Promise<void> {
     for (let i = 0; i < this.layout.validators.length; i++) await this.startValidator(i)
+    await this.startStorage()
     await waitForHeight(this.layout.validators[0].rpc, 1, 60_000)
+  }
+
+  /** The network's blob store: `haca node storage` as a child process. */
+  async startStorage(): Promise<void> {
+    const s = this.layout.storage
+    const { createWriteStream } = await import('node:fs')
+    const child = spawn(process.execPath, [HACA_BIN, 'node', 'storage', '--dir', s.dir, '--port', String(s.port), '--shards', String(s.shards)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const log = createWriteStream(join(this.layout.home, 'storage.log'), { flags: 'a' })
+    child.stdout?.pipe(log)
+    child.stderr?.pipe(log)
+    this.storage = child
+    await waitForPort(s.port, child, 30_000)
   }
 
   /** Stops validator i: CometBFT first (so it stops calling the app), then the ledger. */
@@ -125,6 +152,8 @@ export class RunningDevnet {
 
   async stop(): Promise<void> {
     await Promise.all(this.layout.validators.map((_, i) => this.stopValidator(i)))
+    if (this.storage) await stopChild(this.storage)
+    this.storage = undefined
   }
 }
 
@@ -144,7 +173,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   const { connect } = await import('node:net')
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new DevnetError(`the ledger process exited (code ${child.exitCode}) before listening on ${port}`)
+    if (child.exitCode !== null) throw new DevnetError(`a devnet process exited (code ${child.exitCode}) before listening on ${port}; see the logs under the devnet home`)
     const ok = await new Promise<boolean>((res) => {
       const s = connect(port, '127.0.0.1')
       s.once('connect', () => {
@@ -156,5 +185,5 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
     if (ok) return
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new DevnetError(`the ledger did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`)
+  throw new DevnetError(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`)
 }

@@ -18,11 +18,12 @@ export async function dev(o: { home: string; port: string; blockTime: string; re
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-  const out = { chainId: net.chainId, home: net.home, rpc: net.rpc, demoKeyFile: net.demoKeyFile, demoAddress: net.demoAddress }
+  const out = { chainId: net.chainId, home: net.home, rpc: net.rpc, storage: net.storage, demoKeyFile: net.demoKeyFile, demoAddress: net.demoAddress }
   printResult(o.json, out, () =>
     [
       `haca dev "${net.chainId}" is running (embedded engine); ctrl-C stops it.`,
       `  RPC ${net.rpc}`,
+      `  storage ${net.storage}`,
       `demo account ${net.demoAddress} (key: ${net.demoKeyFile})`,
       '',
       'try:',
