@@ -67,6 +67,18 @@ test('upload, show and download a model through the CLI', async () => {
 
   const list = await haca(['model', 'list', ...common, '--json'])
   assert.deepEqual(JSON.parse(list.stdout).map((x: { name: string }) => x.name), ['mlp-test'])
+
+  // The devnet's inference node serves it by model ID, loaded through the storage cache; the SDK verifies the receipt.
+  const infer = await haca(['infer', '--model', out.modelId, '--input', 'input=float32:1x4:1,2,3,4', '--nodes-file', net.layout.nodesFile, '--json'])
+  assert.equal(infer.code, 0, infer.stderr)
+  const answer = JSON.parse(infer.stdout)
+  assert.equal(answer.verified, true)
+  assert.equal(answer.receipt.model, out.modelId)
+  assert.equal(answer.receipt.node, net.layout.inference[0].address)
+  const ort = await import('onnxruntime-node')
+  const session = await ort.InferenceSession.create(bytes)
+  const local = await session.run({ input: new ort.Tensor('float32', Float32Array.from([1, 2, 3, 4]), [1, 4]) })
+  assert.deepEqual(answer.outputs.output.data.map((x: number) => Math.fround(x)), [...(local.output.data as Float32Array)])
 })
 
 test('bad uploads are refused with a clear error and register nothing', async () => {

@@ -10,6 +10,7 @@
  *   "models": [{ "id": "mlp", "path": "mlp.onnx", "price": "10" },
  *              { "id": "resnet", "manifestBlobId": "…", "sha256": "…", "price": "50" }],
  *   "storage": { "url": "http://127.0.0.1:31415", "shards": 10, "cacheDir": "model-cache", "maxCacheBytes": 10737418240 },
+ *   "ledger": { "rpc": "http://127.0.0.1:26657", "serveRegisteredModels": true },
  *   "providers": [{ "name": "openai", "kind": "openai", "baseURL": "https://api.openai.com/v1",
  *                   "apiKeyEnv": "OPENAI_API_KEY", "models": ["gpt-4o-mini"], "price": "100" }]
  * }
@@ -53,6 +54,8 @@ export type InferenceNodeConfig = {
   onnx: OnnxRuntimeOptions
   models: ModelConfig[]
   storage?: StorageConfig
+  /** The ledger this node reads models from; with `serveRegisteredModels` it serves every registered model by ID. */
+  ledger?: { rpc: string; serveRegisteredModels: boolean }
   /** A simulated enclave under the dev network's root (real Nitro/TDX come later). */
   tee?: { devRootFile: string }
   providers: ProviderConfig[]
@@ -139,6 +142,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     onnx: c.onnx ?? {},
     models,
     storage,
+    ledger: c.ledger === undefined ? undefined : { rpc: str(path, 'ledger.rpc', c.ledger.rpc), serveRegisteredModels: c.ledger.serveRegisteredModels !== false },
     tee: c.tee === undefined ? undefined : { devRootFile: resolve(base, str(path, 'tee.devRootFile', c.tee.devRootFile)) },
     providers,
   }

@@ -14,6 +14,8 @@ export interface ModelSource {
   list(): ModelInfo[]
   /** The model's ONNX bytes; throws {@link UnknownModelError} for a model not in `list()`. */
   load(id: string): Promise<Uint8Array>
+  /** Brings `list()` up to date where the list lives elsewhere (the ledger); cheap when it just did. */
+  refresh?(): Promise<void>
 }
 
 export class UnknownModelError extends BaseError {
@@ -31,6 +33,10 @@ export class CombinedModelSource implements ModelSource {
 
   list(): ModelInfo[] {
     return this.sources.flatMap((s) => s.list())
+  }
+
+  async refresh(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.refresh?.()))
   }
 
   load(id: string): Promise<Uint8Array> {

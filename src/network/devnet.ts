@@ -4,7 +4,7 @@
  * restarted devnet keeps its chain), unless `reset` is asked for.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { createWriteStream, existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -36,7 +36,19 @@ export type DevnetValidator = { index: number; ports: ValidatorPorts; cometHome:
 
 export type DevnetStorage = { url: string; port: number; dir: string; shards: number }
 
-export type DevnetLayout = { home: string; chainId: string; validators: DevnetValidator[]; storage: DevnetStorage; demoKeyFile: string; demoAddress: Address }
+export type DevnetInference = { url: string; port: number; config: string; address: Address }
+
+export type DevnetLayout = {
+  home: string
+  chainId: string
+  validators: DevnetValidator[]
+  storage: DevnetStorage
+  inference: DevnetInference[]
+  /** `[{ url, address }]` of the inference nodes, for `haca infer --nodes-file` (its default). */
+  nodesFile: string
+  demoKeyFile: string
+  demoAddress: Address
+}
 
 export class DevnetError extends BaseError {
   override name = 'DevnetError' as const
@@ -61,6 +73,8 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   if (existsSync(layoutFile)) {
     const layout = JSON.parse(await readFile(layoutFile, 'utf8')) as DevnetLayout
     // Homes written before the devnet had a storage node get one at the default place.
+    layout.inference ??= []
+    layout.nodesFile ??= join(home, 'nodes.json')
     layout.storage ??= { url: `http://127.0.0.1:${storagePort(opts.basePort ?? 26650)}`, port: storagePort(opts.basePort ?? 26650), dir: join(home, 'storage'), shards: opts.storageShards ?? 1000 }
     if (layout.validators.length !== opts.validators) {
       throw new DevnetError(`${home} holds a devnet of ${layout.validators.length} validator(s), not ${opts.validators}: use --reset to start over, or another --home`)
@@ -96,9 +110,30 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   }
   const sPort = storagePort(basePort)
   const storage: DevnetStorage = { url: `http://127.0.0.1:${sPort}`, port: sPort, dir: join(home, 'storage'), shards: opts.storageShards ?? 1000 }
-  const layout: DevnetLayout = { home, chainId, validators, storage, demoKeyFile, demoAddress: demo.address }
+  const inference = [await writeInferenceConfig(home, 0, sPort + 1, storage, validators[0].rpc)]
+  const nodesFile = join(home, 'nodes.json')
+  await writeFile(nodesFile, `${JSON.stringify(inference.map((n) => ({ url: n.url, address: n.address })), null, 2)}\n`)
+  const layout: DevnetLayout = { home, chainId, validators, storage, inference, nodesFile, demoKeyFile, demoAddress: demo.address }
   await writeFile(layoutFile, `${JSON.stringify(layout, null, 2)}\n`)
   return layout
+}
+
+/** An inference node serving every model registered on the ledger, from the devnet's store. */
+async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string): Promise<DevnetInference> {
+  const dir = join(home, `inference-${i}`)
+  const key = await writeKeyFile(join(dir, 'node-key.json'))
+  const config = join(dir, 'config.json')
+  const body = {
+    host: '127.0.0.1',
+    port,
+    keyFile: 'node-key.json',
+    receiptDir: 'receipts',
+    logLevel: 'warn',
+    storage: { url: storage.url, shards: storage.shards, cacheDir: 'model-cache' },
+    ledger: { rpc, serveRegisteredModels: true },
+  }
+  await writeFile(config, `${JSON.stringify(body, null, 2)}\n`)
+  return { url: `http://127.0.0.1:${port}`, port, config, address: key.address }
 }
 
 export type ValidatorProcesses = { app: ChildProcess; comet: ChildProcess }
@@ -106,6 +141,7 @@ export type ValidatorProcesses = { app: ChildProcess; comet: ChildProcess }
 export class RunningDevnet {
   readonly processes: Array<ValidatorProcesses | undefined> = []
   storage: ChildProcess | undefined
+  inference: ChildProcess[] = []
 
   constructor(readonly layout: DevnetLayout) {}
 
@@ -113,11 +149,7 @@ export class RunningDevnet {
   async startValidator(i: number): Promise<void> {
     const v = this.layout.validators[i]
     const logDir = dirname(v.appConfig)
-    const app = spawn(process.execPath, [HACA_BIN, 'node', 'full', '--config', v.appConfig], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const { createWriteStream } = await import('node:fs')
-    const appLog = createWriteStream(join(logDir, 'ledger.log'), { flags: 'a' })
-    app.stdout?.pipe(appLog)
-    app.stderr?.pipe(appLog)
+    const app = this.spawnLogged(['node', 'full', '--config', v.appConfig], join(logDir, 'ledger.log'))
     await waitForPort(v.ports.abci, app, 30_000)
     const comet = startCometbft(v.cometHome, join(logDir, 'cometbft.log'))
     this.processes[i] = { app, comet }
@@ -127,16 +159,27 @@ export class RunningDevnet {
     for (let i = 0; i < this.layout.validators.length; i++) await this.startValidator(i)
     await this.startStorage()
     await waitForHeight(this.layout.validators[0].rpc, 1, 60_000)
+    for (const n of this.layout.inference ?? []) await this.startInference(n)
+  }
+
+  async startInference(n: DevnetInference): Promise<void> {
+    const child = this.spawnLogged(['node', 'inference', '--config', n.config], join(dirname(n.config), 'node.log'))
+    this.inference.push(child)
+    await waitForPort(n.port, child, 60_000)
+  }
+
+  private spawnLogged(args: string[], logFile: string): ChildProcess {
+    const child = spawn(process.execPath, [HACA_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const log = createWriteStream(logFile, { flags: 'a' })
+    child.stdout?.pipe(log)
+    child.stderr?.pipe(log)
+    return child
   }
 
   /** The network's blob store: `haca node storage` as a child process. */
   async startStorage(): Promise<void> {
     const s = this.layout.storage
-    const { createWriteStream } = await import('node:fs')
-    const child = spawn(process.execPath, [HACA_BIN, 'node', 'storage', '--dir', s.dir, '--port', String(s.port), '--shards', String(s.shards)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const log = createWriteStream(join(this.layout.home, 'storage.log'), { flags: 'a' })
-    child.stdout?.pipe(log)
-    child.stderr?.pipe(log)
+    const child = this.spawnLogged(['node', 'storage', '--dir', s.dir, '--port', String(s.port), '--shards', String(s.shards)], join(this.layout.home, 'storage.log'))
     this.storage = child
     await waitForPort(s.port, child, 30_000)
   }
@@ -151,6 +194,8 @@ export class RunningDevnet {
   }
 
   async stop(): Promise<void> {
+    await Promise.all(this.inference.map((c) => stopChild(c)))
+    this.inference = []
     await Promise.all(this.layout.validators.map((_, i) => this.stopValidator(i)))
     if (this.storage) await stopChild(this.storage)
     this.storage = undefined

@@ -24,7 +24,11 @@ export async function inferRoutes(app: FastifyInstance, { ctx }: { ctx: NodeCont
   }, async (request, reply) => withSlot(ctx, reply, async () => {
     const { model, mode, inputs } = request.body
     if (mode !== undefined && mode !== ctx.mode) throw new BadRequestError({ message: `this node answers in mode "${ctx.mode}", not "${mode}"`, code: 'mode_unavailable', param: 'mode' })
-    const info = ctx.models.list().find((m) => m.id === model)
+    let info = ctx.models.list().find((m) => m.id === model)
+    if (!info && ctx.models.refresh) {
+      await ctx.models.refresh().catch(() => {})
+      info = ctx.models.list().find((m) => m.id === model)
+    }
     if (!info) throw new UnknownModelError({ model })
     const { outputs, seconds } = await ctx.onnx.run(model, inputs)
     ctx.metrics.runtime.observe({ runtime: 'onnx', model }, seconds)

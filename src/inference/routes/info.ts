@@ -38,13 +38,17 @@ export async function infoRoutes(app: FastifyInstance, { ctx }: { ctx: NodeConte
         },
       },
     },
-  }, async () => ({
+  }, async () => {
+    // A model registered a moment ago should be listed: the SDK routes by this list.
+    await ctx.models.refresh?.().catch(() => {})
+    return {
     object: 'list',
     data: [
       ...ctx.models.list().map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: ctx.address, haca: { kind: 'onnx', price: m.price.toString(), mode: ctx.mode } })),
       ...[...ctx.chat.entries()].map(([id, r]) => ({ id, object: 'model', created: 0, owned_by: r.provider.name, haca: { kind: 'chat', price: r.price.toString(), mode: ctx.mode } })),
     ],
-  }))
+    }
+  })
 
   app.get('/healthz', {
     schema: {

@@ -1,7 +1,7 @@
 import type { LedgerModule } from '../module.ts'
 import { handleRegisterModel } from './msgServer.ts'
 import { registerModelCodec } from './msgs.ts'
-import { queryList, queryModel, queryVersions } from './queries.ts'
+import { queryAll, queryList, queryModel, queryVersions } from './queries.ts'
 
 export const modelsModule: LedgerModule = {
   name: 'models',
@@ -10,5 +10,6 @@ export const modelsModule: LedgerModule = {
     model: (store, rest) => queryModel(store, decodeURIComponent(rest)),
     versions: (store, rest) => queryVersions(store, decodeURIComponent(rest)),
     list: (store) => queryList(store),
+    all: (store) => queryAll(store),
   },
 }

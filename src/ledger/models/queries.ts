@@ -37,3 +37,13 @@ export async function queryList(store: StateReader): Promise<Array<{ name: strin
   }
   return out
 }
+
+/** `/models/all` : every registered version, by name in registration order. */
+export async function queryAll(store: StateReader): Promise<ModelView[]> {
+  const out: ModelView[] = []
+  for (const name of await getNames(store)) {
+    const n = (await getName(store, name))!
+    for (const v of n.versions) out.push(view((await getModel(store, modelIdOf(name, v)))!))
+  }
+  return out
+}

@@ -1,5 +1,7 @@
 /** Node lists for the SDK commands: `--node URL=ADDRESS` (repeatable) or `--nodes-file FILE` (JSON `[{ url, address }]`). */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { defaultHome } from '../../defaults.ts'
 import { BaseError } from '../../../core/errors.ts'
 import { parseAddress } from '../../../core/keys.ts'
 import type { StaticNode } from '../../../client/nodeDirectory.ts'
@@ -13,7 +15,13 @@ export class NodeListError extends BaseError {
 
 export type NodeListOptions = { node?: string[]; nodesFile?: string }
 
-export function nodesFromOptions({ node = [], nodesFile }: NodeListOptions): StaticNode[] {
+/** The local devnet's node list (written by `haca devnet`), used when no node is named. */
+export function devnetNodesFile(): string | undefined {
+  const file = join(defaultHome(), 'devnet', 'nodes.json')
+  return existsSync(file) ? file : undefined
+}
+
+export function nodesFromOptions({ node = [], nodesFile = node.length ? undefined : process.env.HACA_NODES ?? devnetNodesFile() }: NodeListOptions): StaticNode[] {
   const nodes: StaticNode[] = []
   for (const spec of node) {
     const at = spec.lastIndexOf('=')
@@ -33,7 +41,7 @@ export function nodesFromOptions({ node = [], nodesFile }: NodeListOptions): Sta
       nodes.push({ url: n.url, address: parseAddress(n.address) })
     }
   }
-  if (nodes.length === 0) throw new NodeListError({ reason: 'no nodes: pass --node URL=ADDRESS or --nodes-file FILE' })
+  if (nodes.length === 0) throw new NodeListError({ reason: 'no nodes: pass --node URL=ADDRESS or --nodes-file FILE (or start a local network with `haca devnet`)' })
   return nodes
 }
 

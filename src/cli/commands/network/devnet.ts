@@ -26,18 +26,20 @@ export async function devnet(o: { validators: string; home: string; basePort: st
     await net.stop()
     throw err
   }
-  const out = { chainId: layout.chainId, home: layout.home, rpc: layout.validators.map((v) => v.rpc), storage: layout.storage.url, demoKeyFile: layout.demoKeyFile, demoAddress: layout.demoAddress }
+  const out = { chainId: layout.chainId, home: layout.home, rpc: layout.validators.map((v) => v.rpc), storage: layout.storage.url, inference: layout.inference.map((n) => ({ url: n.url, address: n.address })), nodesFile: layout.nodesFile, demoKeyFile: layout.demoKeyFile, demoAddress: layout.demoAddress }
   printResult(o.json, out, () =>
     [
       `haca devnet "${layout.chainId}" is running (${validators} validator(s)); ctrl-C stops it.`,
       ...layout.validators.map((v) => `  validator ${v.index}: RPC ${v.rpc}  (logs in ${v.cometHome}/..)`),
       `  storage: ${layout.storage.url} (Walrus-compatible, ${layout.storage.shards} shards)`,
+      ...layout.inference.map((n) => `  inference node: ${n.url} (receipts signed by ${n.address}; serves every registered model)`),
       `demo account ${layout.demoAddress} (key: ${layout.demoKeyFile})`,
       '',
       'try:',
       `  haca keys new && haca tx transfer --key ${layout.demoKeyFile} --to $(haca keys show) --amount 1000`,
       `  haca query account $(haca keys show) --prove`,
       `  haca model upload model.onnx --name my-model --version 1.0.0 --key ${layout.demoKeyFile}`,
+      `  haca infer --model <MODEL ID> --input input=float32:1x4:1,2,3,4`,
     ].join('\n'),
   )
   await new Promise(() => {})
