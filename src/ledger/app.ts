@@ -289,6 +289,8 @@ export class LedgerApp {
     const height = Number(req.height ?? 0n)
     const timeMs = req.time ? req.time.seconds * 1000n + BigInt(Math.floor(req.time.nanos / 1_000_000)) : 0n
     const block = new Overlay(this.store.committedReader)
+    const info = { height, timeMs, hash: req.hash ?? new Uint8Array() }
+    for (const m of MODULES) await m.beginBlock?.(block, info)
     const txResults: ExecTxResult[] = []
     for (const bytes of req.txs ?? []) {
       const txState = new Overlay(block)

@@ -18,11 +18,19 @@ export type MsgRoute<M = any> = {
 
 export type QueryHandler = (store: StateReader, rest: string, data: Uint8Array) => Promise<unknown>
 
+/** The block being finalized, as CometBFT (or the embedded engine) names it. */
+export type BlockInfo = { height: number; timeMs: bigint; hash: Uint8Array }
+
 export type LedgerModule = {
   name: string
   routes: MsgRoute[]
   /** Reads its part of app_state (the whole object is passed). */
   initGenesis?(store: StateStore, appState: any): Promise<void>
+  /**
+   * Runs at the start of every block, before its transactions (FinalizeBlock, not CheckTx):
+   * for state that follows the chain itself (the registry keeps recent block hashes as nonces).
+   */
+  beginBlock?(store: StateStore, block: BlockInfo): Promise<void>
   /** `/<module>/<rest>` → JSON answer. */
   queries?: Record<string, QueryHandler>
 }

@@ -1,6 +1,7 @@
 import { accountsModule } from './accounts/module.ts'
 import type { LedgerModule } from './module.ts'
 import { modelsModule } from './models/module.ts'
+import { registryModule } from './registry/module.ts'
 
 /** Every module of the ledger, in the order their genesis runs. */
-export const MODULES: LedgerModule[] = [accountsModule, modelsModule]
+export const MODULES: LedgerModule[] = [accountsModule, modelsModule, registryModule]

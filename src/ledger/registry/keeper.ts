@@ -1,0 +1,83 @@
+/**
+ * The only reads and writes of registry records. Rules kept here: the node index always holds
+ * exactly the addresses that have a node record, sorted by byte order (so every iteration
+ * over nodes is in one order on every node); block hashes are kept in a ring of N slots.
+ */
+import { RLP } from '@ethereumjs/rlp'
+import { bigintToBytes, fromHex, toHex } from '../../core/bytes.ts'
+import type { Address } from '../../core/keys.ts'
+import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readBytes, readList, readSmallUint, readUint } from '../tx/fields.ts'
+import { ErrStaleNonce } from './errors.ts'
+import { HEAD_KEY, NODE_INDEX_KEY, blockHashSlotKey, nodeKey } from './keys.ts'
+import { type NodeRecord, decodeNode, encodeNode } from './node.ts'
+import type { RegistryParams } from './params.ts'
+
+export async function getNode(store: StateReader, address: Address): Promise<NodeRecord | undefined> {
+  const raw = await store.get(nodeKey(address))
+  return raw ? decodeNode(raw) : undefined
+}
+
+/** Addresses of every registered node (any status), in byte order. */
+export async function listNodeAddresses(store: StateReader): Promise<Address[]> {
+  const raw = await store.get(NODE_INDEX_KEY)
+  if (!raw) return []
+  return readList(RLP.decode(raw), 'node index').map((a) => toHex(readBytes(a, 'node index entry', 20)))
+}
+
+function setIndex(store: StateStore, addresses: Address[]): void {
+  if (addresses.length === 0) store.delete(NODE_INDEX_KEY)
+  else store.set(NODE_INDEX_KEY, RLP.encode(addresses.map((a) => fromHex(a, 20))))
+}
+
+/** Writes a node record, adding the address to the index if it is new. */
+export async function setNode(store: StateStore, address: Address, node: NodeRecord): Promise<void> {
+  const isNew = (await store.get(nodeKey(address))) === undefined
+  store.set(nodeKey(address), encodeNode(node))
+  if (!isNew) return
+  const index = await listNodeAddresses(store)
+  // Addresses are lower-case hex of equal length, so string order is byte order.
+  index.push(address)
+  index.sort()
+  setIndex(store, index)
+}
+
+export async function deleteNode(store: StateStore, address: Address): Promise<void> {
+  store.delete(nodeKey(address))
+  setIndex(store, (await listNodeAddresses(store)).filter((a) => a !== address))
+}
+
+export type BlockHead = { height: number; timeMs: bigint; hash: Uint8Array }
+
+/** The last finalized block as the registry saw it; undefined before the first block (or on a chain without a registry). */
+export async function getHead(store: StateReader): Promise<BlockHead | undefined> {
+  const raw = await store.get(HEAD_KEY)
+  if (!raw) return undefined
+  const [h, t, hash] = readList(RLP.decode(raw), 'registry head', 3)
+  return { height: readSmallUint(h, 'head.height'), timeMs: readUint(t, 'head.timeMs'), hash: readBytes(hash, 'head.hash') }
+}
+
+/** Called at the start of every block: records the head and the block's hash in its ring slot. */
+export function recordBlock(store: StateStore, params: RegistryParams, block: BlockHead): void {
+  if (params.recentBlockHashes === 0) return
+  store.set(HEAD_KEY, RLP.encode([bigintToBytes(BigInt(block.height)), bigintToBytes(block.timeMs), block.hash]))
+  if (block.hash.length > 0) store.set(blockHashSlotKey(block.height, params.recentBlockHashes), RLP.encode([bigintToBytes(BigInt(block.height)), block.hash]))
+}
+
+/**
+ * The hash of block `nonceHeight` if it is one of the last N blocks before `height`;
+ * otherwise ErrStaleNonce (too old, in the future, or never recorded).
+ */
+export async function recentBlockHash(store: StateReader, params: RegistryParams, height: number, nonceHeight: number): Promise<Uint8Array> {
+  const n = params.recentBlockHashes
+  if (n === 0) throw new ErrStaleNonce('this chain keeps no block hashes, so no nonce can be checked')
+  if (nonceHeight >= height || nonceHeight + n < height) {
+    throw new ErrStaleNonce(`nonce block ${nonceHeight} is not among the last ${n} blocks before ${height}`)
+  }
+  const raw = await store.get(blockHashSlotKey(nonceHeight, n))
+  if (raw) {
+    const [h, hash] = readList(RLP.decode(raw), 'block hash slot', 2)
+    if (readSmallUint(h, 'slot.height') === nonceHeight) return readBytes(hash, 'slot.hash')
+  }
+  throw new ErrStaleNonce(`no hash of block ${nonceHeight} is recorded`)
+}

@@ -1,0 +1,28 @@
+import { parseAddress } from '../../core/keys.ts'
+import type { LedgerModule } from '../module.ts'
+import { initRegistryGenesis } from './genesis.ts'
+import { recordBlock } from './keeper.ts'
+import { handleDeregister, handleReattest, handleRegister, handleSetMeasurements, handleWithdraw } from './msgServer.ts'
+import { deregisterCodec, reattestCodec, registerCodec, setMeasurementsCodec, withdrawCodec } from './msgs.ts'
+import { getRegistryParams } from './params.ts'
+import { parseNodeFilters, queryHead, queryNode, queryNodes, queryParams } from './queries.ts'
+
+/** The node registry: TEE-attested (or vanilla) inference and data nodes, their keys, endpoints, capabilities and stakes. */
+export const registryModule: LedgerModule = {
+  name: 'registry',
+  routes: [
+    { ...registerCodec, handle: handleRegister },
+    { ...reattestCodec, handle: handleReattest },
+    { ...deregisterCodec, handle: handleDeregister },
+    { ...withdrawCodec, handle: handleWithdraw },
+    { ...setMeasurementsCodec, handle: handleSetMeasurements },
+  ],
+  initGenesis: (store, appState) => initRegistryGenesis(store, appState?.registry),
+  beginBlock: async (store, block) => recordBlock(store, await getRegistryParams(store), block),
+  queries: {
+    node: (store, rest) => queryNode(store, parseAddress(rest)),
+    nodes: (store, rest) => queryNodes(store, parseNodeFilters(rest)),
+    head: (store) => queryHead(store),
+    params: (store) => queryParams(store),
+  },
+}

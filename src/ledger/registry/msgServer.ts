@@ -1,0 +1,127 @@
+/**
+ * Registry handlers. Each runs: parse (done by the codec), load, authorise and verify, change
+ * state through the keepers, emit events; nothing is written before every check has passed
+ * (and the app drops the message's writes if a handler throws anyway).
+ */
+import { toHex } from '../../core/bytes.ts'
+import { addBalance, subtractBalance } from '../accounts/keeper.ts'
+import type { TxContext } from '../context.ts'
+import { event } from '../context.ts'
+import {
+  ErrAlreadyRegistered,
+  ErrInsufficientStake,
+  ErrNotAttested,
+  ErrNotRegistered,
+  ErrNotUnbonding,
+  ErrStillUnbonding,
+  ErrUnauthorized,
+  ErrUnbonding,
+  ErrVanillaNotAllowed,
+} from './errors.ts'
+import { deleteNode, getNode, listNodeAddresses, recentBlockHash, setNode } from './keeper.ts'
+import { STAKE_POOL_ADDRESS } from './keys.ts'
+import { measurementAllowed } from './measurements.ts'
+import type { MsgDeregister, MsgReattest, MsgRegister, MsgSetMeasurements, MsgWithdraw } from './msgs.ts'
+import type { NodeRecord } from './node.ts'
+import { getRegistryParams, setRegistryParams } from './params.ts'
+import { verifyNodeEvidence } from './verify.ts'
+
+export async function handleRegister(ctx: TxContext, msg: MsgRegister): Promise<void> {
+  const params = await getRegistryParams(ctx.store)
+  if (await getNode(ctx.store, ctx.sender)) throw new ErrAlreadyRegistered(`${ctx.sender} already has a registered node`)
+  if (msg.stake < params.minStake) throw new ErrInsufficientStake(`stake ${msg.stake} is below the minimum ${params.minStake}`)
+  let attestation: Pick<NodeRecord, 'tee' | 'measurement' | 'attestedAtMs' | 'evidenceHash'>
+  if (msg.evidence.kind === 'none') {
+    if (!params.allowVanilla) throw new ErrVanillaNotAllowed('this network accepts only attested nodes: evidence is required')
+    attestation = { tee: 'none', measurement: [], attestedAtMs: ctx.timeMs, evidenceHash: new Uint8Array(0) }
+  } else {
+    const expectedNonce = msg.nonceHeight > 0 ? await recentBlockHash(ctx.store, params, ctx.height, msg.nonceHeight) : undefined
+    attestation = verifyNodeEvidence(msg.evidence, {
+      params,
+      nodeType: msg.nodeType,
+      nowMs: ctx.timeMs,
+      signingKey: msg.signingKey,
+      hpkePublicKey: msg.hpkePublicKey,
+      expectedNonce,
+    })
+  }
+  await subtractBalance(ctx.store, ctx.sender, msg.stake, 'stake')
+  await addBalance(ctx.store, STAKE_POOL_ADDRESS, msg.stake)
+  await setNode(ctx.store, ctx.sender, {
+    type: msg.nodeType,
+    signingKey: msg.signingKey,
+    hpkePublicKey: msg.hpkePublicKey ?? new Uint8Array(0),
+    endpoint: msg.endpoint,
+    payout: msg.payout,
+    capabilities: msg.capabilities,
+    stake: msg.stake,
+    ...attestation,
+    registeredHeight: ctx.height,
+    measurementRemoved: false,
+    unbondingEndsMs: 0n,
+  })
+  ctx.events.push(
+    event('register', { node: ctx.sender, type: msg.nodeType, tee: attestation.tee, signing_key: toHex(msg.signingKey), stake: msg.stake.toString() }, ['node', 'signing_key']),
+  )
+}
+
+export async function handleReattest(ctx: TxContext, msg: MsgReattest): Promise<void> {
+  const params = await getRegistryParams(ctx.store)
+  const node = await getNode(ctx.store, ctx.sender)
+  if (!node) throw new ErrNotRegistered(`${ctx.sender} has no registered node`)
+  if (node.tee === 'none') throw new ErrNotAttested('a vanilla node has no attestation to renew; deregister and register with evidence')
+  if (node.unbondingEndsMs > 0n) throw new ErrUnbonding('the node is deregistered and unbonding')
+  const expectedNonce = await recentBlockHash(ctx.store, params, ctx.height, msg.nonceHeight)
+  const att = verifyNodeEvidence(msg.evidence, {
+    params,
+    nodeType: node.type,
+    nowMs: ctx.timeMs,
+    signingKey: node.signingKey,
+    hpkePublicKey: node.hpkePublicKey.length ? node.hpkePublicKey : undefined,
+    expectedNonce,
+  })
+  await setNode(ctx.store, ctx.sender, { ...node, ...att, measurementRemoved: false })
+  ctx.events.push(event('reattest', { node: ctx.sender, tee: att.tee, attested_at_ms: att.attestedAtMs.toString() }, ['node']))
+}
+
+export async function handleDeregister(ctx: TxContext, _msg: MsgDeregister): Promise<void> {
+  const params = await getRegistryParams(ctx.store)
+  const node = await getNode(ctx.store, ctx.sender)
+  if (!node) throw new ErrNotRegistered(`${ctx.sender} has no registered node`)
+  if (node.unbondingEndsMs > 0n) throw new ErrUnbonding(`the node is already unbonding until ${node.unbondingEndsMs}`)
+  // At least 1 ms: 0 means "not unbonding".
+  const unbondingEndsMs = ctx.timeMs + params.unbondingPeriodMs > 0n ? ctx.timeMs + params.unbondingPeriodMs : 1n
+  await setNode(ctx.store, ctx.sender, { ...node, unbondingEndsMs })
+  ctx.events.push(event('deregister', { node: ctx.sender, unbonding_ends_ms: unbondingEndsMs.toString() }, ['node']))
+}
+
+export async function handleWithdraw(ctx: TxContext, _msg: MsgWithdraw): Promise<void> {
+  const node = await getNode(ctx.store, ctx.sender)
+  if (!node) throw new ErrNotRegistered(`${ctx.sender} has no registered node`)
+  if (node.unbondingEndsMs === 0n) throw new ErrNotUnbonding('deregister first; the stake is returned after the unbonding period')
+  if (ctx.timeMs < node.unbondingEndsMs) throw new ErrStillUnbonding(`the stake unbonds at block time ${node.unbondingEndsMs}; it is ${ctx.timeMs}`)
+  await subtractBalance(ctx.store, STAKE_POOL_ADDRESS, node.stake, 'stake return')
+  await addBalance(ctx.store, ctx.sender, node.stake)
+  await deleteNode(ctx.store, ctx.sender)
+  ctx.events.push(event('withdraw', { node: ctx.sender, amount: node.stake.toString() }, ['node']))
+}
+
+/** Replaces a node type's allowed measurements; nodes whose measurement is no longer allowed are deactivated. */
+export async function handleSetMeasurements(ctx: TxContext, msg: MsgSetMeasurements): Promise<void> {
+  const params = await getRegistryParams(ctx.store)
+  if (!params.governance || params.governance !== ctx.sender) throw new ErrUnauthorized(`only the governance account may set measurements; ${ctx.sender} is not it`)
+  setRegistryParams(ctx.store, { ...params, measurements: { ...params.measurements, [msg.nodeType]: msg.measurements } })
+  const deactivated: string[] = []
+  // The index is sorted: every node visits the same nodes in the same order.
+  for (const address of await listNodeAddresses(ctx.store)) {
+    const node = await getNode(ctx.store, address)
+    if (!node || node.type !== msg.nodeType || node.tee === 'none' || node.measurementRemoved) continue
+    if (measurementAllowed(node.tee, node.measurement, msg.measurements)) continue
+    await setNode(ctx.store, address, { ...node, measurementRemoved: true })
+    deactivated.push(address)
+    ctx.events.push(event('node_deactivated', { node: address, reason: 'measurement_removed' }, ['node']))
+  }
+  ctx.events.push(
+    event('set_measurements', { type: msg.nodeType, nitro: String(msg.measurements.nitro.length), tdx: String(msg.measurements.tdx.length), deactivated: String(deactivated.length) }),
+  )
+}
