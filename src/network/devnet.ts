@@ -15,6 +15,7 @@ import { type AppGenesisState, cometGenesis } from '../consensus/cometbft/genesi
 import { type ValidatorIdentity, type ValidatorPorts, configureCometHome, initCometHome } from '../consensus/cometbft/home.ts'
 import { startCometbft } from '../consensus/cometbft/process.ts'
 import { waitForHeight } from '../consensus/rpc/wait.ts'
+import { STAND_IN_MODEL } from './providerStandIn.ts'
 
 const HACA_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/haca.js')
 
@@ -43,6 +44,8 @@ export type DevnetLayout = {
   chainId: string
   validators: DevnetValidator[]
   storage: DevnetStorage
+  /** OpenAI-compatible stand-in provider that inference node 1 forwards chat to. */
+  providerStandIn?: string
   inference: DevnetInference[]
   /** `[{ url, address }]` of the inference nodes, for `haca infer --nodes-file` (its default). */
   nodesFile: string
@@ -110,16 +113,20 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   }
   const sPort = storagePort(basePort)
   const storage: DevnetStorage = { url: `http://127.0.0.1:${sPort}`, port: sPort, dir: join(home, 'storage'), shards: opts.storageShards ?? 1000 }
-  const inference = [await writeInferenceConfig(home, 0, sPort + 1, storage, validators[0].rpc)]
+  const providerStandIn = `http://127.0.0.1:${sPort + 2}`
+  const inference = [
+    await writeInferenceConfig(home, 0, sPort + 1, storage, validators[0].rpc),
+    await writeInferenceConfig(home, 1, sPort + 3, storage, validators[0].rpc, { name: 'standin', kind: 'openai', baseURL: `${providerStandIn}/v1`, apiKey: 'standin', models: [STAND_IN_MODEL], price: '1' }),
+  ]
   const nodesFile = join(home, 'nodes.json')
   await writeFile(nodesFile, `${JSON.stringify(inference.map((n) => ({ url: n.url, address: n.address })), null, 2)}\n`)
-  const layout: DevnetLayout = { home, chainId, validators, storage, inference, nodesFile, demoKeyFile, demoAddress: demo.address }
+  const layout: DevnetLayout = { home, chainId, validators, storage, providerStandIn, inference, nodesFile, demoKeyFile, demoAddress: demo.address }
   await writeFile(layoutFile, `${JSON.stringify(layout, null, 2)}\n`)
   return layout
 }
 
 /** An inference node serving every model registered on the ledger, from the devnet's store. */
-async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string): Promise<DevnetInference> {
+async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string, provider?: Record<string, unknown>): Promise<DevnetInference> {
   const dir = join(home, `inference-${i}`)
   const key = await writeKeyFile(join(dir, 'node-key.json'))
   const config = join(dir, 'config.json')
@@ -131,6 +138,7 @@ async function writeInferenceConfig(home: string, i: number, port: number, stora
     logLevel: 'warn',
     storage: { url: storage.url, shards: storage.shards, cacheDir: 'model-cache' },
     ledger: { rpc, serveRegisteredModels: true },
+    providers: provider ? [provider] : [],
   }
   await writeFile(config, `${JSON.stringify(body, null, 2)}\n`)
   return { url: `http://127.0.0.1:${port}`, port, config, address: key.address }
@@ -142,6 +150,7 @@ export class RunningDevnet {
   readonly processes: Array<ValidatorProcesses | undefined> = []
   storage: ChildProcess | undefined
   inference: ChildProcess[] = []
+  standIn: ChildProcess | undefined
 
   constructor(readonly layout: DevnetLayout) {}
 
@@ -159,6 +168,11 @@ export class RunningDevnet {
     for (let i = 0; i < this.layout.validators.length; i++) await this.startValidator(i)
     await this.startStorage()
     await waitForHeight(this.layout.validators[0].rpc, 1, 60_000)
+    if (this.layout.providerStandIn) {
+      const port = Number(new URL(this.layout.providerStandIn).port)
+      this.standIn = this.spawnLogged(['node', 'provider-standin', '--port', String(port)], join(this.layout.home, 'provider-standin.log'))
+      await waitForPort(port, this.standIn, 30_000)
+    }
     for (const n of this.layout.inference ?? []) await this.startInference(n)
   }
 
@@ -196,6 +210,8 @@ export class RunningDevnet {
   async stop(): Promise<void> {
     await Promise.all(this.inference.map((c) => stopChild(c)))
     this.inference = []
+    if (this.standIn) await stopChild(this.standIn)
+    this.standIn = undefined
     await Promise.all(this.layout.validators.map((_, i) => this.stopValidator(i)))
     if (this.storage) await stopChild(this.storage)
     this.storage = undefined

@@ -32,7 +32,7 @@ export async function devnet(o: { validators: string; home: string; basePort: st
       `haca devnet "${layout.chainId}" is running (${validators} validator(s)); ctrl-C stops it.`,
       ...layout.validators.map((v) => `  validator ${v.index}: RPC ${v.rpc}  (logs in ${v.cometHome}/..)`),
       `  storage: ${layout.storage.url} (Walrus-compatible, ${layout.storage.shards} shards)`,
-      ...layout.inference.map((n) => `  inference node: ${n.url} (receipts signed by ${n.address}; serves every registered model)`),
+      ...layout.inference.map((n, i) => `  inference node: ${n.url} (receipts signed by ${n.address}; ${i === 0 ? 'serves every registered ONNX model' : `chat through the provider stand-in ${layout.providerStandIn}`})`),
       `demo account ${layout.demoAddress} (key: ${layout.demoKeyFile})`,
       '',
       'try:',
@@ -40,6 +40,7 @@ export async function devnet(o: { validators: string; home: string; basePort: st
       `  haca query account $(haca keys show) --prove`,
       `  haca model upload model.onnx --name my-model --version 1.0.0 --key ${layout.demoKeyFile}`,
       `  haca infer --model <MODEL ID> --input input=float32:1x4:1,2,3,4`,
+      `  haca chat --model standin-chat "hello"   (or the openai client with baseURL ${layout.inference[1]?.url ?? ''}/v1)`,
     ].join('\n'),
   )
   await new Promise(() => {})

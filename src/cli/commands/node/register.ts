@@ -22,6 +22,13 @@ export function registerNode(program: Command): void {
     .action(async (options) => (await import('./storage.ts')).nodeStorage(options))
 
   node
+    .command('provider-standin')
+    .description('an OpenAI/Anthropic-compatible stand-in provider on loopback for local networks (echoes messages)')
+    .option('--port <port>', 'listen port', '0')
+    .option('--json', 'print the endpoint as JSON once listening')
+    .action(async (options) => (await import('./providerStandIn.ts')).nodeProviderStandIn(options))
+
+  node
     .command('inference')
     .description('an inference node: ONNX models and LLM providers over HTTP, a signed receipt for every answer')
     .requiredOption('--config <file>', 'inference node config (JSON)')

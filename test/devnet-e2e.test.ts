@@ -1,7 +1,9 @@
 /**
- * The model hub end to end on a CometBFT devnet with its storage node, through the CLI a user
- * runs: upload prints the model ID and manifest blob ID, show reads it back from the ledger,
- * download returns identical bytes; bad input is refused before anything is registered.
+ * `haca devnet` end to end on CometBFT, through the CLI a user runs: the model hub (upload
+ * prints the model ID and manifest blob ID, show reads it back from the ledger, download
+ * returns identical bytes, bad input is refused before anything is registered), `haca infer`
+ * on the devnet's inference node, and chat through the second node to the provider stand-in
+ * with the official `openai` client and with the SDK, streaming, receipts verified.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -100,4 +102,21 @@ test('bad uploads are refused with a clear error and register nothing', async ()
   const badName = await haca(['model', 'upload', file, '--name', 'Bad Name', '--version', '1', '--key', other, '--store', net.layout.storage.url, ...common])
   assert.notEqual(badName.code, 0)
   assert.match(badName.stderr, /model.name/)
+})
+
+test('chat through an inference node to the provider stand-in: openai client streaming, SDK-verified receipt', async () => {
+  const node = net.layout.inference[1]
+  const { default: OpenAI } = await import('openai')
+  const client = new OpenAI({ baseURL: `${node.url}/v1`, apiKey: 'unused' })
+  const stream = await client.chat.completions.create({ model: 'standin-chat', messages: [{ role: 'user', content: 'hello devnet' }], stream: true })
+  let text = ''
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ''
+  assert.match(text, /you said: hello devnet/)
+
+  const chat = await haca(['chat', '--model', 'standin-chat', '--stream', '--nodes-file', net.layout.nodesFile, '--json', 'hello again'])
+  assert.equal(chat.code, 0, chat.stderr)
+  const lastLine = chat.stdout.trim().split('\n').pop()!
+  const answer = JSON.parse(lastLine.startsWith('{') ? lastLine : chat.stdout.slice(chat.stdout.indexOf('{')))
+  assert.equal(answer.verified, true)
+  assert.equal(answer.receipt.node, node.address)
 })
