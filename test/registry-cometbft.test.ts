@@ -17,8 +17,9 @@ import { prepareDevnet, RunningDevnet } from '../src/network/devnet.ts'
 import { nodeKey } from '../src/ledger/registry/keys.ts'
 import { decodeNode, type NodeView } from '../src/ledger/registry/node.ts'
 import type { RegistryGenesis } from '../src/ledger/registry/params.ts'
-import { buildRegisterTx } from '../src/ledger/registry/tx.ts'
-import { tempHome } from './helpers/ledger.ts'
+import { buildReattestTx, buildRegisterTx } from '../src/ledger/registry/tx.ts'
+import { latestHeight } from '../src/consensus/rpc/wait.ts'
+import { genesisOf, replayAndCompare, tempHome } from './helpers/ledger.ts'
 
 async function fetchBlockHash(rpcUrl: string, height: number): Promise<string> {
   const body = (await (await fetch(`${rpcUrl}/block?height=${height}`)).json()) as { result: { block_id: { hash: string } } }
@@ -100,4 +101,19 @@ test('a simulated-enclave node registers on CometBFT over a recent block hash an
   assert.equal(toHex(record.signingKey), toHex(signingKey))
   assert.equal(record.stake, 5000n)
   assert.equal(record.tee, 'nitro')
+
+  // Re-attest over a newer block hash; the attestation time moves forward.
+  const head2 = await rpc.queryJson<{ height: number; hash: string }>('/registry/head')
+  const fresh = await enclave.attest({ publicKey: signingKey, userData: attestationBindingDigest({ signingKey }), nonce: fromHex(head2.hash) })
+  const re = await rpc.waitForTx(await rpc.broadcast(buildReattestTx({ chainId, nonce: 1n, fee: 10n, msg: { evidence: { kind: 'nitro', document: fresh }, nonceHeight: head2.height } }, operator).bytes))
+  assert.equal(re.code, 0, re.log)
+  const after = await rpc.queryJson<NodeView>(`/registry/node/${addressOf(operator)}`)
+  assert.ok(BigInt(after.attestedAtMs) > record.attestedAtMs)
+})
+
+test('a fresh ledger replaying the chain (block hashes included) reaches the same app hashes', async () => {
+  const url = rpc.url
+  const top = (await latestHeight(url)) - 1
+  const { mismatches } = await replayAndCompare(url, await genesisOf(url), top)
+  assert.deepEqual(mismatches, [])
 })

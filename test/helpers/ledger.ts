@@ -26,14 +26,21 @@ export function transferStream(p: { chainId: string; from: Uint8Array; startNonc
   )
 }
 
-type RpcBlock = { height: number; time: string; txs: Uint8Array[]; appHash: string }
+type RpcBlock = { height: number; time: string; txs: Uint8Array[]; appHash: string; hash: Uint8Array }
 
 export async function fetchBlock(rpc: string, height: number): Promise<RpcBlock> {
   const res = await fetch(`${rpc}/block?height=${height}`)
   const body = (await res.json()) as any
   if (!body.result) throw new Error(`block ${height}: ${JSON.stringify(body.error)}`)
   const b = body.result.block
-  return { height, time: b.header.time, txs: (b.data.txs ?? []).map((t: string) => new Uint8Array(Buffer.from(t, 'base64'))), appHash: String(b.header.app_hash).toUpperCase() }
+  return {
+    height,
+    time: b.header.time,
+    txs: (b.data.txs ?? []).map((t: string) => new Uint8Array(Buffer.from(t, 'base64'))),
+    appHash: String(b.header.app_hash).toUpperCase(),
+    // The registry records block hashes (re-attestation nonces), so a replay passes them as CometBFT does.
+    hash: new Uint8Array(Buffer.from(String(body.result.block_id.hash), 'hex')),
+  }
 }
 
 /**
@@ -48,7 +55,7 @@ export async function replayAndCompare(rpc: string, genesis: { chainId: string; 
   for (let h = 1; h <= upTo; h++) {
     const block = next
     const ms = Date.parse(block.time)
-    await app.finalizeBlock({ height: BigInt(h), txs: block.txs, time: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 } })
+    await app.finalizeBlock({ height: BigInt(h), txs: block.txs, time: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 }, hash: block.hash })
     await app.commit()
     next = await fetchBlock(rpc, h + 1)
     const mine = toHex(app.appHash).slice(2).toUpperCase()
