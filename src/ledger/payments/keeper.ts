@@ -1,0 +1,156 @@
+/**
+ * The only reads and writes of channel records, and the funds movements of the module. Rules
+ * kept in the lowest setter: 0 ≤ spent ≤ deposit, and a withdrawn channel never changes again.
+ */
+import { RLP } from '@ethereumjs/rlp'
+import { type Hex, bigintToBytes, fromHex, toHex } from '../../core/bytes.ts'
+import type { Address } from '../../core/keys.ts'
+import { addBalance, subtractBalance } from '../accounts/keeper.ts'
+import { FEE_POOL_ADDRESS } from '../accounts/keys.ts'
+import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readAddress, readBytes, readList, readUint } from '../tx/fields.ts'
+import { ErrChannelClosed, ErrChannelNotFound, ErrInvalidPaymentMsg, ErrNotChannelNode, ErrVoucherOverspend, ErrVoucherReplay } from './errors.ts'
+import { PAYMENTS_ESCROW_ADDRESS, channelKey, clientChannelsKey } from './keys.ts'
+import { getPaymentsParams, protocolFee } from './params.ts'
+
+export type Channel = {
+  id: Hex
+  client: Address
+  node: Address
+  /** Everything escrowed so far (opening amount plus top-ups). */
+  deposit: bigint
+  /** Cumulative amount already settled out of the deposit (to the node and the fee pool). */
+  spent: bigint
+  /** Nonce of the opening transaction (part of the ID). */
+  nonce: bigint
+  openedHeight: number
+  /** Block time from which `withdraw` is allowed; 0 while open. */
+  closesAtMs: bigint
+  /** Set once the unspent deposit went back to the client; the record stays for audit. */
+  withdrawn: boolean
+}
+
+/** `open`, `closing` (challenge period running, or over but not withdrawn), `withdrawn`. */
+export type ChannelStatus = 'open' | 'closing' | 'withdrawn'
+
+export function channelStatus(c: Channel): ChannelStatus {
+  return c.withdrawn ? 'withdrawn' : c.closesAtMs > 0n ? 'closing' : 'open'
+}
+
+export function encodeChannel(c: Channel): Uint8Array {
+  return RLP.encode([
+    fromHex(c.client, 20),
+    fromHex(c.node, 20),
+    bigintToBytes(c.deposit),
+    bigintToBytes(c.spent),
+    bigintToBytes(c.nonce),
+    bigintToBytes(BigInt(c.openedHeight)),
+    bigintToBytes(c.closesAtMs),
+    bigintToBytes(c.withdrawn ? 1n : 0n),
+  ])
+}
+
+export function decodeChannel(id: Hex, raw: Uint8Array): Channel {
+  const it = readList(RLP.decode(raw), 'channel record', 8)
+  return {
+    id,
+    client: readAddress(it[0], 'channel.client'),
+    node: readAddress(it[1], 'channel.node'),
+    deposit: readUint(it[2], 'channel.deposit'),
+    spent: readUint(it[3], 'channel.spent'),
+    nonce: readUint(it[4], 'channel.nonce', 8),
+    openedHeight: Number(readUint(it[5], 'channel.openedHeight', 6)),
+    closesAtMs: readUint(it[6], 'channel.closesAtMs', 8),
+    withdrawn: readUint(it[7], 'channel.withdrawn', 1) === 1n,
+  }
+}
+
+export async function getChannel(store: StateReader, id: Hex): Promise<Channel | undefined> {
+  const raw = await store.get(channelKey(fromHex(id, 32)))
+  return raw ? decodeChannel(id, raw) : undefined
+}
+
+/** Like `getChannel`, but a missing channel is an error. */
+export async function mustGetChannel(store: StateReader, id: Hex): Promise<Channel> {
+  const c = await getChannel(store, id)
+  if (!c) throw new ErrChannelNotFound(`no payment channel ${id}`)
+  return c
+}
+
+/** Stores a channel record; refuses records that break the module's invariants. */
+export function setChannel(store: StateStore, c: Channel): void {
+  if (c.spent < 0n || c.spent > c.deposit) throw new ErrInvalidPaymentMsg(`channel ${c.id}: spent ${c.spent} outside 0..deposit ${c.deposit}`)
+  store.set(channelKey(fromHex(c.id, 32)), encodeChannel(c))
+}
+
+export async function getClientChannelIds(store: StateReader, client: Address): Promise<Hex[]> {
+  const raw = await store.get(clientChannelsKey(client))
+  return raw ? readList(RLP.decode(raw), 'client channels').map((x, i) => toHex(readBytes(x, `client channels[${i}]`, 32))) : []
+}
+
+export async function addClientChannelId(store: StateStore, client: Address, id: Hex): Promise<void> {
+  const ids = await getClientChannelIds(store, client)
+  store.set(clientChannelsKey(client), RLP.encode([...ids, id].map((x) => fromHex(x, 32))))
+}
+
+/** Moves `amount` from `from`'s balance into escrow. */
+export async function escrow(store: StateStore, from: Address, amount: bigint, what: string): Promise<void> {
+  await subtractBalance(store, from, amount, what)
+  await addBalance(store, PAYMENTS_ESCROW_ADDRESS, amount)
+}
+
+/** Moves `amount` out of escrow to `to`. */
+export async function release(store: StateStore, to: Address, amount: bigint): Promise<void> {
+  await subtractBalance(store, PAYMENTS_ESCROW_ADDRESS, amount, 'channel release')
+  await addBalance(store, to, amount)
+}
+
+export type SettleVoucherParameters = {
+  /** The node settling: must be the channel's node (a voucher for someone else's channel is refused). */
+  node: Address
+  /** Block time: a channel whose challenge period is over can no longer be settled. */
+  timeMs: bigint
+  /** Where the node's share goes; default: the node's own address. Settlement passes the registered payout address. */
+  payout?: Address
+}
+
+export type SettleVoucherReturnType = {
+  /** cumulative − previous spent: what the client paid now. */
+  amount: bigint
+  /** The protocol fee, to `FEE_POOL_ADDRESS`. */
+  fee: bigint
+  /** amount − fee, to the payout address. */
+  earned: bigint
+  payout: Address
+  /** The channel after settlement. */
+  channel: Channel
+}
+
+/**
+ * Settles a channel up to `cumulative`: moves (cumulative − spent) out of escrow, the protocol
+ * fee (floor of feeBps) to the fee pool and the rest to the payout address, and records
+ * `spent = cumulative`. The voucher's signature is the caller's to check (`verifyVoucher` and
+ * `checkVoucherForChannel` in `voucher.ts`); this enforces the amounts: a cumulative not above
+ * `spent` is a replay, one above `deposit` an over-spend. Writes nothing when it throws.
+ *
+ * @example
+ * const { amount, fee, earned } = await settleVoucher(ctx.store, voucher.channelId, voucher.cumulative, { node: ctx.sender, timeMs: ctx.timeMs, payout })
+ */
+export async function settleVoucher(store: StateStore, channelId: Hex, cumulative: bigint, p: SettleVoucherParameters): Promise<SettleVoucherReturnType> {
+  const c = await mustGetChannel(store, channelId)
+  if (c.node !== p.node) throw new ErrNotChannelNode(`channel ${channelId} pays ${c.node}, not ${p.node}`)
+  if (c.withdrawn) throw new ErrChannelClosed(`channel ${channelId} was withdrawn; nothing is left to settle`)
+  if (c.closesAtMs > 0n && p.timeMs >= c.closesAtMs) throw new ErrChannelClosed(`channel ${channelId}: the challenge period ended at ${c.closesAtMs}; it can no longer be settled`)
+  if (cumulative <= c.spent) throw new ErrVoucherReplay(`voucher for ${cumulative} on channel ${channelId} is not above the ${c.spent} already settled (replayed or stale)`)
+  if (cumulative > c.deposit) throw new ErrVoucherOverspend(`voucher for ${cumulative} on channel ${channelId} exceeds its deposit of ${c.deposit}`)
+  const { feeBps } = await getPaymentsParams(store)
+  const amount = cumulative - c.spent
+  const fee = protocolFee(amount, feeBps)
+  const earned = amount - fee
+  const payout = p.payout ?? c.node
+  const channel = { ...c, spent: cumulative }
+  setChannel(store, channel)
+  await release(store, payout, earned)
+  if (fee > 0n) await release(store, FEE_POOL_ADDRESS, fee)
+  return { amount, fee, earned, payout, channel }
+}

@@ -1,0 +1,48 @@
+/**
+ * State layout of the payments module (prefix 0x04; 0x00 params, 0x01 accounts, 0x02 registry,
+ * 0x03 models). The trie hashes keys, so the per-client list is a record of its own:
+ *
+ * | key                               | value (RLP)                                   |
+ * |-----------------------------------|-----------------------------------------------|
+ * | 0x04 0x00                         | payments params: [feeBps, challengePeriodMs]  |
+ * | 0x04 0x01 ‖ channelId (32 bytes)  | channel record (`keeper.ts`)                  |
+ * | 0x04 0x02 ‖ client (20 bytes)     | the client's channel ids, in opening order    |
+ *
+ * Escrowed funds sit in the `PAYMENTS_ESCROW_ADDRESS` account, which no key controls, so the
+ * sum of all balances stays the supply.
+ */
+import { RLP } from '@ethereumjs/rlp'
+import { bigintToBytes, concatBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
+import { keccak256, sha256 } from '../../core/hash.ts'
+import type { Address } from '../../core/keys.ts'
+
+/** One-byte prefix of every payments record. */
+export const PAYMENTS_PREFIX = 0x04
+
+export const PAYMENTS_PARAMS_KEY = Uint8Array.of(PAYMENTS_PREFIX, 0x00)
+
+/** Key of a channel record. */
+export function channelKey(channelId: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(PAYMENTS_PREFIX, 0x01), channelId)
+}
+
+/** Key of the list of channels a client opened. */
+export function clientChannelsKey(client: Address): Uint8Array {
+  return concatBytes(Uint8Array.of(PAYMENTS_PREFIX, 0x02), fromHex(client, 20))
+}
+
+/** Escrowed channel funds are held here; its address is a hash of its name. */
+export const PAYMENTS_ESCROW_ADDRESS: Address = toHex(keccak256(utf8('haca/payments_escrow')).subarray(12))
+
+const CHANNEL_DOMAIN = utf8('haca/channel/v1\n')
+
+/**
+ * A channel's ID: sha256(domain ‖ RLP([client, node, nonce])), where nonce is the nonce of the
+ * client's `open_channel` transaction. A client knows the ID before it sends the transaction.
+ *
+ * @example
+ * const id = channelIdOf(addressOf(clientKey), nodeAddress, 0n)
+ */
+export function channelIdOf(client: Address, node: Address, nonce: bigint): `0x${string}` {
+  return toHex(sha256(concatBytes(CHANNEL_DOMAIN, RLP.encode([fromHex(client, 20), fromHex(node, 20), bigintToBytes(nonce)]))))
+}
