@@ -3,15 +3,12 @@
  * that serves the model, with the node's receipt verified before the answer is returned
  * (for a stream: when the stream has been read to the end).
  */
-import { createHash } from 'node:crypto'
-import type { Hex } from '../core/bytes.ts'
 import { hashRequest } from '../inference/canonicalJson.ts'
-import { type InferenceMode, type Receipt, receiptFromHex } from '../inference/receipt.ts'
+import type { InferenceMode, Receipt } from '../inference/receipt.ts'
 import type { ChatRequest, ChatResponse, ChatStreamRequest } from '../inference/providers/chatProvider.ts'
-import { ReceiptVerificationError } from './errors.ts'
 import { callNodes, postJson } from './callNodes.ts'
 import { HacaChatStream } from './chatStream.ts'
-import { verifyAnswer } from './verifyAnswer.ts'
+import { readSignedAnswer } from './readSignedAnswer.ts'
 import type { HacaClient } from './HacaClient.ts'
 
 /** What the SDK adds to OpenAI's parameters; these are not sent to the node. */
@@ -45,22 +42,7 @@ export async function createChatCompletion<P extends CreateChatCompletionParamet
       cancelTimeout()
       return new HacaChatStream(response, { node, requestHash, model, mode, maxPrice })
     }
-    let bytes: Buffer
-    try {
-      bytes = Buffer.from(await response.arrayBuffer())
-    } finally {
-      cancelTimeout()
-    }
-    const header = response.headers.get('x-haca-receipt')
-    if (!header) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'missing', reason: 'the answer carries no x-haca-receipt header' })
-    let receipt: Receipt
-    try {
-      receipt = receiptFromHex(header)
-    } catch (err) {
-      throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'format', reason: err instanceof Error ? err.message : String(err) })
-    }
-    const responseHash = `0x${createHash('sha256').update(bytes).digest('hex')}` as Hex
-    verifyAnswer({ node, receipt, requestHash, responseHash, model, mode, maxPrice })
+    const { bytes, receipt } = await readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice })
     const completion = JSON.parse(bytes.toString('utf8')) as ChatResponse
     return Object.assign(completion, { haca: { receipt, node: node.url } })
   })

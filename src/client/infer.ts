@@ -1,13 +1,10 @@
 /** `infer(client, { model, inputs, mode })`: runs an ONNX model on the best node and verifies its receipt. */
-import { createHash } from 'node:crypto'
-import type { Hex } from '../core/bytes.ts'
 import { hashRequest } from '../inference/canonicalJson.ts'
-import { type InferenceMode, type Receipt, receiptFromHex } from '../inference/receipt.ts'
+import type { InferenceMode, Receipt } from '../inference/receipt.ts'
 import type { TensorJson } from '../inference/tensor.ts'
-import { ReceiptVerificationError } from './errors.ts'
 import { callNodes, postJson } from './callNodes.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
-import { verifyAnswer } from './verifyAnswer.ts'
+import { readSignedAnswer } from './readSignedAnswer.ts'
 import type { HacaClient } from './HacaClient.ts'
 
 export type InferParameters = {
@@ -39,22 +36,7 @@ export async function infer(client: HacaClient, { model, inputs, mode, maxPrice 
   const requestHash = hashRequest(request)
   return callNodes(client, { model, mode, maxPrice, kind: 'onnx' }, async ({ node }) => {
     const { response, cancelTimeout } = await postJson(`${node.url}/v1/infer`, body, client.timeoutMs)
-    let bytes: Buffer
-    try {
-      bytes = Buffer.from(await response.arrayBuffer())
-    } finally {
-      cancelTimeout()
-    }
-    const header = response.headers.get('x-haca-receipt')
-    if (!header) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'missing', reason: 'the answer carries no x-haca-receipt header' })
-    let receipt: Receipt
-    try {
-      receipt = receiptFromHex(header)
-    } catch (err) {
-      throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'format', reason: err instanceof Error ? err.message : String(err) })
-    }
-    const responseHash = `0x${createHash('sha256').update(bytes).digest('hex')}` as Hex
-    verifyAnswer({ node, receipt, requestHash, responseHash, model, mode, maxPrice })
+    const { bytes, receipt } = await readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice })
     const parsed = JSON.parse(bytes.toString('utf8')) as { model: string; outputs: Record<string, TensorJson> }
     return { model: parsed.model, outputs: parsed.outputs, receipt, node }
   })

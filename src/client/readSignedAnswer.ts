@@ -1,0 +1,40 @@
+/**
+ * Reads a whole (non-streamed) answer and its `x-haca-receipt` header, and checks the receipt
+ * against the request sent and the exact bytes received. Shared by infer and chat.
+ */
+import { createHash } from 'node:crypto'
+import type { Hex } from '../core/bytes.ts'
+import { type InferenceMode, type Receipt, receiptFromHex } from '../inference/receipt.ts'
+import { ReceiptVerificationError } from './errors.ts'
+import type { NodeInfo } from './nodeDirectory.ts'
+import { verifyAnswer } from './verifyAnswer.ts'
+
+export type ReadSignedAnswerParameters = {
+  node: NodeInfo
+  response: Response
+  cancelTimeout: () => void
+  requestHash: Hex
+  model: string
+  mode?: InferenceMode
+  maxPrice?: bigint
+}
+
+export async function readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice }: ReadSignedAnswerParameters): Promise<{ bytes: Buffer; receipt: Receipt }> {
+  let bytes: Buffer
+  try {
+    bytes = Buffer.from(await response.arrayBuffer())
+  } finally {
+    cancelTimeout()
+  }
+  const header = response.headers.get('x-haca-receipt')
+  if (!header) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'missing', reason: 'the answer carries no x-haca-receipt header' })
+  let receipt: Receipt
+  try {
+    receipt = receiptFromHex(header)
+  } catch (err) {
+    throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'format', reason: err instanceof Error ? err.message : String(err) })
+  }
+  const responseHash = `0x${createHash('sha256').update(bytes).digest('hex')}` as Hex
+  verifyAnswer({ node, receipt, requestHash, responseHash, model, mode, maxPrice })
+  return { bytes, receipt }
+}
