@@ -1,5 +1,6 @@
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { utf8 } from '../../core/bytes.ts'
 import { sha256 } from '../../core/hash.ts'
 import { type Address, addressOf, generatePrivateKey, publicKeyOf } from '../../core/keys.ts'
@@ -53,11 +54,12 @@ class Chain {
   private constructor(readonly app: LedgerApp) {}
 
   /** `null`: a genesis without a registry section. */
-  static async start(registry: RegistryGenesis | null = genesis()): Promise<Chain> {
+  static async start(registry: RegistryGenesis | null = genesis(), t0 = T0): Promise<Chain> {
     const app = await LedgerApp.open(new MemoryKv())
     const accounts = [gov, ...operators].map((k) => ({ address: addressOf(k), balance: '100000' }))
     await app.initChain({ chainId: CHAIN, appStateBytes: utf8(JSON.stringify({ accounts, params: { minFee: '10' }, ...(registry ? { registry } : {}) })), initialHeight: 1n })
     const chain = new Chain(app)
+    chain.timeMs = BigInt(t0)
     await chain.block([])
     return chain
   }
@@ -301,4 +303,25 @@ test('a chain without a registry section writes nothing per block (empty blocks 
   await chain.block([])
   assert.equal(Buffer.from(chain.app.appHash).toString('hex'), h1)
   assert.equal(await chain.query('/registry/head'), null)
+})
+
+test('a TDX quote with its collateral travels in the transaction and is checked at block time: measurement, then nonce', async () => {
+  const dir = new URL('../../../test/fixtures/tee/tdx/', import.meta.url)
+  const quote = new Uint8Array(readFileSync(new URL('tdx_quote', dir)))
+  const collateral = JSON.parse(readFileSync(new URL('tdx_quote_collateral.json', dir), 'utf8'))
+  const TDX_AT = 1752920162_000
+  const mrTd = '0x91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7'
+  const keys = nodeKeys()
+  const msg = (nonceHeight: number) => registerMsg(keys, null, { evidence: { kind: 'dcap', quote, collateral }, nonceHeight })
+
+  const other = await Chain.start(genesis(), TDX_AT - 5000)
+  assert.match((await other.run(buildRegisterTx({ ...other.env(op1), msg: msg(other.height) }, op1).bytes)).log, /attestation refused \(measurement_not_allowed\): .*MRTD 0x91eb2b44/)
+
+  const chain = await Chain.start(genesis({ measurements: { inference: { tdx: [{ mrTd }] } } }), TDX_AT - 5000)
+  // A quote carries no time, so one without a nonce block is refused even when it verifies.
+  assert.match((await chain.run(buildRegisterTx({ ...chain.env(op1), msg: msg(0) }, op1).bytes)).log, /nonce_mismatch\): .*expected nonce is required/)
+  // The fixture's report data answers someone else's nonce and keys.
+  const res = await chain.run(buildRegisterTx({ ...chain.env(op1), msg: msg(chain.height) }, op1).bytes)
+  assert.equal(res.codespace, 'registry')
+  assert.match(res.log, /attestation refused \(nonce_mismatch\): .*report_data/)
 })
