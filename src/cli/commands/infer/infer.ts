@@ -5,6 +5,8 @@ import { HacaClient } from '../../../client/HacaClient.ts'
 import { type InferenceMode, INFERENCE_MODES, receiptToJson } from '../../../inference/receipt.ts'
 import { TENSOR_TYPES, type TensorJson, type TensorType } from '../../../inference/tensor.ts'
 import { printResult } from '../../output.ts'
+import { defaultRpc } from '../../defaults.ts'
+import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
 import { type NodeListOptions, nodesFromOptions } from './nodes.ts'
 
 export class InferOptionError extends BaseError {
@@ -21,6 +23,8 @@ export type InferCommandOptions = NodeListOptions & {
   mode?: string
   maxPrice?: string
   timeout?: string
+  /** Ledger RPC, to resolve `name@version` to a model ID. */
+  ledger?: string
   json?: boolean
 }
 
@@ -36,6 +40,17 @@ export function parseInputSpec(spec: string): [string, TensorJson] {
     return Number(v)
   })
   return [name, { type: type as TensorType, dims: dims === '' ? [] : dims.split('x').map(Number), data }]
+}
+
+/** `name@version` names a model registered on the ledger: nodes know it by its ID. */
+async function resolveModelRef(model: string, ledger: string): Promise<string> {
+  if (!/^[^@\s]+@[^@\s]+$/.test(model)) return model
+  const rpc = await LedgerRpc.connect(ledger)
+  try {
+    return (await rpc.queryJson<{ id: string }>(`/models/model/${encodeURIComponent(model)}`)).id
+  } finally {
+    rpc.disconnect()
+  }
 }
 
 export async function inferCommand(options: InferCommandOptions): Promise<void> {
@@ -56,7 +71,7 @@ export async function inferCommand(options: InferCommandOptions): Promise<void> 
   if (options.mode !== undefined && !INFERENCE_MODES.includes(options.mode as InferenceMode)) throw new InferOptionError({ reason: `--mode must be one of ${INFERENCE_MODES.join(', ')}` })
   const client = new HacaClient({ nodes: nodesFromOptions(options), timeoutMs: Number(options.timeout ?? 60_000) })
   const result = await client.infer({
-    model: options.model,
+    model: await resolveModelRef(options.model, options.ledger ?? defaultRpc()),
     inputs,
     mode: options.mode as InferenceMode | undefined,
     maxPrice: options.maxPrice === undefined ? undefined : BigInt(options.maxPrice),

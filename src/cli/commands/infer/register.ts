@@ -5,7 +5,8 @@ export function registerInfer(program: Command): void {
   program
     .command('infer')
     .description('run an ONNX model on an inference node; prints the outputs and the receipt the SDK verified')
-    .requiredOption('--model <id>', 'model ID')
+    .requiredOption('--model <id>', 'model ID (0x…), or name@version as registered on the ledger')
+    .option('--ledger <url>', 'ledger RPC, to resolve name@version ($HACA_NODE)')
     .option('--node <url=address>', 'a node and the address its receipts must be signed by (repeatable)', collect)
     .option('--nodes-file <file>', 'JSON list of nodes: [{ "url": …, "address": … }]')
     .option('--input <spec>', 'one input tensor as NAME=TYPE:DIMS:VALUES, e.g. input=float32:1x4:1,2,3,4 (repeatable)', collect)

@@ -36,11 +36,12 @@ export async function devnet(o: { validators: string; home: string; basePort: st
       `demo account ${layout.demoAddress} (key: ${layout.demoKeyFile})`,
       '',
       'try:',
-      `  haca keys new && haca tx transfer --key ${layout.demoKeyFile} --to $(haca keys show) --amount 1000`,
-      `  haca query account $(haca keys show) --prove`,
-      `  haca model upload model.onnx --name my-model --version 1.0.0 --key ${layout.demoKeyFile}`,
-      `  haca infer --model <MODEL ID> --input input=float32:1x4:1,2,3,4`,
-      `  haca chat --model standin-chat "hello"   (or the openai client with baseURL ${layout.inference[1]?.url ?? ''}/v1)`,
+      `  ./haca keys new && ./haca tx transfer --key ${layout.demoKeyFile} --to $(./haca keys show) --amount 1000`,
+      `  ./haca query account $(./haca keys show) --prove`,
+      `  node --import tsx scripts/make-onnx-model.ts mlp.onnx`,
+      `  ./haca model upload mlp.onnx --name mlp --version 1.0.0 --key ${layout.demoKeyFile}`,
+      `  ./haca infer --model mlp@1.0.0 --input input=float32:1x4:1,2,3,4`,
+      `  ./haca chat --model standin-chat "hello"   (or the openai client with baseURL ${layout.inference[1]?.url ?? ''}/v1)`,
     ].join('\n'),
   )
   await new Promise(() => {})
