@@ -20,7 +20,7 @@ import { attestationBindingDigest } from '../src/attestation/keyBinding.ts'
 import { SimulatedEnclave, simulatedEnclavePcrs } from '../src/attestation/simulatedEnclave.ts'
 import { buildTransferTx } from '../src/ledger/accounts/tx.ts'
 import { LedgerApp } from '../src/ledger/app.ts'
-import { buildRegisterTx } from '../src/ledger/registry/tx.ts'
+import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { MemoryKv } from '../src/ledger/state/kv.ts'
 
 const { values } = parseArgs({ options: { blocks: { type: 'string', default: '6' }, 'per-block': { type: 'string', default: '50' }, json: { type: 'boolean', default: false } } })
@@ -42,7 +42,8 @@ async function main(): Promise<void> {
 
   const registers: Uint8Array[] = []
   for (const op of operators) {
-    const signing = publicKeyOf(generatePrivateKey())
+    const nodeKey = generatePrivateKey()
+    const signing = publicKeyOf(nodeKey)
     const document = await enclave.attest({ publicKey: signing, userData: attestationBindingDigest({ signingKey: signing }) })
     const msg = {
       nodeType: 'inference' as const,
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       capabilities: { runtimes: ['onnx'], models: ['mnist-8'], modes: ['fast'], prices: [{ item: '*', amount: 1n }] },
       stake: 1000n,
       nonceHeight: 0,
+      keyProof: signKeyProof(addressOf(op), nodeKey),
     }
     registers.push(buildRegisterTx({ chainId: CHAIN, nonce: 0n, fee: 10n, msg }, op).bytes)
   }

@@ -14,10 +14,10 @@ import { attestationBindingDigest } from '../src/attestation/keyBinding.ts'
 import { SimulatedEnclave, simulatedEnclavePcrs } from '../src/attestation/simulatedEnclave.ts'
 import { LedgerRpc } from '../src/consensus/rpc/ledger-rpc.ts'
 import { prepareDevnet, RunningDevnet } from '../src/network/devnet.ts'
-import { nodeKey } from '../src/ledger/registry/keys.ts'
+import { nodeKey, signingKeyIndexKey } from '../src/ledger/registry/keys.ts'
 import { decodeNode, type NodeView } from '../src/ledger/registry/node.ts'
 import type { RegistryGenesis } from '../src/ledger/registry/params.ts'
-import { buildReattestTx, buildRegisterTx } from '../src/ledger/registry/tx.ts'
+import { buildReattestTx, buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { latestHeight } from '../src/consensus/rpc/wait.ts'
 import { genesisOf, replayAndCompare, tempHome } from './helpers/ledger.ts'
 
@@ -85,6 +85,7 @@ test('a simulated-enclave node registers on CometBFT over a recent block hash an
         capabilities: { runtimes: ['onnx'], models: ['mnist-8'], modes: ['fast'], prices: [{ item: '*', amount: 1n }] },
         stake: 5000n,
         nonceHeight: head.height,
+        keyProof: signKeyProof(addressOf(operator), signing),
       },
     },
     operator,
@@ -98,6 +99,9 @@ test('a simulated-enclave node registers on CometBFT over a recent block hash an
 
   const proven = await rpc.queryProven(nodeKey(addressOf(operator)))
   const record = decodeNode(proven.value!)
+  // A receipt's key leads to its node: the signing-key index entry is proven too.
+  const holder = await rpc.queryProven(signingKeyIndexKey(signingKey))
+  assert.equal(toHex(holder.value!), addressOf(operator))
   assert.equal(toHex(record.signingKey), toHex(signingKey))
   assert.equal(record.stake, 5000n)
   assert.equal(record.tee, 'nitro')

@@ -18,6 +18,8 @@ export const ErrNotUnbonding = defineError('registry', 10, 'not_unbonding')
 export const ErrStillUnbonding = defineError('registry', 11, 'still_unbonding')
 export const ErrUnbonding = defineError('registry', 12, 'unbonding')
 export const ErrNotAttested = defineError('registry', 13, 'not_attested')
+export const ErrBadKeyProof = defineError('registry', 14, 'bad_key_proof')
+export const ErrSigningKeyInUse = defineError('registry', 15, 'signing_key_in_use')
 
 /** First code of the attestation range: code = ATTESTATION_CODE_BASE + index + 1. */
 export const ATTESTATION_CODE_BASE = 100

@@ -9,7 +9,7 @@ import type { Address } from '../../core/keys.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
 import { readBytes, readList, readSmallUint, readUint } from '../tx/fields.ts'
 import { ErrStaleNonce } from './errors.ts'
-import { HEAD_KEY, NODE_INDEX_KEY, blockHashSlotKey, nodeKey } from './keys.ts'
+import { HEAD_KEY, NODE_INDEX_KEY, blockHashSlotKey, nodeKey, signingKeyIndexKey } from './keys.ts'
 import { type NodeRecord, decodeNode, encodeNode } from './node.ts'
 import type { RegistryParams } from './params.ts'
 
@@ -30,11 +30,12 @@ function setIndex(store: StateStore, addresses: Address[]): void {
   else store.set(NODE_INDEX_KEY, RLP.encode(addresses.map((a) => fromHex(a, 20))))
 }
 
-/** Writes a node record, adding the address to the index if it is new. */
+/** Writes a node record, adding the address (and its signing key) to the indexes if it is new. A node's signing key never changes. */
 export async function setNode(store: StateStore, address: Address, node: NodeRecord): Promise<void> {
   const isNew = (await store.get(nodeKey(address))) === undefined
   store.set(nodeKey(address), encodeNode(node))
   if (!isNew) return
+  store.set(signingKeyIndexKey(node.signingKey), fromHex(address, 20))
   const index = await listNodeAddresses(store)
   // Addresses are lower-case hex of equal length, so string order is byte order.
   index.push(address)
@@ -43,8 +44,16 @@ export async function setNode(store: StateStore, address: Address, node: NodeRec
 }
 
 export async function deleteNode(store: StateStore, address: Address): Promise<void> {
+  const node = await getNode(store, address)
+  if (node) store.delete(signingKeyIndexKey(node.signingKey))
   store.delete(nodeKey(address))
   setIndex(store, (await listNodeAddresses(store)).filter((a) => a !== address))
+}
+
+/** The operator whose node holds `signingKey`, if any. */
+export async function operatorOfSigningKey(store: StateReader, signingKey: Uint8Array): Promise<Address | undefined> {
+  const raw = await store.get(signingKeyIndexKey(signingKey))
+  return raw ? toHex(readBytes(raw, 'signing key index', 20)) : undefined
 }
 
 export type BlockHead = { height: number; timeMs: bigint; hash: Uint8Array }

@@ -9,10 +9,12 @@
  * | 0x02 0x02                           | node index: the registered addresses, sorted by byte order |
  * | 0x02 0x03                           | head: [height, block time ms, block hash] of the last finalized block |
  * | 0x02 0x04 ‖ u64 BE (height mod N)   | recent block hash slot: [height, hash]; N = params.recentBlockHashes |
+ * | 0x02 0x05 ‖ signing key (33 bytes)  | the operator address (20 bytes) whose node holds this key |
  *
  * A client proves a node's record against the app hash with the generic `/store` query and
  * `nodeKey(address)` as data (`LedgerRpc.queryProven(nodeKey(address))`), then decodes it
- * with `decodeNode`.
+ * with `decodeNode`. To check a receipt's key, prove `signingKeyIndexKey(key)` first: its
+ * value is the operator address, then prove that node's record.
  */
 import { concatBytes, fromHex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
@@ -40,3 +42,8 @@ export function blockHashSlotKey(height: number, slots: number): Uint8Array {
 
 /** Stakes are held here while nodes are registered or unbonding; no key controls it. */
 export const STAKE_POOL_ADDRESS: Address = `0x${Buffer.from(keccak256(utf8('haca/registry_stake')).subarray(12)).toString('hex')}`
+
+/** Key of the signing-key index entry: which operator's node holds `signingKey`. */
+export function signingKeyIndexKey(signingKey: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(REGISTRY_PREFIX, 0x05), signingKey)
+}

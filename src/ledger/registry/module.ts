@@ -1,3 +1,4 @@
+import { fromHex } from '../../core/bytes.ts'
 import { parseAddress } from '../../core/keys.ts'
 import type { LedgerModule } from '../module.ts'
 import { initRegistryGenesis } from './genesis.ts'
@@ -5,7 +6,7 @@ import { recordBlock } from './keeper.ts'
 import { handleDeregister, handleReattest, handleRegister, handleSetMeasurements, handleWithdraw } from './msgServer.ts'
 import { deregisterCodec, reattestCodec, registerCodec, setMeasurementsCodec, withdrawCodec } from './msgs.ts'
 import { getRegistryParams } from './params.ts'
-import { parseNodeFilters, queryHead, queryNode, queryNodes, queryParams } from './queries.ts'
+import { parseNodeFilters, queryHead, queryNode, queryNodeBySigningKey, queryNodes, queryParams } from './queries.ts'
 
 /** The node registry: TEE-attested (or vanilla) inference and data nodes, their keys, endpoints, capabilities and stakes. */
 export const registryModule: LedgerModule = {
@@ -21,6 +22,7 @@ export const registryModule: LedgerModule = {
   beginBlock: async (store, block) => recordBlock(store, await getRegistryParams(store), block),
   queries: {
     node: (store, rest) => queryNode(store, parseAddress(rest)),
+    by_key: (store, rest) => queryNodeBySigningKey(store, fromHex(rest, 33)),
     nodes: (store, rest) => queryNodes(store, parseNodeFilters(rest)),
     head: (store) => queryHead(store),
     params: (store) => queryParams(store),

@@ -4,11 +4,14 @@
  * (and the app drops the message's writes if a handler throws anyway).
  */
 import { toHex } from '../../core/bytes.ts'
+import { verifyDigest } from '../../core/keys.ts'
 import { addBalance, subtractBalance } from '../accounts/keeper.ts'
 import type { TxContext } from '../context.ts'
 import { event } from '../context.ts'
 import {
   ErrAlreadyRegistered,
+  ErrBadKeyProof,
+  ErrSigningKeyInUse,
   ErrInsufficientStake,
   ErrNotAttested,
   ErrNotRegistered,
@@ -18,10 +21,10 @@ import {
   ErrUnbonding,
   ErrVanillaNotAllowed,
 } from './errors.ts'
-import { deleteNode, getNode, listNodeAddresses, recentBlockHash, setNode } from './keeper.ts'
+import { deleteNode, getNode, listNodeAddresses, operatorOfSigningKey, recentBlockHash, setNode } from './keeper.ts'
 import { STAKE_POOL_ADDRESS } from './keys.ts'
 import { measurementAllowed } from './measurements.ts'
-import type { MsgDeregister, MsgReattest, MsgRegister, MsgSetMeasurements, MsgWithdraw } from './msgs.ts'
+import { type MsgDeregister, type MsgReattest, type MsgRegister, type MsgSetMeasurements, type MsgWithdraw, keyProofDigest } from './msgs.ts'
 import type { NodeRecord } from './node.ts'
 import { getRegistryParams, setRegistryParams } from './params.ts'
 import { verifyNodeEvidence } from './verify.ts'
@@ -29,6 +32,11 @@ import { verifyNodeEvidence } from './verify.ts'
 export async function handleRegister(ctx: TxContext, msg: MsgRegister): Promise<void> {
   const params = await getRegistryParams(ctx.store)
   if (await getNode(ctx.store, ctx.sender)) throw new ErrAlreadyRegistered(`${ctx.sender} already has a registered node`)
+  const holder = await operatorOfSigningKey(ctx.store, msg.signingKey)
+  if (holder) throw new ErrSigningKeyInUse(`signing key ${toHex(msg.signingKey)} is already registered by ${holder}`)
+  if (!verifyDigest(keyProofDigest(ctx.sender), msg.keyProof, msg.signingKey)) {
+    throw new ErrBadKeyProof(`keyProof is not a signature by the signing key over keyProofDigest(${ctx.sender})`)
+  }
   if (msg.stake < params.minStake) throw new ErrInsufficientStake(`stake ${msg.stake} is below the minimum ${params.minStake}`)
   let attestation: Pick<NodeRecord, 'tee' | 'measurement' | 'attestedAtMs' | 'evidenceHash'>
   if (msg.evidence.kind === 'none') {

@@ -1,7 +1,7 @@
 /**
  * Registry messages (types 20-29) and their stateless checks. Bodies are RLP lists:
  *
- *   register         [nodeType, evidence, signingKey, hpkePublicKey, endpoint, payout, runtimes, models, modes, prices, stake, nonceHeight]
+ *   register         [nodeType, evidence, signingKey, hpkePublicKey, endpoint, payout, runtimes, models, modes, prices, stake, nonceHeight, keyProof]
  *   reattest         [evidence, nonceHeight]
  *   deregister       []
  *   withdraw         []
@@ -9,8 +9,12 @@
  *
  * evidence = [] (vanilla, no TEE) | [1, nitroDocument] | [2, dcapQuote, collateralJson].
  * nonceHeight = 0 for none, else the height of a recent block whose hash the evidence answers.
+ * keyProof = the signing key's signature over `keyProofDigest(sender)` (65 bytes): the node key
+ * agrees to be registered by this account, so nobody can register another node's attestation
+ * (and collect its payments) from their own account.
  */
-import { bigintToBytes, fromHex, utf8 } from '../../core/bytes.ts'
+import { bigintToBytes, concatBytes, fromHex, utf8 } from '../../core/bytes.ts'
+import { sha256 } from '../../core/hash.ts'
 import type { Address } from '../../core/keys.ts'
 import { secp256k1 } from '../../core/keys.ts'
 import type { AttestationEvidence } from '../../attestation/verifyAttestation.ts'
@@ -46,6 +50,15 @@ export type MsgRegister = {
   stake: bigint
   /** Height of the recent block whose hash is the evidence's nonce; 0 for none (Nitro only). */
   nonceHeight: number
+  /** Signature by the signing key over `keyProofDigest(operator)` (r ‖ s ‖ v). */
+  keyProof: Uint8Array
+}
+
+const KEY_PROOF_DOMAIN = utf8('haca/registry/key-proof/v1\n')
+
+/** What a node's signing key signs to be registered by `operator` (the register tx's sender). */
+export function keyProofDigest(operator: Address): Uint8Array {
+  return sha256(concatBytes(KEY_PROOF_DOMAIN, fromHex(operator, 20)))
 }
 
 export type MsgReattest = { evidence: AttestationEvidence; nonceHeight: number }
@@ -120,11 +133,12 @@ export const registerCodec = {
       m.capabilities.prices.map((p) => [utf8(p.item), bigintToBytes(p.amount)]),
       bigintToBytes(m.stake),
       bigintToBytes(BigInt(m.nonceHeight)),
+      m.keyProof,
     ]
   },
   /** Stateless checks: shapes, key validity, endpoint form, names and list sizes. */
   decode(body: RlpItem[]): MsgRegister {
-    const f = readList(body, 'register', 12)
+    const f = readList(body, 'register', 13)
     const hpke = readBytes(f[3], 'register.hpkePublicKey')
     if (hpke.length > MAX_HPKE_KEY_BYTES) throw new ErrInvalidMessage(`register.hpkePublicKey is over ${MAX_HPKE_KEY_BYTES} bytes`)
     const endpoint = readString(f[4], 'register.endpoint', MAX_ENDPOINT_BYTES)
@@ -145,6 +159,7 @@ export const registerCodec = {
       capabilities: { runtimes: readNames(f[6], 'register.runtimes'), models: readNames(f[7], 'register.models'), modes: readNames(f[8], 'register.modes'), prices },
       stake: readUint(f[10], 'register.stake'),
       nonceHeight: readSmallUint(f[11], 'register.nonceHeight'),
+      keyProof: readBytes(f[12], 'register.keyProof', 65),
     }
     if (hpke.length > 0) msg.hpkePublicKey = hpke
     if (msg.evidence.kind === 'none' && (hpke.length > 0 || msg.nonceHeight !== 0)) {

@@ -7,7 +7,7 @@ import { toHex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import type { StateReader } from '../state/overlay.ts'
 import { ErrInvalidMessage } from './errors.ts'
-import { getHead, getNode, listNodeAddresses } from './keeper.ts'
+import { getHead, getNode, listNodeAddresses, operatorOfSigningKey } from './keeper.ts'
 import { NODE_TYPES, type NodeType } from './measurements.ts'
 import { type NodeView, nodeView } from './node.ts'
 import { getRegistryParams } from './params.ts'
@@ -20,6 +20,12 @@ export async function queryNode(store: StateReader, address: Address): Promise<N
   const node = await getNode(store, address)
   if (!node) return null
   return nodeView(address, node, await getRegistryParams(store), await nowOf(store))
+}
+
+/** The node that holds `signingKey` (to check a receipt's key), or null. */
+export async function queryNodeBySigningKey(store: StateReader, signingKey: Uint8Array): Promise<NodeView | null> {
+  const address = await operatorOfSigningKey(store, signingKey)
+  return address ? queryNode(store, address) : null
 }
 
 /** Filters of `/registry/nodes/<filters>`, written as a query string: `type=inference&model=m&mode=fast&runtime=onnx&attested=true&status=all`. */

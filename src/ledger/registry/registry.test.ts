@@ -14,7 +14,7 @@ import { STAKE_POOL_ADDRESS, nodeKey } from './keys.ts'
 import { decodeNode, type NodeView } from './node.ts'
 import type { MsgRegister } from './msgs.ts'
 import type { RegistryGenesis } from './params.ts'
-import { buildDeregisterTx, buildReattestTx, buildRegisterTx, buildSetMeasurementsTx, buildWithdrawTx } from './tx.ts'
+import { buildDeregisterTx, buildReattestTx, buildRegisterTx, buildSetMeasurementsTx, buildWithdrawTx, signKeyProof } from './tx.ts'
 
 const CHAIN = 'haca-registry-test'
 const T0 = Date.parse('2026-03-01T00:00:00Z')
@@ -105,11 +105,12 @@ class Chain {
   }
 }
 
-type NodeKeys = { signing: Uint8Array; signingKey: Uint8Array; hpke?: Uint8Array }
+/** A node's keys and the operator account that registers it (the key proof names it). */
+type NodeKeys = { signing: Uint8Array; signingKey: Uint8Array; operator: Address; hpke?: Uint8Array }
 
-function nodeKeys(): NodeKeys {
+function nodeKeys(operator: Uint8Array): NodeKeys {
   const signing = generatePrivateKey()
-  return { signing, signingKey: publicKeyOf(signing) }
+  return { signing, signingKey: publicKeyOf(signing), operator: addressOf(operator) }
 }
 
 async function document(keys: NodeKeys, o: { atMs?: number; nonce?: Uint8Array; enclaveRoot?: DevRoot; pcrs?: ReturnType<typeof simulatedEnclavePcrs>; bindKey?: Uint8Array } = {}) {
@@ -129,13 +130,14 @@ function registerMsg(keys: NodeKeys, doc: Uint8Array | null, extra: Partial<MsgR
     capabilities: { runtimes: ['onnx'], models: ['mnist-8'], modes: ['fast'], prices: [{ item: 'mnist-8', amount: 5n }] },
     stake: 1000n,
     nonceHeight: 0,
+    keyProof: signKeyProof(keys.operator, keys.signing),
     ...extra,
   }
 }
 
 test('a simulated-enclave node registers under a dev root named in genesis, is active and attested, and its stake is locked', async () => {
   const chain = await Chain.start()
-  const keys = { ...nodeKeys(), hpke: (await HpkeKeyPair.generate('x25519')).publicKey }
+  const keys = { ...nodeKeys(op1), hpke: (await HpkeKeyPair.generate('x25519')).publicKey }
   const before = await chain.balance(addressOf(op1))
   const res = await chain.run(buildRegisterTx({ ...chain.env(op1), msg: registerMsg(keys, await document(keys, { atMs: T0 })) }, op1).bytes)
   assert.equal(res.code, 0, res.log)
@@ -164,11 +166,11 @@ test('a simulated-enclave node registers under a dev root named in genesis, is a
 
 test('refusals name the failed check', async () => {
   const chain = await Chain.start()
-  const keys = nodeKeys()
+  const keys = nodeKeys(op1)
   const good = await document(keys, { atMs: T0 })
   const tampered = new Uint8Array(good)
   tampered[tampered.length - 5] ^= 0x01
-  const other = nodeKeys()
+  const other = nodeKeys(op1)
   const cases: Array<[string, MsgRegister, RegExp]> = [
     ['unknown measurement', registerMsg(keys, await document(keys, { atMs: T0, pcrs: simulatedEnclavePcrs('other-image') })), /attestation refused \(measurement_not_allowed\)/],
     ['expired document', registerMsg(keys, await document(keys, { atMs: T0 - 2 * HOUR })), /attestation refused \(attestation_expired\)/],
@@ -176,6 +178,8 @@ test('refusals name the failed check', async () => {
     ['key not bound', registerMsg(keys, await document(keys, { atMs: T0, bindKey: other.signingKey })), /attestation refused \(key_not_bound\)/],
     ['root not in genesis', registerMsg(keys, await document(keys, { atMs: T0, enclaveRoot: otherRoot })), /attestation refused \(untrusted_root\)/],
     ['insufficient stake', registerMsg(keys, good, { stake: 999n }), /stake 999 is below the minimum 1000/],
+    // Someone else's attested document, sent from another account: the node key never agreed to it.
+    ['document reused by another account', registerMsg({ ...keys, operator: addressOf(op2) }, good), /keyProof is not a signature by the signing key/],
     ['stale nonce', registerMsg(keys, good, { nonceHeight: 99 }), /nonce block 99 is not among the last 5 blocks/],
   ]
   for (const [name, msg, expected] of cases) {
@@ -189,16 +193,24 @@ test('refusals name the failed check', async () => {
   assert.equal(measurement.code, 100 + 12, 'attestation codes are 100 + position in ATTESTATION_ERROR_CODES')
   assert.equal(await chain.query('/registry/node/' + addressOf(op1)), null)
   assert.equal(await chain.balance(STAKE_POOL_ADDRESS), 0n)
+  // One node per signing key: a second account cannot register a key already in the registry.
+  assert.equal((await chain.run(buildRegisterTx({ ...chain.env(op1), msg: registerMsg(keys, await document(keys, { atMs: T0 })) }, op1).bytes)).code, 0)
+  const k3 = { ...keys, operator: addressOf(op3) }
+  const dup = await chain.run(buildRegisterTx({ ...chain.env(op3), msg: registerMsg(k3, await document(k3, { atMs: T0 })) }, op3).bytes)
+  assert.match(dup.log, /is already registered by/)
+  const byKey = await chain.query<NodeView>(`/registry/by_key/0x${Buffer.from(keys.signingKey).toString('hex')}`)
+  assert.equal(byKey.address, addressOf(op1))
   // Funds are checked through the accounts keeper.
   const poor = await Chain.start(genesis({ minStake: '0' }))
-  const rich = registerMsg(keys, await document(keys, { atMs: T0 }), { stake: 10n ** 9n })
+  const k2 = nodeKeys(op2)
+  const rich = registerMsg(k2, await document(k2, { atMs: T0 }), { stake: 10n ** 9n })
   const r = await poor.run(buildRegisterTx({ ...poor.env(op2), msg: rich }, op2).bytes)
   assert.match(r.log, /needs 1000000000 for stake/)
 })
 
 test('a dev root is trusted only if genesis names it', async () => {
   const chain = await Chain.start(genesis({ trustedRoots: [] }))
-  const keys = nodeKeys()
+  const keys = nodeKeys(op1)
   const res = await chain.run(buildRegisterTx({ ...chain.env(op1), msg: registerMsg(keys, await document(keys, { atMs: T0 })) }, op1).bytes, BigInt(T0 + 2000))
   assert.match(res.log, /untrusted_root/)
   const params = await chain.query<{ trustedRoots: string[] }>('/registry/params')
@@ -207,8 +219,8 @@ test('a dev root is trusted only if genesis names it', async () => {
 
 test('governance alone sets measurements; removing one deactivates the nodes that used it until they re-attest with an allowed one', async () => {
   const chain = await Chain.start()
-  const k1 = nodeKeys()
-  const k2 = nodeKeys()
+  const k1 = nodeKeys(op1)
+  const k2 = nodeKeys(op2)
   assert.equal((await chain.run(buildRegisterTx({ ...chain.env(op1), msg: registerMsg(k1, await document(k1, { atMs: T0 })) }, op1).bytes)).code, 0)
   assert.equal((await chain.run(buildRegisterTx({ ...chain.env(op2), msg: registerMsg(k2, null) }, op2).bytes)).code, 0)
   const v2 = simulatedEnclavePcrs('v2')
@@ -238,7 +250,7 @@ test('governance alone sets measurements; removing one deactivates the nodes tha
 
 test('an attestation lapses at its age limit; re-attesting needs a recent block hash as nonce', async () => {
   const chain = await Chain.start()
-  const keys = nodeKeys()
+  const keys = nodeKeys(op1)
   assert.equal((await chain.run(buildRegisterTx({ ...chain.env(op1), msg: registerMsg(keys, await document(keys, { atMs: T0 })) }, op1).bytes)).code, 0)
   await chain.block([], BigInt(T0 + MAX_AGE + 1))
   const lapsed = await chain.query<NodeView>(`/registry/node/${addressOf(op1)}`)
@@ -264,7 +276,7 @@ test('an attestation lapses at its age limit; re-attesting needs a recent block 
 
 test('deregister starts unbonding; withdraw returns the stake only after the unbonding period', async () => {
   const chain = await Chain.start()
-  const keys = nodeKeys()
+  const keys = nodeKeys(op3)
   const a = addressOf(op3)
   assert.equal((await chain.run(buildRegisterTx({ ...chain.env(op3), msg: registerMsg(keys, await document(keys, { atMs: T0 })) }, op3).bytes)).code, 0)
   const afterRegister = await chain.balance(a)
@@ -282,18 +294,19 @@ test('deregister starts unbonding; withdraw returns the stake only after the unb
   assert.equal(await chain.balance(a), afterRegister - 4n * 10n + 1000n)
   assert.equal(await chain.balance(STAKE_POOL_ADDRESS), 0n)
   assert.equal(await chain.query(`/registry/node/${a}`), null)
+  assert.equal(await chain.query(`/registry/by_key/0x${Buffer.from(keys.signingKey).toString('hex')}`), null)
 })
 
 test('vanilla nodes register with stake only, listed as unattested, where genesis allows them', async () => {
   const chain = await Chain.start()
-  const res = await chain.run(buildRegisterTx({ ...chain.env(op4), msg: registerMsg(nodeKeys(), null) }, op4).bytes)
+  const res = await chain.run(buildRegisterTx({ ...chain.env(op4), msg: registerMsg(nodeKeys(op4), null) }, op4).bytes)
   assert.equal(res.code, 0, res.log)
   const listed = await chain.query<{ nodes: NodeView[] }>('/registry/nodes/attested=false')
   assert.deepEqual(listed.nodes.map((n) => [n.address, n.tee, n.expiresAtMs]), [[addressOf(op4), 'none', null]])
   assert.deepEqual((await chain.query<{ nodes: NodeView[] }>('/registry/nodes/attested=true')).nodes, [])
 
   const strict = await Chain.start(genesis({ allowVanilla: false }))
-  const refused = await strict.run(buildRegisterTx({ ...strict.env(op4), msg: registerMsg(nodeKeys(), null) }, op4).bytes)
+  const refused = await strict.run(buildRegisterTx({ ...strict.env(op4), msg: registerMsg(nodeKeys(op4), null) }, op4).bytes)
   assert.match(refused.log, /accepts only attested nodes/)
 })
 
@@ -311,7 +324,7 @@ test('a TDX quote with its collateral travels in the transaction and is checked 
   const collateral = JSON.parse(readFileSync(new URL('tdx_quote_collateral.json', dir), 'utf8'))
   const TDX_AT = 1752920162_000
   const mrTd = '0x91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7'
-  const keys = nodeKeys()
+  const keys = nodeKeys(op1)
   const msg = (nonceHeight: number) => registerMsg(keys, null, { evidence: { kind: 'dcap', quote, collateral }, nonceHeight })
 
   const other = await Chain.start(genesis(), TDX_AT - 5000)
