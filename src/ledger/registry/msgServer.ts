@@ -21,13 +21,24 @@ import {
   ErrUnbonding,
   ErrVanillaNotAllowed,
 } from './errors.ts'
-import { deleteNode, getNode, listNodeAddresses, operatorOfSigningKey, recentBlockHash, setNode } from './keeper.ts'
+import { deleteNode, getHead, getNode, listNodeAddresses, operatorOfSigningKey, recentBlockHash, setNode } from './keeper.ts'
 import { STAKE_POOL_ADDRESS } from './keys.ts'
 import { measurementAllowed } from './measurements.ts'
 import { type MsgDeregister, type MsgReattest, type MsgRegister, type MsgSetMeasurements, type MsgWithdraw, keyProofDigest } from './msgs.ts'
 import type { NodeRecord } from './node.ts'
 import { getRegistryParams, setRegistryParams } from './params.ts'
 import { verifyNodeEvidence } from './verify.ts'
+
+/**
+ * The block time attestations are checked at. In FinalizeBlock it is the block's own time. In
+ * CheckTx the app passes the last block time it saw, which is 0 after a restart until the next
+ * block; the registry head (last committed block) fills that in, so a restarted node does not
+ * refuse every registration as "from the future". Deterministic: both are block times.
+ */
+async function blockNow(ctx: TxContext): Promise<bigint> {
+  const head = await getHead(ctx.store)
+  return head && head.timeMs > ctx.timeMs ? head.timeMs : ctx.timeMs
+}
 
 export async function handleRegister(ctx: TxContext, msg: MsgRegister): Promise<void> {
   const params = await getRegistryParams(ctx.store)
@@ -38,16 +49,17 @@ export async function handleRegister(ctx: TxContext, msg: MsgRegister): Promise<
     throw new ErrBadKeyProof(`keyProof is not a signature by the signing key over keyProofDigest(${ctx.sender})`)
   }
   if (msg.stake < params.minStake) throw new ErrInsufficientStake(`stake ${msg.stake} is below the minimum ${params.minStake}`)
+  const now = await blockNow(ctx)
   let attestation: Pick<NodeRecord, 'tee' | 'measurement' | 'attestedAtMs' | 'evidenceHash'>
   if (msg.evidence.kind === 'none') {
     if (!params.allowVanilla) throw new ErrVanillaNotAllowed('this network accepts only attested nodes: evidence is required')
-    attestation = { tee: 'none', measurement: [], attestedAtMs: ctx.timeMs, evidenceHash: new Uint8Array(0) }
+    attestation = { tee: 'none', measurement: [], attestedAtMs: now, evidenceHash: new Uint8Array(0) }
   } else {
     const expectedNonce = msg.nonceHeight > 0 ? await recentBlockHash(ctx.store, params, ctx.height, msg.nonceHeight) : undefined
     attestation = verifyNodeEvidence(msg.evidence, {
       params,
       nodeType: msg.nodeType,
-      nowMs: ctx.timeMs,
+      nowMs: now,
       signingKey: msg.signingKey,
       hpkePublicKey: msg.hpkePublicKey,
       expectedNonce,
@@ -83,7 +95,7 @@ export async function handleReattest(ctx: TxContext, msg: MsgReattest): Promise<
   const att = verifyNodeEvidence(msg.evidence, {
     params,
     nodeType: node.type,
-    nowMs: ctx.timeMs,
+    nowMs: await blockNow(ctx),
     signingKey: node.signingKey,
     hpkePublicKey: node.hpkePublicKey.length ? node.hpkePublicKey : undefined,
     expectedNonce,
@@ -98,7 +110,8 @@ export async function handleDeregister(ctx: TxContext, _msg: MsgDeregister): Pro
   if (!node) throw new ErrNotRegistered(`${ctx.sender} has no registered node`)
   if (node.unbondingEndsMs > 0n) throw new ErrUnbonding(`the node is already unbonding until ${node.unbondingEndsMs}`)
   // At least 1 ms: 0 means "not unbonding".
-  const unbondingEndsMs = ctx.timeMs + params.unbondingPeriodMs > 0n ? ctx.timeMs + params.unbondingPeriodMs : 1n
+  const now = await blockNow(ctx)
+  const unbondingEndsMs = now + params.unbondingPeriodMs > 0n ? now + params.unbondingPeriodMs : 1n
   await setNode(ctx.store, ctx.sender, { ...node, unbondingEndsMs })
   ctx.events.push(event('deregister', { node: ctx.sender, unbonding_ends_ms: unbondingEndsMs.toString() }, ['node']))
 }
@@ -107,7 +120,8 @@ export async function handleWithdraw(ctx: TxContext, _msg: MsgWithdraw): Promise
   const node = await getNode(ctx.store, ctx.sender)
   if (!node) throw new ErrNotRegistered(`${ctx.sender} has no registered node`)
   if (node.unbondingEndsMs === 0n) throw new ErrNotUnbonding('deregister first; the stake is returned after the unbonding period')
-  if (ctx.timeMs < node.unbondingEndsMs) throw new ErrStillUnbonding(`the stake unbonds at block time ${node.unbondingEndsMs}; it is ${ctx.timeMs}`)
+  const now = await blockNow(ctx)
+  if (now < node.unbondingEndsMs) throw new ErrStillUnbonding(`the stake unbonds at block time ${node.unbondingEndsMs}; it is ${now}`)
   await subtractBalance(ctx.store, STAKE_POOL_ADDRESS, node.stake, 'stake return')
   await addBalance(ctx.store, ctx.sender, node.stake)
   await deleteNode(ctx.store, ctx.sender)

@@ -51,14 +51,18 @@ class Chain {
   height = 0
   timeMs = BigInt(T0)
   private readonly nonces = new Map<string, bigint>()
-  private constructor(readonly app: LedgerApp) {}
+  private constructor(
+    readonly app: LedgerApp,
+    readonly kv: MemoryKv,
+  ) {}
 
   /** `null`: a genesis without a registry section. */
   static async start(registry: RegistryGenesis | null = genesis(), t0 = T0): Promise<Chain> {
-    const app = await LedgerApp.open(new MemoryKv())
+    const kv = new MemoryKv()
+    const app = await LedgerApp.open(kv)
     const accounts = [gov, ...operators].map((k) => ({ address: addressOf(k), balance: '100000' }))
     await app.initChain({ chainId: CHAIN, appStateBytes: utf8(JSON.stringify({ accounts, params: { minFee: '10' }, ...(registry ? { registry } : {}) })), initialHeight: 1n })
-    const chain = new Chain(app)
+    const chain = new Chain(app, kv)
     chain.timeMs = BigInt(t0)
     await chain.block([])
     return chain
@@ -337,4 +341,14 @@ test('a TDX quote with its collateral travels in the transaction and is checked 
   const res = await chain.run(buildRegisterTx({ ...chain.env(op1), msg: msg(chain.height) }, op1).bytes)
   assert.equal(res.codespace, 'registry')
   assert.match(res.log, /attestation refused \(nonce_mismatch\): .*report_data/)
+})
+
+test('after a restart, CheckTx checks a registration at the last committed block time, not at 0', async () => {
+  const chain = await Chain.start()
+  await chain.block([], BigInt(T0 + 10 * 60_000))
+  const keys = nodeKeys(op1)
+  const tx = buildRegisterTx({ ...chain.env(op1), msg: registerMsg(keys, await document(keys, { atMs: T0 + 10 * 60_000 })) }, op1).bytes
+  const restarted = await LedgerApp.open(chain.kv)
+  const res = await restarted.checkTx({ tx })
+  assert.equal(res.code, 0, res.log)
 })
