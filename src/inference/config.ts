@@ -20,6 +20,7 @@ import { dirname, resolve } from 'node:path'
 import { BaseError } from '../core/errors.ts'
 import { INFERENCE_MODES, type InferenceMode } from './receipt.ts'
 import type { OnnxRuntimeOptions } from './onnxRuntime.ts'
+import { type PaymentsConfig, parsePaymentsConfig } from './payments/config.ts'
 
 export type ProviderConfig = {
   name: string
@@ -59,6 +60,8 @@ export type InferenceNodeConfig = {
   /** A simulated enclave under the dev network's root (real Nitro/TDX come later). */
   tee?: { devRootFile: string }
   providers: ProviderConfig[]
+  /** Vouchers required on paid routes (needs `ledger`); see src/inference/payments/. */
+  payments?: PaymentsConfig
 }
 
 export class InferenceConfigError extends BaseError {
@@ -145,6 +148,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     ledger: c.ledger === undefined ? undefined : { rpc: str(path, 'ledger.rpc', c.ledger.rpc), serveRegisteredModels: c.ledger.serveRegisteredModels !== false },
     tee: c.tee === undefined ? undefined : { devRootFile: resolve(base, str(path, 'tee.devRootFile', c.tee.devRootFile)) },
     providers,
+    payments: c.payments === undefined ? undefined : parsePaymentsConfig(c.payments, path, base, c.ledger !== undefined),
   }
 }
 

@@ -30,6 +30,7 @@ import { infoRoutes } from './routes/info.ts'
 import { attestationRoutes } from './routes/attestation.ts'
 import { type AttestationSource, simulatedAttestationSource } from './attestationSource.ts'
 import { readDevRootFile } from '../attestation/devRootFile.ts'
+import { type NodePaymentsHook, paymentsHookFromConfig } from './payments/hook.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -59,6 +60,8 @@ export type CreateInferenceNodeParameters = {
   attestation?: AttestationSource
   /** Fastify/pino logger options; default: warnings and errors only. */
   logger?: FastifyServerOptions['logger']
+  /** Payment check on paid routes (`paymentsHook`, src/inference/payments/); none: requests are served unpaid. */
+  payments?: NodePaymentsHook
 }
 
 export type InferenceNode = {
@@ -121,6 +124,7 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     metrics.latency.observe({ route }, reply.elapsedTime / 1000)
     if (reply.statusCode >= 400) metrics.errors.inc({ route, code: String(reply.statusCode) })
   })
+  params.payments?.register(app, ctx)
   await app.register(inferRoutes, { ctx })
   await app.register(openaiCompatRoutes, { ctx })
   await app.register(infoRoutes, { ctx })
@@ -138,6 +142,7 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     },
     async close() {
       await app.close()
+      await params.payments?.close?.()
       await receipts.close()
       await ctx.onnx.close()
     },
@@ -184,6 +189,10 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
     if ((err as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ENOENT') throw err
     key = await writeKeyFile(config.keyFile)
   }
+  let payments: NodePaymentsHook | undefined
+  if (config.payments?.required && config.ledger) {
+    payments = await paymentsHookFromConfig(config.payments, { rpcUrl: config.ledger.rpc, node: addressOf(key.privateKey) })
+  }
   return createInferenceNode({
     privateKey: key.privateKey,
     receiptDir: config.receiptDir,
@@ -197,5 +206,6 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
     attestation: config.tee ? simulatedAttestationSource({ root: await readDevRootFile(config.tee.devRootFile), privateKey: key.privateKey }) : undefined,
     // Logs go to stderr: stdout carries the command's own output (JSON with --json).
     logger: { level: config.logLevel, redact: LOG_REDACT_PATHS, stream: process.stderr },
+    payments,
   })
 }
