@@ -192,7 +192,8 @@ function fixed(item: unknown, what: string, length: number): Hex {
   return toHex(b)
 }
 
-const textDecoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a swallowed byte-order mark would let two byte strings decode to one signed receipt.
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Parses the wire form; throws {@link InvalidReceiptError} on anything malformed. Does not check the signature. */
 export function decodeReceipt(bytes: Uint8Array): Receipt {

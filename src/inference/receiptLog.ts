@@ -70,9 +70,9 @@ function parseLines(text: string, path: string): { receipts: Receipt[]; validLen
     try {
       receipts.push(decodeReceipt(Buffer.from(line.slice(2), 'hex')))
     } catch (err) {
-      // Only a torn tail is expected (a write cut short); damage before the tail is corruption.
-      if (text.indexOf('\n', end + 1) >= 0) throw new ReceiptLogError({ path, reason: `corrupt line at byte ${offset}`, cause: err })
-      break
+      // A torn write leaves a tail without its newline (not parsed here); a whole line that does
+      // not decode is damage, and dropping it would lose a receipt without a word.
+      throw new ReceiptLogError({ path, reason: `corrupt line at byte ${offset} (a complete line that is not a receipt)`, cause: err })
     }
     offset = end + 1
   }

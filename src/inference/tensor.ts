@@ -44,17 +44,37 @@ export function checkInputs(inputs: Record<string, TensorJson>, declared: OnnxVa
   }
 }
 
+/** Value ranges of the integer types: a value outside is refused, never wrapped by a typed array. */
+const INT_RANGES: Partial<Record<TensorType, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+}
+const BIGINT_RANGES: Partial<Record<TensorType, [bigint, bigint]>> = {
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+}
+
 function numbers(name: string, t: TensorJson, integer: boolean): number[] {
+  const range = INT_RANGES[t.type]
   return t.data.map((v, i) => {
     if (typeof v !== 'number' || (integer && !Number.isInteger(v))) throw new InvalidTensorError({ input: name, reason: `data[${i}] is not ${integer ? 'an integer' : 'a number'}` })
+    if (range && (v < range[0] || v > range[1])) throw new InvalidTensorError({ input: name, reason: `data[${i}] = ${v} is outside the ${t.type} range [${range[0]}, ${range[1]}]` })
     return v
   })
 }
 
 function bigints(name: string, t: TensorJson): bigint[] {
   return t.data.map((v, i) => {
-    if (typeof v === 'string' && /^-?[0-9]+$/.test(v)) return BigInt(v)
-    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
+    let n: bigint | undefined
+    if (typeof v === 'string' && /^-?[0-9]+$/.test(v)) n = BigInt(v)
+    else if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v)
+    const range = BIGINT_RANGES[t.type]
+    if (n !== undefined && range && (n < range[0] || n > range[1])) throw new InvalidTensorError({ input: name, reason: `data[${i}] = ${n} is outside the ${t.type} range` })
+    if (n !== undefined) return n
     throw new InvalidTensorError({ input: name, reason: `data[${i}] is not an integer (int64 values are decimal strings or safe integers)` })
   })
 }

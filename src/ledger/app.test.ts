@@ -84,6 +84,16 @@ test('non-canonical encodings of a valid transaction are refused', async () => {
   assert.match(res.log, /leading zero|canonical/)
 })
 
+test('a byte-order mark in the chain id is a different transaction, not a second encoding', async () => {
+  const { app } = await newApp()
+  const good = transfer(alice, 0, 7n)
+  const items = RLP.decode(good) as Uint8Array[]
+  const bom = RLP.encode([items[0], Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), items[1]]), ...items.slice(2)])
+  const res = await app.checkTx({ tx: bom })
+  assert.notEqual(res.code, 0)
+  assert.equal((await app.checkTx({ tx: good })).code, 0)
+})
+
 test('CheckTx tracks pending nonces and balances between blocks', async () => {
   const { app } = await newApp()
   assert.equal((await app.checkTx({ tx: transfer(alice, 0, 1n) })).code, 0)

@@ -59,11 +59,6 @@ const VERIFIED_CACHE_LIMIT = 200_000
 
 type TxOutcome = { code: number; codespace: string; log: string; events: Event[] }
 
-export type LedgerAppOptions = {
-  /** Called for errors that must stop the node rather than let it drift (corrupt state). */
-  onFatal?: (err: unknown) => void
-}
-
 export class LedgerApp {
   private readonly routes = new Map<number, MsgRoute>()
   /** Decoded, signature-checked transactions by hash: a signature is verified once (CheckTx), not again per block. */
@@ -73,7 +68,7 @@ export class LedgerApp {
   private checkHeight = 1
   /** CheckTx runs between blocks: it sees the last block's time. */
   private lastBlockTimeMs = 0n
-  private staged: { height: number; root: Uint8Array } | undefined
+  private staged: { height: number; root: Uint8Array; timeMs: bigint } | undefined
   private lane: Promise<unknown> = Promise.resolve()
 
   private constructor(
@@ -87,9 +82,10 @@ export class LedgerApp {
     this.params = params
     this.checkState = new Overlay(store.committedReader)
     this.checkHeight = store.committed.height + 1
+    this.lastBlockTimeMs = store.committed.timeMs
   }
 
-  static async open(kv: KvDb, _options: LedgerAppOptions = {}): Promise<LedgerApp> {
+  static async open(kv: KvDb): Promise<LedgerApp> {
     const store = await LedgerStore.open(kv)
     const params = await getParams(store.committedReader)
     return new LedgerApp(store, params)
@@ -299,15 +295,22 @@ export class LedgerApp {
       txState.flushInto(block)
       txResults.push(ExecTxResult.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events }))
     }
-    const root = await this.store.apply(block.sortedWrites())
-    this.staged = { height, root }
+    let root: Uint8Array
+    try {
+      root = await this.store.apply(block.sortedWrites())
+    } catch (err) {
+      // The trie is half-written: back to the base, so the caller may stop (and replay) cleanly.
+      this.store.rollback()
+      throw err
+    }
+    this.staged = { height, root, timeMs }
     this.lastBlockTimeMs = timeMs
     return ResponseFinalizeBlock.fromPartial({ txResults, appHash: root, events: [], validatorUpdates: [] })
   }
 
   private async doCommit(): Promise<ResponseCommit> {
     if (!this.staged) throw new BaseError('Commit without FinalizeBlock', { code: 'abci_out_of_order' })
-    await this.store.commit(this.staged.height)
+    await this.store.commit(this.staged.height, this.staged.timeMs)
     this.checkHeight = this.staged.height + 1
     this.staged = undefined
     this.checkState = new Overlay(this.store.committedReader)

@@ -133,8 +133,11 @@ export class ModelCache {
       this.hits++
       this.entries.delete(sha256)
       this.entries.set(sha256, entry)
+      // Pinned before the await below: an eviction running meanwhile must not delete the file we hand out.
+      entry.pins++
       const now = new Date()
       await utimes(this.pathOf(sha256), now, now).catch(() => {})
+      entry.pins--
     } else {
       let pending = this.filling.get(sha256)
       if (!pending) {

@@ -2,6 +2,7 @@
  * ABCI socket framing (CometBFT v0.38): each message is an unsigned-varint length followed by
  * that many bytes of protobuf. `FrameReader` takes stream chunks and yields whole frames.
  */
+import { BaseError } from '../../core/errors.ts'
 export function encodeUvarint(n: number): Uint8Array {
   const out: number[] = []
   while (n >= 0x80) {
@@ -16,9 +17,10 @@ export function frame(message: Uint8Array): Buffer {
   return Buffer.concat([encodeUvarint(message.length), message])
 }
 
-export class FrameTooLargeError extends Error {
+export class FrameTooLargeError extends BaseError {
+  override name = 'FrameTooLargeError' as const
   constructor(size: number, max: number) {
-    super(`ABCI message of ${size} bytes exceeds the ${max}-byte limit`)
+    super(`ABCI message of ${size} bytes exceeds the ${max}-byte limit`, { code: 'abci_frame_too_large' })
   }
 }
 

@@ -179,9 +179,18 @@ export class EmbeddedEngine {
     const block: StoredBlock = { ...header, hash: hexUpper(sha256(new TextEncoder().encode(JSON.stringify(header)))), txs }
     await blocks.saveBlock(block)
     await this.execute(block)
-    // Everything proposed leaves the mempool (included or invalid); the rest is rechecked against the new state.
-    const proposed = new Set(candidates.map((t) => Buffer.from(sha256(t)).toString('hex')))
-    const rest = this.mempool.filter((t) => !proposed.has(Buffer.from(sha256(t)).toString('hex')))
+    // What went into the block leaves the mempool, and so does what PrepareProposal dropped as
+    // invalid; what did not fit stays, and everything left is rechecked against the new state.
+    const included = new Set(prep.txs.map((t) => Buffer.from(sha256(t)).toString('hex')))
+    const rest = this.mempool.filter((t) => {
+      if (included.has(Buffer.from(sha256(t)).toString('hex'))) return false
+      try {
+        app.validateTx(t)
+        return true
+      } catch {
+        return false
+      }
+    })
     this.mempool = []
     this.inMempool.clear()
     for (const tx of rest) {

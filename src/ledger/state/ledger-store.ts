@@ -15,7 +15,7 @@ import { TrieNodeDb } from './trie-db.ts'
 const META_KEY = 'm:meta'
 const READ_CACHE_LIMIT = 100_000
 
-export type CommittedMeta = { height: number; root: Uint8Array }
+export type CommittedMeta = { height: number; root: Uint8Array; /** Block time of the last commit, ms. */ timeMs: bigint }
 
 export class CorruptStateError extends BaseError {
   override name = 'CorruptStateError' as const
@@ -41,11 +41,11 @@ export class LedgerStore {
     const nodes = new TrieNodeDb(kv)
     const working = new Trie({ db: nodes, useKeyHashing: true, valueEncoding: ValueEncoding.Bytes })
     const raw = await kv.get(META_KEY)
-    let meta: CommittedMeta = { height: 0, root: working.root() }
+    let meta: CommittedMeta = { height: 0, root: working.root(), timeMs: 0n }
     if (raw) {
       try {
-        const parsed = JSON.parse(Buffer.from(raw).toString('utf8')) as { height: number; root: string }
-        meta = { height: parsed.height, root: fromHex(parsed.root, 32) }
+        const parsed = JSON.parse(Buffer.from(raw).toString('utf8')) as { height: number; root: string; timeMs?: string }
+        meta = { height: parsed.height, root: fromHex(parsed.root, 32), timeMs: BigInt(parsed.timeMs ?? '0') }
       } catch (err) {
         throw new CorruptStateError({ reason: `metadata unreadable (${(err as Error).message})` })
       }
@@ -57,6 +57,9 @@ export class LedgerStore {
     }
     return new LedgerStore(kv, nodes, working, meta)
   }
+
+  /** The root blocks build on: the last commit's, or genesis' between InitChain and block 1. */
+  private base: Uint8Array | undefined
 
   get committed(): CommittedMeta {
     return this.meta
@@ -98,21 +101,25 @@ export class LedgerStore {
 
   /** Lets readers see the working trie before it is committed (genesis, between InitChain and block 1). */
   pinWorkingView(): void {
-    this.committedView = this.viewAt(this.working.root())
+    this.base = this.working.root()
+    this.committedView = this.viewAt(this.base)
     this.readCache = new Map()
   }
 
-  /** Drops what `apply` did since the last commit (a block that will be replayed instead). */
+  /**
+   * Forgets what `apply` did since the base (a block whose execution failed, to be replayed).
+   * New trie nodes stay in memory: they are content-addressed, so unreferenced ones are harmless.
+   */
   rollback(): void {
-    this.nodes.dropPending()
-    this.working.root(this.meta.root)
+    this.working.root(this.base ?? this.meta.root)
   }
 
-  async commit(height: number, extra: Array<[string, Uint8Array]> = []): Promise<void> {
+  async commit(height: number, timeMs: bigint, extra: Array<[string, Uint8Array]> = []): Promise<void> {
     const root = this.working.root()
-    const metaBytes = new TextEncoder().encode(JSON.stringify({ height, root: toHex(root) }))
+    const metaBytes = new TextEncoder().encode(JSON.stringify({ height, root: toHex(root), timeMs: timeMs.toString() }))
     await this.kv.writeBatch([...this.nodes.takePending(), ...extra, [META_KEY, metaBytes]])
-    this.meta = { height, root }
+    this.meta = { height, root, timeMs }
+    this.base = root
     this.committedView = this.viewAt(root)
     this.readCache = new Map()
   }

@@ -55,11 +55,6 @@ export class TrieNodeDb implements DB<string, Uint8Array> {
     return out
   }
 
-  /** Forgets nodes of a block that was never committed (after a failed FinalizeBlock). */
-  dropPending(): void {
-    this.pending.clear()
-  }
-
   private remember(key: string, value: Uint8Array): void {
     if (this.cache.size >= CACHE_LIMIT) {
       // Drop the oldest quarter: Map iterates in insertion order.

@@ -9,15 +9,16 @@
  * The address recovered from the signature must be `from`: a tampered signature is then
  * reported as such, not as some other account's missing funds.
  *
- * One encoding per transaction: the RLP decoder refuses non-minimal lengths and prefixes, and
- * the field readers refuse integers with leading zeros, so the transaction hash (sha256 of the
- * bytes, as CometBFT computes it) names exactly one transaction. Decoding re-encodes
+ * One encoding per transaction: the RLP decoder refuses non-minimal lengths and prefixes, the
+ * field readers refuse integers with leading zeros, and decoding re-encodes and compares, so
+ * the transaction hash (sha256 of the bytes, as CometBFT computes it) names exactly one
+ * transaction. Decoding re-encodes
  * and compares, so any second encoding of the same transaction (non-minimal lengths or
  * integers) is refused, and the transaction hash (sha256 of the bytes, as CometBFT computes it)
  * names exactly one transaction.
  */
 import { RLP } from '@ethereumjs/rlp'
-import { bigintToBytes, concatBytes, fromHex, utf8 } from '../../core/bytes.ts'
+import { bigintToBytes, concatBytes, equalBytes, fromHex, utf8 } from '../../core/bytes.ts'
 import { sha256 } from '../../core/hash.ts'
 import { type Address, addressOf, recoverAddress, signDigest } from '../../core/keys.ts'
 import { ErrBadSignature, ErrMalformedTx, ErrUnsupportedVersion } from './errors.ts'
@@ -86,6 +87,9 @@ export function decodeTx(bytes: Uint8Array): SignedTx {
     body: readList(items[6], 'body'),
     signature: readBytes(items[7], 'signature', 65),
   }
+  // Belt and braces for "one encoding per transaction": whatever the readers let through, the
+  // bytes must be exactly what this transaction encodes to.
+  if (!equalBytes(encodeTx(tx), bytes)) throw new ErrMalformedTx('transaction is not in canonical encoding')
   return tx
 }
 

@@ -9,6 +9,10 @@ import { ErrMalformedTx } from './errors.ts'
 
 export type RlpItem = Uint8Array | NestedUint8Array
 
+// ignoreBOM: a decoder that swallowed a leading byte-order mark would give two byte strings one text,
+// and so two encodings of one signed message.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 export function readBytes(item: RlpItem | undefined, field: string, size?: number): Uint8Array {
   if (!(item instanceof Uint8Array)) throw new ErrMalformedTx(`${field}: expected a byte string, got ${item === undefined ? 'nothing' : 'a list'}`)
   if (size !== undefined && item.length !== size) throw new ErrMalformedTx(`${field}: expected ${size} bytes, got ${item.length}`)
@@ -35,7 +39,7 @@ export function readString(item: RlpItem | undefined, field: string, maxBytes: n
   if (b.length > maxBytes) throw new ErrMalformedTx(`${field}: longer than ${maxBytes} bytes`)
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(b)
+    text = STRICT_UTF8.decode(b)
   } catch {
     throw new ErrMalformedTx(`${field}: not valid UTF-8`)
   }
