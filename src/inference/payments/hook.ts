@@ -1,7 +1,8 @@
 /**
  * Plugs the payment gate into an inference node: a preHandler on the paid routes that answers
- * 402 (x402-style body) unless the request carries a voucher the gate accepts, and waits for
- * the voucher to be durable before the route runs. Nodes built without it behave as before.
+ * 402 (x402-style body) unless the request carries a voucher the gate accepts. The voucher's
+ * durable record is written while the route runs and awaited before the answer is sent, so
+ * the disk sync overlaps the model instead of adding to it. Nodes built without it behave as before.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LedgerRpc } from '../../consensus/rpc/ledger-rpc.ts'
@@ -35,6 +36,7 @@ export function priceOf(ctx: NodeContext, body: unknown): bigint | undefined {
  * const node = await createInferenceNode({ privateKey, receiptDir, providers, payments: paymentsHook(gate) })
  */
 export function paymentsHook(gate: PaymentGate, close?: () => Promise<void>): NodePaymentsHook {
+  const persisted = new WeakMap<FastifyRequest, Promise<void>>()
   return {
     register(app, ctx) {
       app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -45,8 +47,19 @@ export function paymentsHook(gate: PaymentGate, close?: () => Promise<void>): No
         const result = await gate.authorize({ voucher: Array.isArray(header) ? header[0] : header, requestHash: request.requestHash, price, resource: request.routeOptions.url ?? request.url })
         // Sent as text: the routes' 4xx schema is the OpenAI error shape, and this body is x402's.
         if (!result.paid) return reply.code(402).type('application/json; charset=utf-8').send(JSON.stringify(result.body))
-        await result.persisted
+        // The disk write overlaps the model run; the answer waits for it in onSend.
+        persisted.set(request, result.persisted)
+        result.persisted.catch(() => {})
         reply.header(PAID_HEADER, result.voucher.cumulative.toString())
+      })
+      app.addHook('onSend', async (request, _reply, payload) => {
+        const p = persisted.get(request)
+        if (p) {
+          persisted.delete(request)
+          // A voucher not on disk could be replayed after a crash: no answer is released before it is.
+          await p
+        }
+        return payload
       })
     },
     close,
