@@ -170,3 +170,10 @@ test('after a restart the node still refuses a voucher it accepted before', asyn
   assert.equal(again.body.code, 'voucher_replay')
   assert.equal((await post(body, pay(body, 500n))).status, 200)
 })
+
+test('the same voucher sent twice at once is accepted once', async () => {
+  const body = chat('hello 5')
+  const v = pay(body, 600n)
+  const statuses = (await Promise.all([post(body, v), post(body, v)])).map((r) => r.status).sort()
+  assert.deepEqual(statuses, [200, 402])
+})

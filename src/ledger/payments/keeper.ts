@@ -12,6 +12,7 @@ import { readAddress, readBytes, readList, readUint } from '../tx/fields.ts'
 import { ErrChannelClosed, ErrChannelNotFound, ErrInvalidPaymentMsg, ErrNotChannelNode, ErrVoucherOverspend, ErrVoucherReplay } from './errors.ts'
 import { PAYMENTS_ESCROW_ADDRESS, channelKey, clientChannelsKey } from './keys.ts'
 import { getPaymentsParams, protocolFee } from './params.ts'
+import { type SignedVoucher, checkVoucher } from './voucher.ts'
 
 export type Channel = {
   id: Hex
@@ -153,4 +154,21 @@ export async function settleVoucher(store: StateStore, channelId: Hex, cumulativ
   await release(store, payout, earned)
   if (fee > 0n) await release(store, FEE_POOL_ADDRESS, fee)
   return { amount, fee, earned, payout, channel }
+}
+
+export type SettleSignedVoucherParameters = SettleVoucherParameters & { chainId: string }
+
+/**
+ * `settleVoucher` for a signed voucher: checks it first (chain, channel, the settling node,
+ * the channel client's signature, above `spent`, within the deposit) with `checkVoucher`,
+ * then settles to its cumulative. What the settlement module calls per channel with the
+ * latest voucher of a batch. Writes nothing when it throws.
+ *
+ * @example
+ * await settleSignedVoucher(ctx.store, decodeVoucher(bytes), { chainId, node: ctx.sender, timeMs: ctx.timeMs, payout })
+ */
+export async function settleSignedVoucher(store: StateStore, v: SignedVoucher, p: SettleSignedVoucherParameters): Promise<SettleVoucherReturnType> {
+  const c = await mustGetChannel(store, v.channelId)
+  checkVoucher(v, { chainId: p.chainId, node: p.node, channel: { ...c, open: !c.withdrawn }, minCumulative: c.spent + 1n })
+  return settleVoucher(store, v.channelId, v.cumulative, p)
 }

@@ -1,13 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { type Hex, utf8 } from '../../core/bytes.ts'
+import { type Hex, toHex, utf8 } from '../../core/bytes.ts'
 import { addressOf, generatePrivateKey } from '../../core/keys.ts'
 import { getAccount } from '../accounts/keeper.ts'
 import { FEE_POOL_ADDRESS } from '../accounts/keys.ts'
 import { LedgerApp } from '../app.ts'
 import { MemoryKv } from '../state/kv.ts'
 import { Overlay } from '../state/overlay.ts'
-import { getChannel, settleVoucher } from './keeper.ts'
+import { getChannel, settleSignedVoucher, settleVoucher } from './keeper.ts'
+import { handleCloseChannel, handleWithdraw } from './msgServer.ts'
+import { signVoucher } from './voucher.ts'
 import { PAYMENTS_ESCROW_ADDRESS, channelIdOf } from './keys.ts'
 import { buildCloseChannelTx, buildOpenChannelTx, buildTopUpTx, buildWithdrawChannelTx } from './tx.ts'
 
@@ -150,4 +152,44 @@ test('genesis: fee above 100 % is refused; defaults apply without a payments sec
   await assert.rejects(app.initChain({ chainId: CHAIN, appStateBytes: utf8(JSON.stringify({ payments: { feeBps: 10_001 } })) }), /feeBps must be at most 10000/)
   const { query } = await setup({})
   assert.deepEqual((await query('/payments/params')).body, { feeBps: '100', challengePeriodMs: '3600000' })
+})
+
+test('settleSignedVoucher checks the client signature and chain before settling', async () => {
+  const { app, open } = await setup()
+  const id = await open(alice, 1_000n)
+  const s = new Overlay(app.committedState)
+  const voucher = (cumulative: bigint, key = alice, chainId = CHAIN) => signVoucher({ chainId, channelId: id, cumulative, requestHash: toHex(new Uint8Array(32)) }, key)
+  await assert.rejects(settleSignedVoucher(s, voucher(100n, bob), { chainId: CHAIN, node: N, timeMs: 0n }), /not by the channel's client/)
+  await assert.rejects(settleSignedVoucher(s, voucher(100n, alice, 'other'), { chainId: CHAIN, node: N, timeMs: 0n }), /for chain "other"/)
+  await assert.rejects(settleSignedVoucher(s, voucher(100n), { chainId: CHAIN, node: B, timeMs: 0n }), /not_channel_node|pays/)
+  assert.equal((await settleSignedVoucher(s, voucher(100n), { chainId: CHAIN, node: N, timeMs: 0n })).amount, 100n)
+  await assert.rejects(settleSignedVoucher(s, voucher(100n), { chainId: CHAIN, node: N, timeMs: 0n }), { name: /voucher_replay/ })
+  await assert.rejects(settleSignedVoucher(s, voucher(1_001n), { chainId: CHAIN, node: N, timeMs: 0n }), { name: /voucher_overspend/ })
+})
+
+test('settle, close, withdraw: the client gets deposit − spent back and every unit is accounted for', async () => {
+  const { app, open, now } = await setup()
+  const id = await open(alice, 1_000n)
+  const s = new Overlay(app.committedState)
+  const supply = async () => {
+    let sum = 0n
+    for (const a of [A, N, FEE_POOL_ADDRESS, PAYMENTS_ESCROW_ADDRESS]) sum += (await getAccount(s, a)).balance
+    return sum
+  }
+  const before = await supply()
+  const aliceBefore = (await getAccount(s, A)).balance
+  const feesBefore = (await getAccount(s, FEE_POOL_ADDRESS)).balance
+  const ctx = (timeMs: bigint) => ({ store: s, sender: A, height: 99, timeMs, events: [] })
+  await settleVoucher(s, id, 401n, { node: N, timeMs: now() })
+  await handleCloseChannel(ctx(now()), { channelId: id })
+  await assert.rejects(handleWithdraw(ctx(now() + 59_999n), { channelId: id }), /challenge period runs until/)
+  await handleWithdraw(ctx(now() + 60_000n), { channelId: id })
+  const spent = 1_000n - ((await getAccount(s, A)).balance - aliceBefore)
+  const earned = (await getAccount(s, N)).balance
+  const fee = (await getAccount(s, FEE_POOL_ADDRESS)).balance - feesBefore
+  assert.equal(spent, 401n)
+  assert.equal(fee, 10n) // 2.5 % of 401, rounded down
+  assert.equal(spent, earned + fee)
+  assert.equal(await supply(), before)
+  assert.equal((await getAccount(s, PAYMENTS_ESCROW_ADDRESS)).balance, 0n)
 })
