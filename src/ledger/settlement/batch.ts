@@ -1,0 +1,30 @@
+/**
+ * What a node signs for a batch: the chain, itself, the Merkle root of the entries, their
+ * count, and the total price per channel (sorted by channel id).
+ */
+import { RLP } from '@ethereumjs/rlp'
+import { bigintToBytes, concatBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
+import type { Hex } from '../../core/bytes.ts'
+import { sha256 } from '../../core/hash.ts'
+import type { Address } from '../../core/keys.ts'
+import { merkleRoot } from './merkle.ts'
+import { entryLeaves } from './msgs.ts'
+
+const DOMAIN = utf8('haca/settlement-batch/v1\n')
+
+export type ChannelTotal = { channelId: Hex; total: bigint }
+
+export function channelTotals(entries: Array<{ receipt: { price: bigint }; channelId: Hex }>): ChannelTotal[] {
+  const totals = new Map<Hex, bigint>()
+  for (const e of entries) totals.set(e.channelId, (totals.get(e.channelId) ?? 0n) + e.receipt.price)
+  return [...totals.keys()].sort().map((channelId) => ({ channelId, total: totals.get(channelId)! }))
+}
+
+export function batchRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Hex {
+  return toHex(merkleRoot(entryLeaves(entries)))
+}
+
+export function batchDigest(p: { chainId: string; node: Address; root: Hex; count: number; totals: ChannelTotal[] }): Uint8Array {
+  const totals = p.totals.map((t) => [fromHex(t.channelId, 32), bigintToBytes(t.total)])
+  return sha256(concatBytes(DOMAIN, RLP.encode([utf8(p.chainId), fromHex(p.node, 20), fromHex(p.root, 32), bigintToBytes(BigInt(p.count)), totals])))
+}

@@ -1,0 +1,32 @@
+import { RLP } from '@ethereumjs/rlp'
+import { bigintToBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
+import type { Hex } from '../../core/bytes.ts'
+import type { Address } from '../../core/keys.ts'
+import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readAddress, readBytes, readList, readSmallUint, readString, readUint } from '../tx/fields.ts'
+import { batchKey, receiptKey } from './keys.ts'
+
+export type SettledReceipt = { receiptId: Hex; batchRoot: Hex; height: number; index: number; receiptHash: Hex }
+export type SettledBatch = { root: Hex; node: Address; count: number; blobId: string; height: number; amount: bigint }
+
+export async function getSettledReceipt(store: StateReader, receiptId: Hex): Promise<SettledReceipt | undefined> {
+  const raw = await store.get(receiptKey(receiptId))
+  if (!raw) return undefined
+  const it = readList(RLP.decode(raw), 'settled receipt', 4)
+  return { receiptId, batchRoot: toHex(readBytes(it[0], 'root', 32)), height: readSmallUint(it[1], 'height'), index: readSmallUint(it[2], 'index'), receiptHash: toHex(readBytes(it[3], 'hash', 32)) }
+}
+
+export function setSettledReceipt(store: StateStore, r: SettledReceipt): void {
+  store.set(receiptKey(r.receiptId), RLP.encode([fromHex(r.batchRoot, 32), bigintToBytes(BigInt(r.height)), bigintToBytes(BigInt(r.index)), fromHex(r.receiptHash, 32)]))
+}
+
+export async function getBatch(store: StateReader, root: Hex): Promise<SettledBatch | undefined> {
+  const raw = await store.get(batchKey(root))
+  if (!raw) return undefined
+  const it = readList(RLP.decode(raw), 'batch', 5)
+  return { root, node: readAddress(it[0], 'node'), count: readSmallUint(it[1], 'count'), blobId: readString(it[2], 'blobId', 43), height: readSmallUint(it[3], 'height'), amount: readUint(it[4], 'amount') }
+}
+
+export function setBatch(store: StateStore, b: SettledBatch): void {
+  store.set(batchKey(b.root), RLP.encode([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), bigintToBytes(BigInt(b.height)), bigintToBytes(b.amount)]))
+}

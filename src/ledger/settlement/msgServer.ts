@@ -1,0 +1,108 @@
+import { fromHex, toHex } from '../../core/bytes.ts'
+import type { Hex } from '../../core/bytes.ts'
+import { sha256 } from '../../core/hash.ts'
+import { addressOfPublicKey, recoverPublicKey } from '../../core/keys.ts'
+import { receiptDigest, recoverReceiptSigner } from '../../inference/receipt.ts'
+import { addBalance, subtractBalance } from '../accounts/keeper.ts'
+import { FEE_POOL_ADDRESS } from '../accounts/keys.ts'
+import { event, type TxContext } from '../context.ts'
+import { getModel } from '../models/keeper.ts'
+import { getParams } from '../params.ts'
+import { getChannel, settleVoucher } from '../payments/keeper.ts'
+import { verifyVoucher } from '../payments/voucher.ts'
+import { deleteNode, getNode, operatorOfSigningKey } from '../registry/keeper.ts'
+import { STAKE_POOL_ADDRESS } from '../registry/keys.ts'
+import { type NodeRecord, nodeStatus } from '../registry/node.ts'
+import { getRegistryParams } from '../registry/params.ts'
+import { batchDigest, batchRoot, channelTotals } from './batch.ts'
+import { ErrBadBatchSignature, ErrInvalidBatch, ErrInvalidEvidence, ErrNodeNotActive, ErrReceiptAlreadySettled, ErrVoucherMismatch, ErrWrongPrice } from './errors.ts'
+import { getSettledReceipt, setBatch, setSettledReceipt } from './keeper.ts'
+import type { MsgSettleBatch, MsgSubmitEvidence } from './msgs.ts'
+import { getSettlementParams } from './params.ts'
+import { MODE_VERIFIERS } from './verifiers.ts'
+
+/** How far ahead of the block time a receipt's timestamp may be (node clocks are not the chain's). */
+const MAX_RECEIPT_SKEW_MS = 5n * 60_000n
+
+function registeredPrice(node: NodeRecord, model: string): bigint | undefined {
+  return (node.capabilities.prices.find((p) => p.item === model) ?? node.capabilities.prices.find((p) => p.item === '*'))?.amount
+}
+
+/**
+ * Settles a node's batch, all or nothing (a throw drops every write of the message): the node
+ * (sender) is registered and active, the batch is signed by its key, the root is recomputed,
+ * every receipt is the node's, new, correctly priced and valid for its mode, at a time the node
+ * was active; every channel's voucher is the client's and covers its receipts. Then each channel
+ * pays (less the protocol fee) and the batch and every receipt are recorded.
+ */
+export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Promise<void> {
+  const operator = ctx.sender
+  const node = await getNode(ctx.store, operator)
+  if (!node) throw new ErrNodeNotActive(`${operator} has no registered node`)
+  const registry = await getRegistryParams(ctx.store)
+  const status = nodeStatus(node, registry, ctx.timeMs)
+  if (status !== 'active') throw new ErrNodeNotActive(`node ${operator} is ${status}`)
+  const chainId = (await getParams(ctx.store))!.chainId
+  const nodeAddress = addressOfPublicKey(node.signingKey)
+  const root = batchRoot(msg.entries)
+  const totals = channelTotals(msg.entries)
+  const digest = batchDigest({ chainId, node: operator, root, count: msg.entries.length, totals })
+  const signer = recoverPublicKey(digest, msg.signature)
+  if (!signer || Buffer.compare(signer, node.signingKey) !== 0) throw new ErrBadBatchSignature(`batch ${root} is not signed by the registered key of node ${operator}`)
+
+  const settings = await getSettlementParams(ctx.store)
+  for (const [index, e] of msg.entries.entries()) {
+    const r = e.receipt
+    if (r.node !== nodeAddress) throw new ErrInvalidBatch(`receipt ${r.id} names node ${r.node}, not ${nodeAddress}`)
+    if (settings.verifyReceiptSignatures && recoverReceiptSigner(r) !== nodeAddress) throw new ErrInvalidBatch(`receipt ${r.id} is not signed by ${nodeAddress}`)
+    if (BigInt(r.timestamp) > ctx.timeMs + MAX_RECEIPT_SKEW_MS) throw new ErrInvalidBatch(`receipt ${r.id} is dated ${r.timestamp}, after the block time ${ctx.timeMs}`)
+    const then = nodeStatus(node, registry, BigInt(r.timestamp))
+    if (then !== 'active') throw new ErrNodeNotActive(`node ${operator} was ${then} at receipt ${r.id}'s time ${r.timestamp}`)
+    if (await getSettledReceipt(ctx.store, r.id)) throw new ErrReceiptAlreadySettled(`receipt ${r.id} has already settled (a receipt settles once)`)
+    const model = /^0x[0-9a-f]{64}$/.test(r.model) ? await getModel(ctx.store, r.model as Hex) : undefined
+    const price = model ? model.price : registeredPrice(node, r.model)
+    if (price === undefined) throw new ErrWrongPrice(`receipt ${r.id}: model "${r.model}" has no registered price (not on the ledger, not in the node's prices)`)
+    if (r.price !== price) throw new ErrWrongPrice(`receipt ${r.id} charges ${r.price} for "${r.model}", the registered price is ${price}`)
+    MODE_VERIFIERS[r.mode](r, node)
+    setSettledReceipt(ctx.store, { receiptId: r.id, batchRoot: root, height: ctx.height, index, receiptHash: toHex(sha256(e.receiptBytes)) })
+  }
+
+  let amount = 0n
+  for (const { channelId, total } of totals) {
+    const v = msg.vouchers.find((x) => x.channelId === channelId)!
+    const channel = await getChannel(ctx.store, channelId)
+    if (!channel) throw new ErrVoucherMismatch(`channel ${channelId} does not exist`)
+    if (v.chainId !== chainId) throw new ErrVoucherMismatch(`voucher for channel ${channelId} is for chain "${v.chainId}"`)
+    const client = verifyVoucher(v)
+    if (client !== channel.client) throw new ErrVoucherMismatch(`voucher for channel ${channelId} is signed by ${client}, not by its client ${channel.client}`)
+    if (v.cumulative - channel.spent < total) throw new ErrVoucherMismatch(`channel ${channelId}: the voucher covers ${v.cumulative - channel.spent} beyond what settled before, the receipts cost ${total}`)
+    const paid = await settleVoucher(ctx.store, channelId, v.cumulative, { node: operator, timeMs: ctx.timeMs, payout: node.payout })
+    amount += paid.amount
+  }
+  setBatch(ctx.store, { root, node: operator, count: msg.entries.length, blobId: msg.blobId, height: ctx.height, amount })
+  ctx.events.push(event('settle_batch', { root, node: operator, count: String(msg.entries.length), amount: amount.toString(), blob_id: msg.blobId }, ['root', 'node']))
+}
+
+/**
+ * A client holding a receipt the node signed, for a receipt id that settled with different
+ * contents, proves the node made two statements for one answer: the node's stake is slashed
+ * (part to the client, the rest to the fee pool) and the node is removed from the registry.
+ */
+export async function handleSubmitEvidence(ctx: TxContext, msg: MsgSubmitEvidence): Promise<void> {
+  const r = msg.receipt
+  const settled = await getSettledReceipt(ctx.store, r.id)
+  if (!settled) throw new ErrInvalidEvidence(`receipt ${r.id} has not settled: there is nothing to contradict`)
+  if (settled.receiptHash === toHex(sha256(msg.receiptBytes))) throw new ErrInvalidEvidence(`receipt ${r.id} settled with exactly these contents`)
+  const key = recoverPublicKey(receiptDigest(r), fromHex(r.signature, 65))
+  if (!key || addressOfPublicKey(key) !== r.node) throw new ErrInvalidEvidence(`receipt ${r.id} is not validly signed by ${r.node}`)
+  const operator = await operatorOfSigningKey(ctx.store, key)
+  const node = operator ? await getNode(ctx.store, operator) : undefined
+  if (!operator || !node) throw new ErrInvalidEvidence(`no registered node holds the key that signed receipt ${r.id}`)
+  const { slashCompensationBps } = await getSettlementParams(ctx.store)
+  const compensation = (node.stake * BigInt(slashCompensationBps)) / 10_000n
+  await subtractBalance(ctx.store, STAKE_POOL_ADDRESS, node.stake, 'slashing')
+  await addBalance(ctx.store, ctx.sender, compensation)
+  await addBalance(ctx.store, FEE_POOL_ADDRESS, node.stake - compensation)
+  await deleteNode(ctx.store, operator)
+  ctx.events.push(event('slash', { node: operator, receipt: r.id, stake: node.stake.toString(), compensation: compensation.toString(), to: ctx.sender }, ['node', 'receipt']))
+}
