@@ -19,7 +19,7 @@ import { EmbeddedEngine } from '../src/consensus/embedded/engine.ts'
 import { buildRpcServer } from '../src/consensus/embedded/rpc-server.ts'
 import { LedgerRpc } from '../src/consensus/rpc/ledger-rpc.ts'
 import { channelIdOf } from '../src/ledger/payments/keys.ts'
-import { buildOpenChannelTx } from '../src/ledger/payments/tx.ts'
+import { buildOpenChannelTx, buildTopUpTx } from '../src/ledger/payments/tx.ts'
 import { signVoucher, voucherToHex } from '../src/ledger/payments/voucher.ts'
 import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
 import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
@@ -176,4 +176,15 @@ test('the same voucher sent twice at once is accepted once', async () => {
   const v = pay(body, 600n)
   const statuses = (await Promise.all([post(body, v), post(body, v)])).map((r) => r.status).sort()
   assert.deepEqual(statuses, [200, 402])
+})
+
+test('a voucher above the deposit is refused until a top-up lands on the ledger', async () => {
+  const body = chat('hello 6')
+  assert.equal((await post(body, pay(body, 1_100n))).body.code, 'voucher_overspend')
+  const hash = await ledger.broadcast(buildTopUpTx({ chainId: CHAIN, nonce: nonce++, fee: 10n, channelId, amount: 500n }, clientKey).bytes)
+  assert.equal((await ledger.waitForTx(hash, 10_000)).code, 0)
+  // The node re-reads a channel for a voucher above its cached deposit at most once a second.
+  await new Promise((r) => setTimeout(r, 1_100))
+  const res = await post(body, pay(body, 1_100n))
+  assert.equal(res.status, 200, JSON.stringify(res.body))
 })

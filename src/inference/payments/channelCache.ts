@@ -26,11 +26,16 @@ export function ledgerChannelSource(rpc: Pick<LedgerRpc, 'queryJson'>): ChannelS
   }
 }
 
+const MISSING_RECHECK_MS = 1_000
+const MISSING_LIMIT = 10_000
+
 export type ChannelCacheOptions = { ttlMs?: number; now?: () => number }
 
 export class ChannelCache {
   private readonly entries = new Map<Hex, CachedChannel>()
   private readonly inflight = new Map<Hex, Promise<CachedChannel | undefined>>()
+  /** Channels the ledger did not know, and when it was asked (bounded: unknown IDs cost a client nothing to invent). */
+  private readonly missing = new Map<Hex, number>()
   readonly ttlMs: number
   private readonly now: () => number
 
@@ -52,16 +57,26 @@ export class ChannelCache {
     return this.now() - c.fetchedAtMs <= this.ttlMs
   }
 
-  /** Queries the ledger now (concurrent callers share one query). */
+  /** Milliseconds since the entry was read from the ledger. */
+  ageMs(c: CachedChannel): number {
+    return this.now() - c.fetchedAtMs
+  }
+
+  /** Queries the ledger now (concurrent callers share one query; an unknown channel is asked again after a second at most). */
   refresh(id: Hex): Promise<CachedChannel | undefined> {
     const running = this.inflight.get(id)
     if (running) return running
+    const missedAt = this.missing.get(id)
+    if (missedAt !== undefined && this.now() - missedAt < MISSING_RECHECK_MS) return Promise.resolve(undefined)
     const p = this.source(id)
       .then((view) => {
         if (!view) {
           this.entries.delete(id)
+          if (this.missing.size >= MISSING_LIMIT) this.missing.clear()
+          this.missing.set(id, this.now())
           return undefined
         }
+        this.missing.delete(id)
         const c: CachedChannel = { id: view.id, client: view.client, node: view.node, deposit: BigInt(view.deposit), spent: BigInt(view.spent), open: view.status === 'open', view, fetchedAtMs: this.now() }
         this.entries.set(id, c)
         return c

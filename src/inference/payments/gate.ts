@@ -17,6 +17,8 @@ import type { VoucherLog } from './voucherLog.ts'
 
 /** The request header that carries the voucher (0x hex of its RLP encoding). */
 export const VOUCHER_HEADER = 'x-haca-voucher'
+/** How often a voucher above the cached deposit may make the node re-read the channel. */
+const TOP_UP_RECHECK_MS = 1_000
 /** On a paid answer: the cumulative amount the node accepted. */
 export const PAID_HEADER = 'x-haca-paid'
 
@@ -97,7 +99,8 @@ export class PaymentGate {
     }
     const { channels } = this.options
     let c = channels.peek(v.channelId)
-    if (!c || !channels.fresh(c) || v.cumulative > c.deposit) c = (await channels.refresh(v.channelId)) ?? undefined
+    // Above the cached deposit a top-up may have landed; asked at most once a second per channel, so bad vouchers cannot drive ledger queries.
+    if (!c || !channels.fresh(c) || (v.cumulative > c.deposit && channels.ageMs(c) >= TOP_UP_RECHECK_MS)) c = (await channels.refresh(v.channelId)) ?? undefined
     if (!c) return this.required(req, 'channel_not_found', `no payment channel ${v.channelId} on the ledger`)
     try {
       return { paid: true, voucher: v, persisted: this.acceptCached(v, c, req.requestHash, req.price) }
