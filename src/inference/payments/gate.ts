@@ -70,10 +70,10 @@ export type PaymentResult = { paid: true; voucher: SignedVoucher; persisted: Pro
 export class PaymentGate {
   constructor(readonly options: PaymentGateOptions) {}
 
-  /** The smallest cumulative this node accepts next on a channel for `price`. */
+  /** The smallest cumulative this node accepts next on a channel for `price` (always above the last accepted). */
   minCumulative(c: CachedChannel, price: bigint): bigint {
     const last = this.options.log.lastAccepted(c.id)
-    return (last > c.spent ? last : c.spent) + price
+    return (last > c.spent ? last : c.spent) + (price > 0n ? price : 1n)
   }
 
   /**
