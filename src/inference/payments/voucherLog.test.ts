@@ -10,9 +10,9 @@ import { VoucherLog } from './voucherLog.ts'
 
 const key = generatePrivateKey()
 const ch = (n: number) => toHex(new Uint8Array(32).fill(n))
-const v = (channel: number, cumulative: bigint) => signVoucher({ chainId: 'c', channelId: ch(channel), cumulative, requestHash: ch(9) }, key)
+const v = (channel: number, cumulative: bigint) => signVoucher({ chainId: 'c', channelId: ch(channel), cumulative, requestHash: ch(1000 * channel + Number(cumulative)) }, key)
 
-test('accepted vouchers survive a reopen; the file is compacted to the latest per channel; a torn last line is dropped', async () => {
+test('accepted vouchers survive a reopen, each findable by its request; a torn last line is dropped', async () => {
   const home = await tempHome('voucherlog')
   const path = join(home.dir, 'sub', 'vouchers.log')
   try {
@@ -28,8 +28,11 @@ test('accepted vouchers survive a reopen; the file is compacted to the latest pe
     assert.equal(again.lastAccepted(ch(3)), 0n)
     assert.equal(again.latest(ch(1))?.cumulative, 20n)
     assert.deepEqual(again.channels(), [ch(1), ch(2)])
+    // Settlement pairs every receipt with the voucher of its request, so older vouchers stay.
+    const first = v(1, 10n)
+    assert.equal(again.voucherOfRequest(first.requestHash)?.cumulative, 10n)
     await again.close()
-    assert.equal((await readFile(path, 'utf8')).trim().split('\n').length, 2)
+    assert.equal((await readFile(path, 'utf8')).trim().split('\n').length, 3)
     await writeFile(path, `garbage\n${voucherToHex(v(1, 1n))}\n`)
     await assert.rejects(VoucherLog.open(path), /line 1 is not a voucher; refusing to start/)
   } finally {

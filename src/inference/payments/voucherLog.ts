@@ -22,6 +22,8 @@ type Pending = { line: string; resolve: () => void; reject: (err: unknown) => vo
 
 export class VoucherLog {
   private readonly latestByChannel = new Map<Hex, SignedVoucher>()
+  /** Every accepted voucher by the request it paid for: settlement pairs receipts with them. */
+  private readonly byRequest = new Map<Hex, SignedVoucher>()
   private pending: Pending[] = []
   private flushing = false
   private failed: unknown
@@ -29,9 +31,18 @@ export class VoucherLog {
   private constructor(
     readonly path: string,
     private readonly file: FileHandle,
-    latest: SignedVoucher[],
+    accepted: SignedVoucher[],
   ) {
-    for (const v of latest) this.latestByChannel.set(v.channelId, v)
+    for (const v of accepted) {
+      const prev = this.latestByChannel.get(v.channelId)
+      if (!prev || v.cumulative > prev.cumulative) this.latestByChannel.set(v.channelId, v)
+      this.byRequest.set(v.requestHash, v)
+    }
+  }
+
+  /** The voucher that paid for the request with this hash (undefined: unpaid, or forgotten). */
+  voucherOfRequest(requestHash: Hex): SignedVoucher | undefined {
+    return this.byRequest.get(requestHash)
   }
 
   /**
@@ -48,7 +59,7 @@ export class VoucherLog {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new VoucherLogError({ path, reason: 'cannot be read', cause: err })
     }
-    const latest = new Map<Hex, SignedVoucher>()
+    const accepted: SignedVoucher[] = []
     // The last piece is empty, or a line without its newline that was being written when the
     // node stopped: never acknowledged, so dropped.
     const complete = text.split('\n').slice(0, -1)
@@ -59,14 +70,14 @@ export class VoucherLog {
       } catch (err) {
         throw new VoucherLogError({ path, reason: `line ${i + 1} is not a voucher; refusing to start rather than accept a replay`, cause: err })
       }
-      const prev = latest.get(v.channelId)
-      if (!prev || v.cumulative > prev.cumulative) latest.set(v.channelId, v)
+      accepted.push(v)
     })
-    // Compact: latest per channel, written beside and renamed over, so a crash leaves one whole file.
+    // Rewritten whole (beside, then renamed over, so a crash leaves one whole file) to drop a torn
+    // tail. Every voucher is kept: settlement pairs each receipt with the voucher of its request.
     const tmp = `${path}.tmp`
     const out = await open(tmp, 'w')
     try {
-      const body = [...latest.values()].map((v) => `${voucherToHex(v)}\n`).join('')
+      const body = accepted.map((v) => `${voucherToHex(v)}\n`).join('')
       await out.writeFile(body)
       await out.datasync()
     } finally {
@@ -75,7 +86,7 @@ export class VoucherLog {
     await rename(tmp, path)
     const file = await open(path, 'a')
     await file.datasync()
-    return new VoucherLog(path, file, [...latest.values()])
+    return new VoucherLog(path, file, accepted)
   }
 
   /** The highest cumulative accepted on a channel (0 if none). */
@@ -102,6 +113,7 @@ export class VoucherLog {
     if (this.failed) return Promise.reject(new VoucherLogError({ path: this.path, reason: 'an earlier write failed', cause: this.failed }))
     if (v.cumulative <= this.lastAccepted(v.channelId)) throw new VoucherLogError({ path: this.path, reason: `cumulative ${v.cumulative} on ${v.channelId} is not above the last accepted` })
     this.latestByChannel.set(v.channelId, v)
+    this.byRequest.set(v.requestHash, v)
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ line: `${voucherToHex(v)}\n`, resolve, reject })
       if (!this.flushing) void this.flush()

@@ -1,8 +1,10 @@
 /**
  * The node's settlement worker: drains the durable receipt log into settle_batch transactions.
- * Each receipt goes with the channel whose voucher paid for it (matched by request hash); each
- * batch carries the latest voucher of every channel it names, is signed by the node's key, and
- * a copy is stored as a blob (its ID goes into the transaction) for light clients.
+ * Each receipt goes with the channel whose voucher paid for it (matched by request hash); for
+ * every channel a batch carries the voucher of its last request in the batch (vouchers are
+ * cumulative, so that one pays for the channel's receipts up to there and no further, and the
+ * next batch's voucher covers the next ones). The batch is signed by the node's key, and a
+ * copy is stored as a blob (its ID goes into the transaction) for light clients.
  *
  * Crash safety: before a batch is sent, its cursor range and Merkle root are written to an
  * in-flight file. After a restart, an in-flight batch is looked up on the ledger by its root:
@@ -25,10 +27,8 @@ import type { BlobStore } from '../../storage/blobStore.ts'
 
 /** What the worker needs from the node's voucher records. */
 export type VoucherBook = {
-  /** The channel whose voucher paid for the request with this hash, if one did. */
-  channelOfRequest(requestHash: Hex): Hex | undefined
-  /** The highest voucher accepted on a channel. */
-  latest(channelId: Hex): SignedVoucher | undefined
+  /** The voucher that paid for the request with this hash, if one did. */
+  voucherOfRequest(requestHash: Hex): SignedVoucher | undefined
 }
 
 export type SettlementOutcome =
@@ -127,16 +127,19 @@ export class SettlementWorker {
     const page = await receipts.read(cursor, pending && pending.start === cursor ? pending.count : (this.o.batchSize ?? 1000))
     if (page.receipts.length === 0) return undefined
     const paid: Array<{ receipt: Receipt; channelId: Hex }> = []
+    const latestInBatch = new Map<Hex, SignedVoucher>()
     for (const receipt of page.receipts) {
-      const channelId = vouchers.channelOfRequest(receipt.requestHash)
-      if (channelId) paid.push({ receipt, channelId })
+      const v = vouchers.voucherOfRequest(receipt.requestHash)
+      if (!v) continue
+      paid.push({ receipt, channelId: v.channelId })
+      const seen = latestInBatch.get(v.channelId)
+      if (!seen || v.cumulative > seen.cumulative) latestInBatch.set(v.channelId, v)
     }
     if (paid.length === 0) {
       await receipts.commitCursor(page.next)
       return { status: 'unpaid', count: page.receipts.length }
     }
-    const channels = [...new Set(paid.map((p) => p.channelId))].sort()
-    const latest = channels.map((c) => vouchers.latest(c)).filter((v): v is SignedVoucher => v !== undefined)
+    const latest = [...latestInBatch.keys()].sort().map((c) => latestInBatch.get(c)!)
     const chainId = await rpc.chainId()
     let msg = buildSettleBatch({ chainId, node: this.o.operatorKey.address, entries: paid, vouchers: latest, signingKey: this.o.signingKey })
     if (this.o.store) {

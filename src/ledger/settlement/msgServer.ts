@@ -73,6 +73,11 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     const channel = await getChannel(ctx.store, channelId)
     if (!channel) throw new ErrVoucherMismatch(`channel ${channelId} does not exist`)
     if (v.chainId !== chainId) throw new ErrVoucherMismatch(`voucher for channel ${channelId} is for chain "${v.chainId}"`)
+    // The voucher must be the one a request of this batch came with: a later one would pay for
+    // answers this batch does not settle (and leave the next batch nothing to cover them with).
+    if (!msg.entries.some((e) => e.channelId === channelId && e.receipt.requestHash === v.requestHash)) {
+      throw new ErrVoucherMismatch(`voucher for channel ${channelId} is not the voucher of any request in the batch`)
+    }
     const client = verifyVoucher(v)
     if (client !== channel.client) throw new ErrVoucherMismatch(`voucher for channel ${channelId} is signed by ${client}, not by its client ${channel.client}`)
     if (v.cumulative - channel.spent < total) throw new ErrVoucherMismatch(`channel ${channelId}: the voucher covers ${v.cumulative - channel.spent} beyond what settled before, the receipts cost ${total}`)

@@ -77,11 +77,14 @@ async function setup() {
 let counter = 0
 function receipt(over: Partial<Receipt> = {}, key = nodeKey): Receipt {
   counter++
-  return signReceipt({ version: 1, id: toHex(sha256(utf8(`r${counter}`))), node: addressOf(key), model: 'm', mode: 'vanilla', requestHash: toHex(sha256(utf8(`q${counter}`))), responseHash: toHex(sha256(utf8(`a${counter}`))), price: MODEL_PRICE, timestamp: T0 + 500, ...over }, key)
+  lastRequestHash = toHex(sha256(utf8(`q${counter}`)))
+  return signReceipt({ version: 1, id: toHex(sha256(utf8(`r${counter}`))), node: addressOf(key), model: 'm', mode: 'vanilla', requestHash: lastRequestHash, responseHash: toHex(sha256(utf8(`a${counter}`))), price: MODEL_PRICE, timestamp: T0 + 500, ...over }, key)
 }
 
+let lastRequestHash: Hex = toHex(new Uint8Array(32))
+/** A voucher for the last receipt made (settlement wants the voucher of a request in the batch). */
 function voucher(channelId: Hex, cumulative: bigint, key = clientKey) {
-  return signVoucher({ chainId: CHAIN, channelId, cumulative, requestHash: toHex(sha256(utf8(`v${cumulative}`))) }, key)
+  return signVoucher({ chainId: CHAIN, channelId, cumulative, requestHash: lastRequestHash }, key)
 }
 
 function settle(c: Chain, entries: Array<{ receipt: Receipt; channelId: Hex }>, vouchers: ReturnType<typeof voucher>[], signingKey = nodeKey) {

@@ -1,0 +1,77 @@
+/**
+ * Where a receipt stands in settlement: `settled` (with the ledger record proven by a Merkle
+ * proof against the app hash of a committed block header), `refused` (the node's settlement
+ * was refused, with the ledger's reason, as the node reports it), or `pending`.
+ */
+import { RLP } from '@ethereumjs/rlp'
+import type { Hex } from '../core/bytes.ts'
+import { toHex } from '../core/bytes.ts'
+import { BaseError } from '../core/errors.ts'
+import type { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
+import { receiptKey } from '../ledger/settlement/keys.ts'
+import { readBytes, readList, readSmallUint } from '../ledger/tx/fields.ts'
+import { TimeoutError } from '../consensus/rpc/wait.ts'
+
+export type GetSettlementParameters = {
+  receiptId: Hex
+  /** The node that signed the receipt: asked whether it was refused when the ledger has no record. */
+  nodeUrl?: string
+}
+
+export type GetSettlementReturnType =
+  | { status: 'settled'; receiptId: Hex; height: number; batchRoot: Hex; index: number; receiptHash: Hex; proof: { height: number; appHash: string } }
+  | { status: 'refused'; receiptId: Hex; reason: string }
+  | { status: 'pending'; receiptId: Hex }
+
+export class InvalidReceiptIdError extends BaseError {
+  override name = 'InvalidReceiptIdError' as const
+  constructor(id: string) {
+    super(`"${id}" is not a receipt id (0x + 64 hex digits)`, { code: 'invalid_receipt_id' })
+  }
+}
+
+/**
+ * @example
+ * const s = await getSettlement(rpc, { receiptId: receipt.id, nodeUrl: node.url })
+ * if (s.status === 'settled') console.log(`settled at ${s.height} in batch ${s.batchRoot}`)
+ */
+export async function getSettlement(rpc: LedgerRpc, { receiptId, nodeUrl }: GetSettlementParameters): Promise<GetSettlementReturnType> {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(receiptId)) throw new InvalidReceiptIdError(receiptId)
+  const id = receiptId.toLowerCase() as Hex
+  const proven = await rpc.queryProven(receiptKey(id))
+  if (proven.value) {
+    const it = readList(RLP.decode(proven.value), 'settled receipt', 4)
+    return {
+      status: 'settled',
+      receiptId: id,
+      batchRoot: toHex(readBytes(it[0], 'root', 32)),
+      height: readSmallUint(it[1], 'height'),
+      index: readSmallUint(it[2], 'index'),
+      receiptHash: toHex(readBytes(it[3], 'hash', 32)),
+      proof: { height: proven.height, appHash: proven.appHash },
+    }
+  }
+  if (nodeUrl) {
+    try {
+      const res = await fetch(`${nodeUrl.replace(/\/+$/, '')}/v1/receipts/${id}/settlement`, { signal: AbortSignal.timeout(5000) })
+      if (res.ok) {
+        const body = (await res.json()) as { status?: string; reason?: string }
+        if (body.status === 'refused') return { status: 'refused', receiptId: id, reason: body.reason ?? 'refused' }
+      }
+    } catch {
+      // The node is unreachable: the ledger's answer (pending) stands.
+    }
+  }
+  return { status: 'pending', receiptId: id }
+}
+
+/** Polls until the receipt is settled or refused. */
+export async function waitForSettlement(rpc: LedgerRpc, p: GetSettlementParameters & { timeoutMs?: number; intervalMs?: number }): Promise<Exclude<GetSettlementReturnType, { status: 'pending' }>> {
+  const deadline = Date.now() + (p.timeoutMs ?? 120_000)
+  for (;;) {
+    const s = await getSettlement(rpc, p)
+    if (s.status !== 'pending') return s
+    if (Date.now() > deadline) throw new TimeoutError(`receipt ${p.receiptId} to settle`, p.timeoutMs ?? 120_000)
+    await new Promise((r) => setTimeout(r, p.intervalMs ?? 500))
+  }
+}

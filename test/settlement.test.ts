@@ -1,0 +1,144 @@
+/**
+ * Settlement end to end over a real ledger RPC (embedded engine): a registered node's worker
+ * drains its durable receipt log into signed batches paid by the client's vouchers; balances
+ * add up exactly; each receipt's settlement is proven against the app hash; a worker that
+ * crashes after its batch landed neither loses a receipt nor gets paid twice.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Hex } from '../src/core/bytes.ts'
+import { toHex, utf8 } from '../src/core/bytes.ts'
+import { sha256 } from '../src/core/hash.ts'
+import { writeKeyFile, type KeyFile } from '../src/core/keyfile.ts'
+import { addressOf, generatePrivateKey, publicKeyOf } from '../src/core/keys.ts'
+import { LedgerRpc } from '../src/consensus/rpc/ledger-rpc.ts'
+import { sendTx } from '../src/consensus/rpc/send-tx.ts'
+import { getSettlement } from '../src/client/getSettlement.ts'
+import { signReceipt } from '../src/inference/receipt.ts'
+import { ReceiptLog } from '../src/inference/receiptLog.ts'
+import { type VoucherBook, SettlementWorker } from '../src/inference/settlement/worker.ts'
+import { FEE_POOL_ADDRESS } from '../src/ledger/accounts/keys.ts'
+import { channelIdOf } from '../src/ledger/payments/keys.ts'
+import { buildOpenChannelTx } from '../src/ledger/payments/tx.ts'
+import { type SignedVoucher, signVoucher } from '../src/ledger/payments/voucher.ts'
+import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
+import { startEmbeddedChain } from './helpers/embedded-chain.ts'
+import { join } from 'node:path'
+import { tempHome } from './helpers/ledger.ts'
+
+const CHAIN = 'settle-e2e'
+let home: Awaited<ReturnType<typeof tempHome>>
+let chain: Awaited<ReturnType<typeof startEmbeddedChain>>
+let rpc: LedgerRpc
+let node: KeyFile
+let client: KeyFile
+let channelId: Hex
+const PAYOUT = addressOf(generatePrivateKey())
+
+before(async () => {
+  home = await tempHome('settle')
+  node = await writeKeyFile(join(home.dir, 'node.json'))
+  client = await writeKeyFile(join(home.dir, 'client.json'))
+  chain = await startEmbeddedChain(home.dir, CHAIN, {
+    accounts: [node.address, client.address].map((address) => ({ address, balance: '1000000' })),
+    registry: { governance: client.address, trustedRoots: [], measurements: {}, maxAttestationAgeMs: '3600000', minStake: '100', unbondingPeriodMs: '60000', allowVanilla: true, recentBlockHashes: 5 },
+    payments: { feeBps: '300', challengePeriodMs: '60000' },
+  })
+  rpc = await LedgerRpc.connect(chain.rpc)
+  await sendTx(rpc, {
+    key: node,
+    build: (p) => buildRegisterTx({ ...p, msg: { nodeType: 'inference', evidence: { kind: 'none' }, signingKey: publicKeyOf(node.privateKey), endpoint: 'http://127.0.0.1:1', payout: PAYOUT, capabilities: { runtimes: ['onnx'], models: ['m'], modes: ['vanilla'], prices: [{ item: 'm', amount: 5n }] }, stake: 100n, nonceHeight: 0, keyProof: signKeyProof(node.address, node.privateKey) } }, node.privateKey).bytes,
+  })
+  const { nonce } = await rpc.queryJson<{ nonce: string }>(`/accounts/account/${client.address}`)
+  await sendTx(rpc, { key: client, build: (p) => buildOpenChannelTx({ ...p, node: node.address, amount: 10_000n }, client.privateKey).bytes })
+  channelId = channelIdOf(client.address, node.address, BigInt(nonce))
+})
+
+after(async () => {
+  rpc?.disconnect()
+  await chain?.close()
+  await home?.cleanup()
+})
+
+/** The client pays each request with a voucher; the node records which channel paid which request. */
+class Book implements VoucherBook {
+  private byRequest = new Map<Hex, SignedVoucher>()
+  cumulative = 0n
+  pay(requestHash: Hex, price: bigint): void {
+    this.cumulative += price
+    this.byRequest.set(requestHash, signVoucher({ chainId: CHAIN, channelId, cumulative: this.cumulative, requestHash }, client.privateKey))
+  }
+  voucherOfRequest(h: Hex) {
+    return this.byRequest.get(h)
+  }
+}
+
+let n = 0
+async function answer(log: ReceiptLog, book: Book, paid = true) {
+  n++
+  const requestHash = toHex(sha256(utf8(`request ${n}`)))
+  if (paid) book.pay(requestHash, 5n)
+  const r = signReceipt({ version: 1, id: toHex(sha256(utf8(`receipt ${n}`))), node: node.address, model: 'm', mode: 'vanilla', requestHash, responseHash: toHex(sha256(utf8(`answer ${n}`))), price: 5n, timestamp: Date.now() }, node.privateKey)
+  await log.append(r)
+  return r
+}
+
+async function balance(a: string): Promise<bigint> {
+  return BigInt((await rpc.queryJson<{ balance: string }>(`/accounts/account/${a}`)).balance)
+}
+
+test('receipts settle in batches; client spent = node earned + fee; each settlement proven against the app hash', async () => {
+  const log = await ReceiptLog.open(join(home.dir, 'receipts-a'))
+  const book = new Book()
+  const receipts = []
+  for (let i = 0; i < 25; i++) receipts.push(await answer(log, book))
+  await answer(log, book, false) // unpaid (no voucher): drained, not settled
+  const feesBefore = await balance(FEE_POOL_ADDRESS)
+  const worker = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir: join(home.dir, 'receipts-a'), batchSize: 10 })
+  const outcomes = await worker.drain()
+  assert.deepEqual(outcomes.map((o) => o.status), ['settled', 'settled', 'settled'])
+  const channel = await rpc.queryJson<{ spent: string; deposit: string }>(`/payments/channel/${channelId}`)
+  assert.equal(channel.spent, String(25 * 5))
+  const earned = await balance(PAYOUT)
+  const fees = (await balance(FEE_POOL_ADDRESS)) - feesBefore
+  // Fees also include the three settle transactions' fees (10 each).
+  assert.equal(earned + (fees - 30n), 125n)
+  const s = await getSettlement(rpc, { receiptId: receipts[13].id })
+  assert.equal(s.status, 'settled')
+  if (s.status === 'settled') {
+    assert.equal(s.index, 3)
+    assert.equal(s.receiptHash.length, 66)
+  }
+  assert.equal((await getSettlement(rpc, { receiptId: toHex(sha256(utf8('never'))) })).status, 'pending')
+  assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
+  await log.close()
+})
+
+test('a worker that dies after its batch landed resumes without losing or double-paying a receipt', async () => {
+  const dir = join(home.dir, 'receipts-b')
+  const log = await ReceiptLog.open(dir)
+  const book = new Book()
+  book.cumulative = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  const receipts = []
+  for (let i = 0; i < 8; i++) receipts.push(await answer(log, book))
+  const spentBefore = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  // The crash: the batch commits on the ledger, then the process dies before recording its cursor.
+  const realCommit = log.commitCursor.bind(log)
+  log.commitCursor = async () => {
+    throw new Error('killed')
+  }
+  const crashing = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 8 })
+  await assert.rejects(crashing.drain(), /killed/)
+  log.commitCursor = realCommit
+  assert.equal(await log.readCursor(), 0)
+  const paidOnce = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  assert.equal(paidOnce, spentBefore + 40n)
+
+  const restarted = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 3 })
+  const outcomes = await restarted.drain()
+  assert.equal(outcomes[0].status, 'settled')
+  assert.equal(BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent), paidOnce)
+  for (const r of receipts) assert.equal((await getSettlement(rpc, { receiptId: r.id })).status, 'settled')
+  assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
+  await log.close()
+})
