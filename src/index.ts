@@ -7,7 +7,7 @@
  * const client = new HacaClient({ nodes: [{ url: 'http://127.0.0.1:8080', address: '0x…' }] })
  * const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
  */
-export { HacaClient, type HacaClientParameters } from './client/HacaClient.ts'
+export { HacaClient, type HacaClientParameters, type HacaClientNodeSource } from './client/HacaClient.ts'
 export { infer, type InferParameters, type InferReturnType, type InferErrorType } from './client/infer.ts'
 export {
   createChatCompletion, type CreateChatCompletionParameters, type CreateChatCompletionReturnType, type CreateChatCompletionErrorType,
@@ -15,7 +15,9 @@ export {
 } from './client/createChatCompletion.ts'
 export { HacaChatStream } from './client/chatStream.ts'
 export { type NodeDirectory, type NodeInfo, type NodeModel, type StaticNode, StaticNodeDirectory, fetchNodeModels } from './client/nodeDirectory.ts'
-export { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError, StreamConsumedError } from './client/errors.ts'
+export { RegistryNodeDirectory, type RegistryNodeDirectoryParameters, type RegistryParamsJson } from './client/registryNodeDirectory.ts'
+export { verifyNodeAttestation, type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, type VerifyNodeAttestationErrorType } from './client/verifyNodeAttestation.ts'
+export { AllNodesFailedError, EncryptedStreamError, NoNodeAvailableError, NodeAttestationError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError, StreamConsumedError } from './client/errors.ts'
 export {
   type Receipt, type ReceiptJson, type UnsignedReceipt, type InferenceMode, type VerifyReceiptExpectations, type VerifyReceiptResult, type ReceiptCheck,
   InvalidReceiptError, RECEIPT_DOMAIN, RECEIPT_VERSION, verifyReceipt, recoverReceiptSigner, receiptDigest, encodeReceipt, decodeReceipt,

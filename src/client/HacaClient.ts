@@ -6,11 +6,17 @@ import { type NodeDirectory, type StaticNode, StaticNodeDirectory } from './node
 import { NodeStats } from './selectNodes.ts'
 import { type CreateChatCompletionParameters, type CreateChatCompletionReturnType, createChatCompletion } from './createChatCompletion.ts'
 import { type InferParameters, type InferReturnType, infer } from './infer.ts'
+import { RegistryNodeDirectory } from './registryNodeDirectory.ts'
+import { type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, verifyNodeAttestation } from './verifyNodeAttestation.ts'
 
-export type HacaClientParameters = {
-  /** Where nodes are found: a directory (ledger-backed later), or a static list of nodes. */
-  directory?: NodeDirectory
-  nodes?: StaticNode[]
+/** Where nodes are found: one of a directory, a static list, or a ledger whose registry lists them. */
+export type HacaClientNodeSource =
+  | { directory: NodeDirectory; nodes?: never; rpc?: never }
+  | { nodes: StaticNode[]; directory?: never; rpc?: never }
+  /** A ledger RPC URL: active nodes are discovered from its node registry (RegistryNodeDirectory), receipts checked against registered keys. */
+  | { rpc: string; directory?: never; nodes?: never }
+
+export type HacaClientParameters = HacaClientNodeSource & {
   /** Per-attempt deadline in ms (for streams: until the answer starts). Default 60,000. */
   timeoutMs?: number
   /** Most nodes tried for one request. Default 3. */
@@ -22,6 +28,8 @@ export type HacaClientParameters = {
  * const client = new HacaClient({ nodes: [{ url: 'http://127.0.0.1:8080', address: '0x…' }] })
  * const { outputs, receipt } = await client.infer({ model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
  * const chat = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+ * // Or discover registered, attested nodes from the ledger:
+ * const viaLedger = new HacaClient({ rpc: 'http://127.0.0.1:26657' })
  */
 export class HacaClient {
   readonly directory: NodeDirectory
@@ -31,8 +39,8 @@ export class HacaClient {
   /** OpenAI-shaped chat: `client.chat.completions.create(params)`, streaming with `stream: true`. */
   readonly chat: { completions: { create: <P extends CreateChatCompletionParameters>(params: P) => Promise<CreateChatCompletionReturnType<P>> } }
 
-  constructor({ directory, nodes, timeoutMs = 60_000, maxAttempts = 3 }: HacaClientParameters) {
-    this.directory = directory ?? new StaticNodeDirectory(nodes ?? [])
+  constructor({ directory, nodes, rpc, timeoutMs = 60_000, maxAttempts = 3 }: HacaClientParameters) {
+    this.directory = directory ?? (rpc !== undefined ? new RegistryNodeDirectory({ rpc }) : new StaticNodeDirectory(nodes ?? []))
     this.timeoutMs = timeoutMs
     this.maxAttempts = maxAttempts
     this.chat = { completions: { create: (params) => createChatCompletion(this, params) } }
@@ -41,5 +49,15 @@ export class HacaClient {
   /** Runs an ONNX model on a node; see {@link infer}. */
   infer(params: InferParameters): Promise<InferReturnType> {
     return infer(this, params)
+  }
+
+  /** Fetches a fresh attestation from a node and verifies it against the ledger's registry; see {@link verifyNodeAttestation}. */
+  verifyNodeAttestation(node: VerifyNodeAttestationParameters['node']): Promise<VerifyNodeAttestationReturnType> {
+    return verifyNodeAttestation(this, { node })
+  }
+
+  /** Closes the ledger connection of a registry-backed client. */
+  close(): void {
+    if (this.directory instanceof RegistryNodeDirectory) this.directory.close()
   }
 }

@@ -10,8 +10,33 @@ import { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, NodeTimeou
 import type { NodeModel } from './nodeDirectory.ts'
 import { type Candidate, selectNodes } from './selectNodes.ts'
 import type { HacaClient } from './HacaClient.ts'
+import { type Hex, fromHex } from '../core/bytes.ts'
+import { sealRequest } from '../attestation/hpkeChannel.ts'
 
-export type CallNodesParameters = { model: string; mode?: InferenceMode; maxPrice?: bigint; kind: NodeModel['kind'] }
+/** Content type of HPKE-sealed bodies (the node's `encryptedRequests.ts`). */
+const HPKE_CONTENT_TYPE = 'application/haca-hpke'
+
+/** Sends `body` sealed to `hpkePublicKey`; returns the answer with its body opened (a node that could not decrypt answers in clear). */
+async function postSealed(url: string, body: string, hpkePublicKey: Uint8Array, signal: AbortSignal): Promise<Response> {
+  const { request, openResponse } = await sealRequest(hpkePublicKey, Buffer.from(body, 'utf8'))
+  const res = await httpFetch(url, { method: 'POST', headers: { 'content-type': HPKE_CONTENT_TYPE }, body: Buffer.from(request), signal })
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  const sealed = (res.headers.get('content-type') ?? '').startsWith(HPKE_CONTENT_TYPE)
+  const plain = sealed ? openResponse(bytes) : bytes
+  const headers = new Headers(res.headers)
+  headers.delete('content-length')
+  if (sealed) headers.set('content-type', 'application/json; charset=utf-8')
+  return new Response(plain.length ? plain : null, { status: res.status, headers })
+}
+
+export type CallNodesParameters = {
+  model: string
+  mode?: InferenceMode
+  maxPrice?: bigint
+  kind: NodeModel['kind']
+  /** Only nodes with an attested HPKE key (for encrypted requests). */
+  encrypted?: boolean
+}
 
 function retryable(err: unknown): boolean {
   if (err instanceof ReceiptVerificationError) return false
@@ -20,7 +45,8 @@ function retryable(err: unknown): boolean {
 }
 
 export async function callNodes<T>(client: HacaClient, params: CallNodesParameters, attempt: (candidate: Candidate) => Promise<T>): Promise<T> {
-  const candidates = selectNodes(await client.directory.listNodes(), client.stats, params).slice(0, client.maxAttempts)
+  const nodes = (await client.directory.listNodes()).filter((n) => !params.encrypted || n.hpkePublicKey)
+  const candidates = selectNodes(nodes, client.stats, params).slice(0, client.maxAttempts)
   if (candidates.length === 0) throw new NoNodeAvailableError({ model: params.model, mode: params.mode })
   const attempts: { node: string; error: string }[] = []
   for (const candidate of candidates) {
@@ -38,13 +64,20 @@ export async function callNodes<T>(client: HacaClient, params: CallNodesParamete
   throw new AllNodesFailedError({ model: params.model, attempts })
 }
 
-/** POSTs JSON with a deadline; non-2xx answers become NodeRequestError. */
-export async function postJson(url: string, body: string, timeoutMs: number): Promise<{ response: Response; cancelTimeout: () => void }> {
+/**
+ * POSTs JSON with a deadline; non-2xx answers become NodeRequestError. With `sealTo` (a node's
+ * attested HPKE key) the body is sent encrypted and the answer decrypted before it is returned.
+ */
+export async function postJson(url: string, body: string, timeoutMs: number, sealTo?: Hex): Promise<{ response: Response; cancelTimeout: () => void }> {
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(new NodeTimeoutError({ node: new URL(url).origin, timeoutMs })), timeoutMs)
   let response: Response
   try {
-    response = await httpFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: controller.signal })
+    if (sealTo) {
+      response = await postSealed(url, body, fromHex(sealTo), controller.signal)
+    } else {
+      response = await httpFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: controller.signal })
+    }
   } catch (err) {
     clearTimeout(timer)
     throw err

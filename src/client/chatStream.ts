@@ -22,7 +22,7 @@ export class HacaChatStream implements AsyncIterable<ChatChunk> {
 
   constructor(
     private readonly response: Response,
-    private readonly expect: Omit<VerifyAnswerParameters, 'receipt' | 'responseHash'>,
+    private readonly expect: Omit<VerifyAnswerParameters, 'receipt' | 'responseHash'> & { checkSigner?: (receipt: Receipt, node: NodeInfo) => Promise<void> },
   ) {
     this.node = expect.node
   }
@@ -64,6 +64,9 @@ export class HacaChatStream implements AsyncIterable<ChatChunk> {
       throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'format', reason: err instanceof Error ? err.message : String(err) })
     }
     const responseHash = `0x${hash.digest('hex')}` as Hex
-    this.receipt = verifyAnswer({ ...this.expect, receipt, responseHash })
+    const { checkSigner, ...expect } = this.expect
+    const verified = verifyAnswer({ ...expect, receipt, responseHash })
+    await checkSigner?.(verified, node)
+    this.receipt = verified
   }
 }

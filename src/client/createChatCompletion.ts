@@ -10,9 +10,15 @@ import { callNodes, postJson } from './callNodes.ts'
 import { HacaChatStream } from './chatStream.ts'
 import { readSignedAnswer } from './readSignedAnswer.ts'
 import type { HacaClient } from './HacaClient.ts'
+import { EncryptedStreamError } from './errors.ts'
 
 /** What the SDK adds to OpenAI's parameters; these are not sent to the node. */
-export type HacaRoutingOptions = { mode?: InferenceMode; maxPrice?: bigint }
+export type HacaRoutingOptions = {
+  mode?: InferenceMode
+  maxPrice?: bigint
+  /** Encrypt the request to the node's attested HPKE key, answer encrypted too (not with `stream: true`). */
+  encrypted?: boolean
+}
 
 export type CreateChatCompletionParameters = (ChatRequest | ChatStreamRequest) & HacaRoutingOptions
 
@@ -31,18 +37,20 @@ export type CreateChatCompletionErrorType = import('./errors.ts').ReceiptVerific
  * for await (const chunk of await createChatCompletion(client, { model: 'gpt-4o-mini', messages, stream: true })) process.stdout.write(chunk.choices[0]?.delta?.content ?? '')
  */
 export async function createChatCompletion<P extends CreateChatCompletionParameters>(client: HacaClient, params: P): Promise<CreateChatCompletionReturnType<P>> {
-  const { mode, maxPrice, ...request } = params
+  const { mode, maxPrice, encrypted, ...request } = params
+  if (encrypted && request.stream) throw new EncryptedStreamError()
   const body = JSON.stringify(request)
   const requestHash = hashRequest(request)
   const model = request.model
-  const result = await callNodes(client, { model, mode, maxPrice, kind: 'chat' }, async ({ node }) => {
-    const { response, cancelTimeout } = await postJson(`${node.url}/v1/chat/completions`, body, client.timeoutMs)
+  const checkSigner = client.directory.checkReceiptSigner?.bind(client.directory)
+  const result = await callNodes(client, { model, mode, maxPrice, kind: 'chat', encrypted }, async ({ node }) => {
+    const { response, cancelTimeout } = await postJson(`${node.url}/v1/chat/completions`, body, client.timeoutMs, encrypted ? node.hpkePublicKey : undefined)
     if (request.stream) {
       // The deadline covers the wait for the answer to start; a long stream may then run on.
       cancelTimeout()
-      return new HacaChatStream(response, { node, requestHash, model, mode, maxPrice })
+      return new HacaChatStream(response, { node, requestHash, model, mode, maxPrice, checkSigner })
     }
-    const { bytes, receipt } = await readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice })
+    const { bytes, receipt } = await readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice, checkSigner })
     const completion = JSON.parse(bytes.toString('utf8')) as ChatResponse
     return Object.assign(completion, { haca: { receipt, node: node.url } })
   })

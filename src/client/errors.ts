@@ -64,3 +64,24 @@ export class AllNodesFailedError extends BaseError {
     this.attempts = attempts
   }
 }
+
+/** `encrypted: true` with `stream: true`: streams are not sealed. */
+export class EncryptedStreamError extends BaseError {
+  override name = 'EncryptedStreamError' as const
+  constructor() {
+    super('encrypted requests cannot stream: drop "stream" or "encrypted"', { code: 'encrypted_stream' })
+  }
+}
+
+/** A node's attestation did not verify against the ledger's registry (trusted roots, measurements, its registered keys). */
+export class NodeAttestationError extends BaseError {
+  override name = 'NodeAttestationError' as const
+  readonly node: string
+  /** The failed check: an attestation check code (`measurement_not_allowed`, `key_not_bound`, …), or `not_registered`, `no_registry`, `fetch`. */
+  readonly check: string
+  constructor({ node, check, reason, cause }: { node: string; check: string; reason: string; cause?: unknown }) {
+    super(`node ${redactUrl(node)} attestation refused (${check}): ${reason}`, { code: 'node_attestation', cause })
+    this.node = node
+    this.check = check
+  }
+}

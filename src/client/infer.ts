@@ -14,6 +14,8 @@ export type InferParameters = {
   mode?: InferenceMode
   /** Refuse nodes (and receipts) priced above this. */
   maxPrice?: bigint
+  /** Encrypt the request to the node's attested HPKE key (only registered nodes with one are used); the answer comes back encrypted. */
+  encrypted?: boolean
 }
 
 export type InferReturnType = {
@@ -30,13 +32,14 @@ export type InferErrorType = import('./errors.ts').ReceiptVerificationError | im
  * @example
  * const { outputs, receipt } = await infer(client, { model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
  */
-export async function infer(client: HacaClient, { model, inputs, mode, maxPrice }: InferParameters): Promise<InferReturnType> {
+export async function infer(client: HacaClient, { model, inputs, mode, maxPrice, encrypted }: InferParameters): Promise<InferReturnType> {
   const request = mode === undefined ? { model, inputs } : { model, inputs, mode }
   const body = JSON.stringify(request)
   const requestHash = hashRequest(request)
-  return callNodes(client, { model, mode, maxPrice, kind: 'onnx' }, async ({ node }) => {
-    const { response, cancelTimeout } = await postJson(`${node.url}/v1/infer`, body, client.timeoutMs)
-    const { bytes, receipt } = await readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice })
+  const checkSigner = client.directory.checkReceiptSigner?.bind(client.directory)
+  return callNodes(client, { model, mode, maxPrice, kind: 'onnx', encrypted }, async ({ node }) => {
+    const { response, cancelTimeout } = await postJson(`${node.url}/v1/infer`, body, client.timeoutMs, encrypted ? node.hpkePublicKey : undefined)
+    const { bytes, receipt } = await readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice, checkSigner })
     const parsed = JSON.parse(bytes.toString('utf8')) as { model: string; outputs: Record<string, TensorJson> }
     return { model: parsed.model, outputs: parsed.outputs, receipt, node }
   })

@@ -1,21 +1,32 @@
 /**
- * Where the SDK learns which nodes exist. Until the ledger's node registry lands, a static
- * list; each node's models, prices and mode are read from its `GET /v1/models` and cached.
- * A ledger-backed directory implements the same interface.
+ * Where the SDK learns which nodes exist: a static list (here), or the ledger's node registry
+ * (`registryNodeDirectory.ts`); each node's models, prices and mode are read from its
+ * `GET /v1/models` and cached.
  */
+import type { Hex } from '../core/bytes.ts'
 import { type Address, parseAddress } from '../core/keys.ts'
-import type { InferenceMode } from '../inference/receipt.ts'
+import type { InferenceMode, Receipt } from '../inference/receipt.ts'
 import { NodeRequestError } from './errors.ts'
 
 /** One model on one node. */
 export type NodeModel = { id: string; kind: 'onnx' | 'chat'; price: bigint; mode: InferenceMode }
 
 /** A node as the SDK routes to it: where it is, whose key signs its receipts, what it serves. */
-export type NodeInfo = { url: string; address: Address; models: NodeModel[] }
+export type NodeInfo = {
+  url: string
+  address: Address
+  models: NodeModel[]
+  /** Registered nodes: the signing key (compressed secp256k1), the registry account, and the attested HPKE key if any. */
+  signingKey?: Hex
+  registryAddress?: Address
+  hpkePublicKey?: Hex
+}
 
 export interface NodeDirectory {
   /** The nodes known now (may be cached). */
   listNodes(): Promise<NodeInfo[]>
+  /** Throws a ReceiptVerificationError unless the receipt's key belongs to a node this directory vouches for (the registry: an active one). */
+  checkReceiptSigner?(receipt: Receipt, node: { url: string; address: Address }): Promise<void>
 }
 
 /** A node given by hand: its URL and the address its receipts must be signed by. */

@@ -17,9 +17,11 @@ export type ReadSignedAnswerParameters = {
   model: string
   mode?: InferenceMode
   maxPrice?: bigint
+  /** The directory's check that the receipt's key is a registered, active node's (the registry's). */
+  checkSigner?: (receipt: Receipt, node: NodeInfo) => Promise<void>
 }
 
-export async function readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice }: ReadSignedAnswerParameters): Promise<{ bytes: Buffer; receipt: Receipt }> {
+export async function readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice, checkSigner }: ReadSignedAnswerParameters): Promise<{ bytes: Buffer; receipt: Receipt }> {
   let bytes: Buffer
   try {
     bytes = Buffer.from(await response.arrayBuffer())
@@ -36,5 +38,6 @@ export async function readSignedAnswer({ node, response, cancelTimeout, requestH
   }
   const responseHash = `0x${createHash('sha256').update(bytes).digest('hex')}` as Hex
   verifyAnswer({ node, receipt, requestHash, responseHash, model, mode, maxPrice })
+  await checkSigner?.(receipt, node)
   return { bytes, receipt }
 }

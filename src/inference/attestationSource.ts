@@ -11,17 +11,20 @@ import { publicKeyOf } from '../core/keys.ts'
 
 export interface AttestationSource {
   readonly kind: 'nitro'
-  /** A fresh document over `nonce`, binding the node's signing key. */
+  /** A fresh document over `nonce`, binding the node's signing key (and HPKE key, when it has one). */
   attest(nonce: Uint8Array): Promise<Uint8Array>
+  /** The HPKE public key bound in the documents; none when the node takes no encrypted requests. */
+  readonly hpkePublicKey?: Uint8Array
 }
 
 /** A dev network's simulated Nitro enclave, signing under the network's dev root. */
-export function simulatedAttestationSource({ root, privateKey }: { root: DevRoot; privateKey: Uint8Array }): AttestationSource {
+export function simulatedAttestationSource({ root, privateKey, hpkePublicKey }: { root: DevRoot; privateKey: Uint8Array; hpkePublicKey?: Uint8Array }): AttestationSource {
   const enclave = new SimulatedEnclave({ root })
   const signingKey = publicKeyOf(privateKey)
-  const userData = attestationBindingDigest({ signingKey })
+  const userData = attestationBindingDigest({ signingKey, hpkePublicKey })
   return {
     kind: 'nitro',
+    hpkePublicKey,
     attest: (nonce) => enclave.attest({ publicKey: signingKey, userData, nonce }),
   }
 }

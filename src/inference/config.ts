@@ -57,11 +57,34 @@ export type InferenceNodeConfig = {
   storage?: StorageConfig
   /** The ledger this node reads models from; with `serveRegisteredModels` it serves every registered model by ID. */
   ledger?: { rpc: string; serveRegisteredModels: boolean }
-  /** A simulated enclave under the dev network's root (real Nitro/TDX come later). */
-  tee?: { devRootFile: string }
+  /**
+   * A simulated enclave under the dev network's root (real Nitro/TDX come later), and the
+   * node's HPKE key for encrypted requests (created on first start; default `hpke-key.json`).
+   */
+  tee?: { devRootFile: string; hpkeKeyFile: string }
+  /** Self-registration on the ledger's node registry (see selfRegistration.ts). */
+  register?: RegisterConfig
   providers: ProviderConfig[]
   /** Vouchers required on paid routes (needs `ledger`); see src/inference/payments/. */
   payments?: PaymentsConfig
+}
+
+/**
+ * `"register": { "rpc": "http://127.0.0.1:26657", "stake": "1000", "endpoint": "http://node.example:8080",
+ *   "operatorKeyFile": "operator-key.json", "payout": "0x…", "reattestEveryMs": 1800000 }`
+ */
+export type RegisterConfig = {
+  rpc: string
+  /** Locked from the operator's balance at registration (base units). */
+  stake: bigint
+  /** Where clients reach the node; default `http://<host>:<port>`. */
+  endpoint?: string
+  /** The account that registers and pays; default the node's signing key. */
+  operatorKeyFile?: string
+  /** Where payments go; default the operator's address. */
+  payout?: string
+  /** Re-attestation period; default half the registry's maximum attestation age. */
+  reattestEveryMs?: number
 }
 
 export class InferenceConfigError extends BaseError {
@@ -146,9 +169,28 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     models,
     storage,
     ledger: c.ledger === undefined ? undefined : { rpc: str(path, 'ledger.rpc', c.ledger.rpc), serveRegisteredModels: c.ledger.serveRegisteredModels !== false },
-    tee: c.tee === undefined ? undefined : { devRootFile: resolve(base, str(path, 'tee.devRootFile', c.tee.devRootFile)) },
+    tee: c.tee === undefined ? undefined : { devRootFile: resolve(base, str(path, 'tee.devRootFile', c.tee.devRootFile)), hpkeKeyFile: resolve(base, c.tee.hpkeKeyFile ?? 'hpke-key.json') },
+    register: c.register === undefined ? undefined : parseRegisterConfig(c.register, path, base),
     providers,
     payments: c.payments === undefined ? undefined : parsePaymentsConfig(c.payments, path, base, c.ledger !== undefined),
+  }
+}
+
+function parseRegisterConfig(r: Record<string, unknown>, path: string, base: string): RegisterConfig {
+  if (typeof r !== 'object' || r === null) throw new InferenceConfigError({ path, reason: 'register must be an object' })
+  const stake = r.stake ?? '0'
+  if (typeof stake !== 'string' || !/^[0-9]+$/.test(stake)) throw new InferenceConfigError({ path, reason: 'register.stake must be a decimal string' })
+  if (r.endpoint !== undefined && !/^https?:\/\/\S+$/.test(String(r.endpoint))) throw new InferenceConfigError({ path, reason: 'register.endpoint must be an http(s) URL' })
+  if (r.reattestEveryMs !== undefined && !(Number.isSafeInteger(r.reattestEveryMs) && (r.reattestEveryMs as number) >= 1000)) {
+    throw new InferenceConfigError({ path, reason: 'register.reattestEveryMs must be an integer of at least 1000' })
+  }
+  return {
+    rpc: str(path, 'register.rpc', r.rpc),
+    stake: BigInt(stake),
+    endpoint: r.endpoint as string | undefined,
+    operatorKeyFile: r.operatorKeyFile === undefined ? undefined : resolve(base, str(path, 'register.operatorKeyFile', r.operatorKeyFile)),
+    payout: r.payout === undefined ? undefined : str(path, 'register.payout', r.payout),
+    reattestEveryMs: r.reattestEveryMs as number | undefined,
   }
 }
 

@@ -31,6 +31,9 @@ import { attestationRoutes } from './routes/attestation.ts'
 import { type AttestationSource, simulatedAttestationSource } from './attestationSource.ts'
 import { readDevRootFile } from '../attestation/devRootFile.ts'
 import { type NodePaymentsHook, paymentsHookFromConfig } from './payments/hook.ts'
+import type { HpkeKeyPair } from '../attestation/hpkeKeys.ts'
+import { registerEncryptedRequests } from './encryptedRequests.ts'
+import { loadOrCreateHpkeKeyFile } from './hpkeKeyFile.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +61,8 @@ export type CreateInferenceNodeParameters = {
   maxQueue?: number
   /** The node's TEE, serving `GET /v1/attestation`; none for a vanilla node. */
   attestation?: AttestationSource
+  /** The HPKE key pair the attestation binds; with it, the node takes encrypted requests (`encryptedRequests.ts`). */
+  hpke?: HpkeKeyPair
   /** Fastify/pino logger options; default: warnings and errors only. */
   logger?: FastifyServerOptions['logger']
   /** Payment check on paid routes (`paymentsHook`, src/inference/payments/); none: requests are served unpaid. */
@@ -68,6 +73,9 @@ export type InferenceNode = {
   app: FastifyInstance
   address: Address
   context: NodeContext
+  /** The node's TEE (for self-registration); none for a vanilla node. */
+  attestation?: AttestationSource
+  hpke?: HpkeKeyPair
   /** Starts listening; returns the base URL. */
   listen(options: { host?: string; port?: number }): Promise<string>
   close(): Promise<void>
@@ -124,6 +132,7 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     metrics.latency.observe({ route }, reply.elapsedTime / 1000)
     if (reply.statusCode >= 400) metrics.errors.inc({ route, code: String(reply.statusCode) })
   })
+  if (params.hpke) registerEncryptedRequests(app, params.hpke)
   params.payments?.register(app, ctx)
   await app.register(inferRoutes, { ctx })
   await app.register(openaiCompatRoutes, { ctx })
@@ -134,6 +143,8 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     app,
     address,
     context: ctx,
+    attestation: params.attestation,
+    hpke: params.hpke,
     async listen({ host = '127.0.0.1', port = 0 }) {
       await app.listen({ host, port })
       const a = app.server.address()
@@ -193,6 +204,10 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
   if (config.payments?.required && config.ledger) {
     payments = await paymentsHookFromConfig(config.payments, { rpcUrl: config.ledger.rpc, node: addressOf(key.privateKey) })
   }
+  const hpke = config.tee ? await loadOrCreateHpkeKeyFile(config.tee.hpkeKeyFile) : undefined
+  const attestation = config.tee
+    ? simulatedAttestationSource({ root: await readDevRootFile(config.tee.devRootFile), privateKey: key.privateKey, hpkePublicKey: hpke?.publicKey })
+    : undefined
   return createInferenceNode({
     privateKey: key.privateKey,
     receiptDir: config.receiptDir,
@@ -203,7 +218,8 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
     providers: providersFromConfig(config),
     maxConcurrent: config.maxConcurrent,
     maxQueue: config.maxQueue,
-    attestation: config.tee ? simulatedAttestationSource({ root: await readDevRootFile(config.tee.devRootFile), privateKey: key.privateKey }) : undefined,
+    attestation,
+    hpke,
     // Logs go to stderr: stdout carries the command's own output (JSON with --json).
     logger: { level: config.logLevel, redact: LOG_REDACT_PATHS, stream: process.stderr },
     payments,

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BaseError } from '../core/errors.ts'
 import { readKeyFile, writeKeyFile } from '../core/keyfile.ts'
@@ -16,6 +16,7 @@ import { type ValidatorIdentity, type ValidatorPorts, configureCometHome, initCo
 import { startCometbft } from '../consensus/cometbft/process.ts'
 import { waitForHeight } from '../consensus/rpc/wait.ts'
 import { STAND_IN_MODEL } from './providerStandIn.ts'
+import { type DevnetRegistry, devnetRegistryGenesis, prepareDevnetRegistry } from './devnetRegistry.ts'
 
 const HACA_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/haca.js')
 
@@ -30,6 +31,12 @@ export type DevnetOptions = {
   accounts?: Array<{ address: Address; balance: string }>
   /** Shard count of the storage node's blob IDs (Walrus mainnet: 1000; tests use fewer, which is faster). */
   storageShards?: number
+  /**
+   * A node registry in genesis (dev root, simulated-enclave PCRs, funded inference node keys),
+   * and inference nodes that register themselves on start. Off by default: without it the
+   * chain has no registry section (so its app hashes match the embedded engine's).
+   */
+  registry?: boolean
   reset?: boolean
 }
 
@@ -51,6 +58,8 @@ export type DevnetLayout = {
   nodesFile: string
   demoKeyFile: string
   demoAddress: Address
+  /** Present when the devnet has a node registry: its dev root file (0600) and fingerprint. */
+  registry?: DevnetRegistry
 }
 
 export class DevnetError extends BaseError {
@@ -100,9 +109,11 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
     await writeFile(appConfig, `${JSON.stringify({ dataDir: './ledger-data', abci: `tcp://127.0.0.1:${ports.abci}`, logLevel: 'warn' }, null, 2)}\n`)
     validators.push({ index: i, ports, cometHome, appConfig, rpc: `http://127.0.0.1:${ports.rpc}`, identity })
   }
+  const registry = opts.registry ? await prepareDevnetRegistry(home, demo.address) : undefined
   const appState: AppGenesisState = {
-    accounts: [{ address: demo.address, balance: '1000000000000' }, ...(opts.accounts ?? [])],
+    accounts: [{ address: demo.address, balance: '1000000000000' }, ...(registry?.accounts ?? []), ...(opts.accounts ?? [])],
     params: { minFee: '10' },
+    ...(registry ? { registry: devnetRegistryGenesis(registry) } : {}),
   }
   // A fixed genesis time keeps the document a pure function of its inputs.
   const genesis = cometGenesis({ chainId, genesisTime: '2026-01-01T00:00:00Z', validators: validators.map((v) => v.identity), appState })
@@ -115,20 +126,22 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   const storage: DevnetStorage = { url: `http://127.0.0.1:${sPort}`, port: sPort, dir: join(home, 'storage'), shards: opts.storageShards ?? 1000 }
   const providerStandIn = `http://127.0.0.1:${sPort + 2}`
   const inference = [
-    await writeInferenceConfig(home, 0, sPort + 1, storage, validators[0].rpc),
-    await writeInferenceConfig(home, 1, sPort + 3, storage, validators[0].rpc, { name: 'standin', kind: 'openai', baseURL: `${providerStandIn}/v1`, apiKey: 'standin', models: [STAND_IN_MODEL], price: '1' }),
+    await writeInferenceConfig(home, 0, sPort + 1, storage, validators[0].rpc, undefined, registry),
+    await writeInferenceConfig(home, 1, sPort + 3, storage, validators[0].rpc, { name: 'standin', kind: 'openai', baseURL: `${providerStandIn}/v1`, apiKey: 'standin', models: [STAND_IN_MODEL], price: '1' }, registry),
   ]
   const nodesFile = join(home, 'nodes.json')
   await writeFile(nodesFile, `${JSON.stringify(inference.map((n) => ({ url: n.url, address: n.address })), null, 2)}\n`)
-  const layout: DevnetLayout = { home, chainId, validators, storage, providerStandIn, inference, nodesFile, demoKeyFile, demoAddress: demo.address }
+  const layout: DevnetLayout = { home, chainId, validators, storage, providerStandIn, inference, nodesFile, demoKeyFile, demoAddress: demo.address, ...(registry ? { registry: registry.layout } : {}) }
   await writeFile(layoutFile, `${JSON.stringify(layout, null, 2)}\n`)
   return layout
 }
 
 /** An inference node serving every model registered on the ledger, from the devnet's store. */
-async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string, provider?: Record<string, unknown>): Promise<DevnetInference> {
+async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string, provider?: Record<string, unknown>, registry?: { layout: DevnetRegistry; nodeKeys: Address[] }): Promise<DevnetInference> {
   const dir = join(home, `inference-${i}`)
-  const key = await writeKeyFile(join(dir, 'node-key.json'))
+  const keyFile = join(dir, 'node-key.json')
+  // With a registry, the key was made (and funded in genesis) before the genesis was written.
+  const key = existsSync(keyFile) ? await readKeyFile(keyFile) : await writeKeyFile(keyFile)
   const config = join(dir, 'config.json')
   const body = {
     host: '127.0.0.1',
@@ -139,6 +152,8 @@ async function writeInferenceConfig(home: string, i: number, port: number, stora
     storage: { url: storage.url, shards: storage.shards, cacheDir: 'model-cache' },
     ledger: { rpc, serveRegisteredModels: true },
     providers: provider ? [provider] : [],
+    // The simulated enclave under the devnet's dev root; the node registers itself (stake and fees from its own key).
+    ...(registry ? { mode: 'tee', tee: { devRootFile: relative(dir, registry.layout.devRootFile) }, register: { rpc, stake: registry.layout.minStake, endpoint: `http://127.0.0.1:${port}` } } : {}),
   }
   await writeFile(config, `${JSON.stringify(body, null, 2)}\n`)
   return { url: `http://127.0.0.1:${port}`, port, config, address: key.address }

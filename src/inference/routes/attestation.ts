@@ -16,7 +16,7 @@ export async function attestationRoutes(app: FastifyInstance, { ctx, source }: {
       response: {
         200: {
           type: 'object',
-          properties: { kind: { type: 'string' }, document: { type: 'string' }, signingKey: { type: 'string' }, address: { type: 'string' }, mode: { type: 'string' } },
+          properties: { kind: { type: 'string' }, document: { type: 'string' }, signingKey: { type: 'string' }, hpkePublicKey: { type: 'string' }, address: { type: 'string' }, mode: { type: 'string' } },
           required: ['kind', 'document', 'signingKey', 'address'],
         },
         ...errorResponses,
@@ -27,7 +27,8 @@ export async function attestationRoutes(app: FastifyInstance, { ctx, source }: {
     // Documents cost milliseconds to make, so they share the work routes' concurrency bound.
     return withSlot(ctx, reply, async () => {
       const document = await source.attest(fromHex(request.query.nonce ?? ''))
-      return { kind: source.kind, document: Buffer.from(document).toString('base64'), signingKey, address: ctx.address, mode: ctx.mode }
+      const hpke = source.hpkePublicKey ? { hpkePublicKey: toHex(source.hpkePublicKey) } : {}
+      return { kind: source.kind, document: Buffer.from(document).toString('base64'), signingKey, ...hpke, address: ctx.address, mode: ctx.mode }
     })
   })
 }

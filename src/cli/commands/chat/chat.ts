@@ -3,7 +3,8 @@ import { HacaClient } from '../../../client/HacaClient.ts'
 import { type InferenceMode, type Receipt, receiptToJson } from '../../../inference/receipt.ts'
 import type { ChatRequest } from '../../../inference/providers/chatProvider.ts'
 import { printResult } from '../../output.ts'
-import { type NodeListOptions, nodesFromOptions } from '../infer/nodes.ts'
+import { type NodeListOptions, nodeSourceFromOptions } from '../infer/nodes.ts'
+import { defaultRpc } from '../../defaults.ts'
 
 export type ChatCommandOptions = NodeListOptions & {
   message: string
@@ -14,6 +15,8 @@ export type ChatCommandOptions = NodeListOptions & {
   mode?: string
   maxPrice?: string
   timeout?: string
+  ledger?: string
+  encrypted?: boolean
   json?: boolean
 }
 
@@ -22,11 +25,19 @@ function receiptLine(receipt: Receipt, url: string): string {
 }
 
 export async function chatCommand(options: ChatCommandOptions): Promise<void> {
-  const client = new HacaClient({ nodes: nodesFromOptions(options), timeoutMs: Number(options.timeout ?? 60_000) })
+  const client = new HacaClient({ ...(await nodeSourceFromOptions(options, defaultRpc())), timeoutMs: Number(options.timeout ?? 60_000) })
+  try {
+    await chatWith(client, options)
+  } finally {
+    client.close()
+  }
+}
+
+async function chatWith(client: HacaClient, options: ChatCommandOptions): Promise<void> {
   const messages: ChatRequest['messages'] = []
   if (options.system) messages.push({ role: 'system', content: options.system })
   messages.push({ role: 'user', content: options.message })
-  const routing = { mode: options.mode as InferenceMode | undefined, maxPrice: options.maxPrice === undefined ? undefined : BigInt(options.maxPrice) }
+  const routing = { mode: options.mode as InferenceMode | undefined, maxPrice: options.maxPrice === undefined ? undefined : BigInt(options.maxPrice), encrypted: options.encrypted }
   const maxTokens = options.maxTokens === undefined ? {} : { max_tokens: Number(options.maxTokens) }
 
   if (options.stream) {

@@ -9,6 +9,8 @@ export function registerChat(program: Command): void {
     .requiredOption('--model <name>', 'model name, as the node lists it')
     .option('--node <url=address>', 'a node and the address its receipts must be signed by (repeatable)', collect)
     .option('--nodes-file <file>', 'JSON list of nodes: [{ "url": …, "address": … }]')
+    .option('--ledger <url>', "ledger RPC whose node registry lists the nodes when none are named ($HACA_NODE)")
+    .option('--encrypted', "encrypt the request to the node's attested HPKE key (registered nodes; not with --stream)")
     .option('--system <text>', 'a system message')
     .option('--max-tokens <n>', 'most tokens in the answer')
     .option('--stream', 'print the answer as it arrives')

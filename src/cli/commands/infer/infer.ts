@@ -7,7 +7,7 @@ import { TENSOR_TYPES, type TensorJson, type TensorType } from '../../../inferen
 import { printResult } from '../../output.ts'
 import { defaultRpc } from '../../defaults.ts'
 import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
-import { type NodeListOptions, nodesFromOptions } from './nodes.ts'
+import { type NodeListOptions, nodeSourceFromOptions } from './nodes.ts'
 
 export class InferOptionError extends BaseError {
   override name = 'InferOptionError' as const
@@ -23,8 +23,10 @@ export type InferCommandOptions = NodeListOptions & {
   mode?: string
   maxPrice?: string
   timeout?: string
-  /** Ledger RPC, to resolve `name@version` to a model ID. */
+  /** Ledger RPC: resolves `name@version` to a model ID, and its registry lists the nodes when none are named. */
   ledger?: string
+  /** Encrypt the request to the node's attested HPKE key (registry nodes only). */
+  encrypted?: boolean
   json?: boolean
 }
 
@@ -69,13 +71,19 @@ export async function inferCommand(options: InferCommandOptions): Promise<void> 
   }
   if (Object.keys(inputs).length === 0) throw new InferOptionError({ reason: 'no inputs: pass --input NAME=TYPE:DIMS:VALUES or --inputs JSON' })
   if (options.mode !== undefined && !INFERENCE_MODES.includes(options.mode as InferenceMode)) throw new InferOptionError({ reason: `--mode must be one of ${INFERENCE_MODES.join(', ')}` })
-  const client = new HacaClient({ nodes: nodesFromOptions(options), timeoutMs: Number(options.timeout ?? 60_000) })
-  const result = await client.infer({
-    model: await resolveModelRef(options.model, options.ledger ?? defaultRpc()),
-    inputs,
-    mode: options.mode as InferenceMode | undefined,
-    maxPrice: options.maxPrice === undefined ? undefined : BigInt(options.maxPrice),
-  })
+  const client = new HacaClient({ ...(await nodeSourceFromOptions(options, defaultRpc())), timeoutMs: Number(options.timeout ?? 60_000) })
+  let result
+  try {
+    result = await client.infer({
+      model: await resolveModelRef(options.model, options.ledger ?? defaultRpc()),
+      inputs,
+      mode: options.mode as InferenceMode | undefined,
+      maxPrice: options.maxPrice === undefined ? undefined : BigInt(options.maxPrice),
+      encrypted: options.encrypted,
+    })
+  } finally {
+    client.close()
+  }
   printResult(options.json, { model: result.model, outputs: result.outputs, node: result.node.url, receipt: receiptToJson(result.receipt), verified: true }, () => [
     ...Object.entries(result.outputs).map(([name, t]) => `${name} ${t.type}[${t.dims.join('x')}]: ${t.data.join(', ')}`),
     `receipt ${result.receipt.id}`,

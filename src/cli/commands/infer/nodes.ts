@@ -1,10 +1,17 @@
-/** Node lists for the SDK commands: `--node URL=ADDRESS` (repeatable) or `--nodes-file FILE` (JSON `[{ url, address }]`). */
+/**
+ * Node lists for the SDK commands: `--node URL=ADDRESS` (repeatable) or `--nodes-file FILE`
+ * (JSON `[{ url, address }]`), or else the ledger's node registry (`--ledger URL` / `$HACA_NODE`),
+ * or else the local devnet's nodes.json.
+ */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defaultHome } from '../../defaults.ts'
 import { BaseError } from '../../../core/errors.ts'
 import { parseAddress } from '../../../core/keys.ts'
 import type { StaticNode } from '../../../client/nodeDirectory.ts'
+import type { HacaClientNodeSource } from '../../../client/HacaClient.ts'
+import { RegistryNodeDirectory, ledgerHasRegistry } from '../../../client/registryNodeDirectory.ts'
+import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
 
 export class NodeListError extends BaseError {
   override name = 'NodeListError' as const
@@ -48,4 +55,25 @@ export function nodesFromOptions({ node = [], nodesFile = node.length ? undefine
 /** Collects a repeatable option. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
+}
+
+/**
+ * Where the SDK commands find nodes: the nodes named (`--node`, `--nodes-file`, `$HACA_NODES`)
+ * if any; else the active nodes of the ledger's registry (`--ledger`, `$HACA_NODE`, or the
+ * local default), when that ledger answers and keeps a registry; else the devnet's nodes.json.
+ */
+export async function nodeSourceFromOptions(o: NodeListOptions & { ledger?: string }, defaultLedger: string): Promise<HacaClientNodeSource> {
+  if ((o.node?.length ?? 0) > 0 || o.nodesFile || process.env.HACA_NODES) return { nodes: nodesFromOptions(o) }
+  const url = o.ledger ?? defaultLedger
+  let rpc: LedgerRpc | undefined
+  try {
+    rpc = await LedgerRpc.connect(url)
+  } catch (err) {
+    // Named explicitly, an unreachable ledger is an error; the default one may simply not run.
+    if (o.ledger) throw err
+  }
+  if (rpc && (await ledgerHasRegistry(rpc))) return { directory: new RegistryNodeDirectory({ rpc, ttlMs: 10_000 }) }
+  rpc?.disconnect()
+  if (o.ledger && !devnetNodesFile()) throw new NodeListError({ reason: `the ledger at ${o.ledger} keeps no node registry: pass --node URL=ADDRESS or --nodes-file FILE` })
+  return { nodes: nodesFromOptions(o) }
 }

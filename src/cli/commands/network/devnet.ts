@@ -8,7 +8,8 @@ export async function devnet(o: { validators: string; home: string; basePort: st
   const basePort = Number(o.basePort)
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) throw new BaseError('--base-port must be a port number', { code: 'invalid_option' })
   if (!o.json) process.stderr.write(`preparing ${validators} validator(s) in ${o.home}\n`)
-  const layout = await prepareDevnet({ home: o.home, validators, basePort, reset: o.reset })
+  // The devnet has a node registry: inference nodes register with simulated-enclave attestations on start.
+  const layout = await prepareDevnet({ home: o.home, validators, basePort, reset: o.reset, registry: true })
   const net = new RunningDevnet(layout)
   let stopping = false
   const stop = async () => {
@@ -33,6 +34,7 @@ export async function devnet(o: { validators: string; home: string; basePort: st
       ...layout.validators.map((v) => `  validator ${v.index}: RPC ${v.rpc}  (logs in ${v.cometHome}/..)`),
       `  storage: ${layout.storage.url} (Walrus-compatible, ${layout.storage.shards} shards)`,
       ...layout.inference.map((n, i) => `  inference node: ${n.url} (receipts signed by ${n.address}; ${i === 0 ? 'serves every registered ONNX model' : `chat through the provider stand-in ${layout.providerStandIn}`})`),
+      ...(layout.registry ? [`  registry: inference nodes register with simulated-enclave attestations (dev root ${layout.registry.fingerprint.slice(0, 18)}…); ./haca infer and ./haca chat discover them on the ledger`] : []),
       `demo account ${layout.demoAddress} (key: ${layout.demoKeyFile})`,
       '',
       'try:',

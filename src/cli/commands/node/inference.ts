@@ -1,6 +1,7 @@
 /** `haca node inference --config FILE`: runs one inference node until SIGINT/SIGTERM. */
 import { loadInferenceConfig } from '../../../inference/config.ts'
 import { createInferenceNodeFromConfig } from '../../../inference/node.ts'
+import { selfRegistrationFromConfig } from '../../../inference/registerFromConfig.ts'
 import { printResult } from '../../output.ts'
 
 export type NodeInferenceOptions = { config: string; json?: boolean }
@@ -16,11 +17,14 @@ export async function nodeInference(options: NodeInferenceOptions): Promise<void
   const models = [...node.context.models.list().map((m) => m.id), ...node.context.chat.keys()]
   printResult(options.json, { url, address: node.address, mode: config.mode, models, receiptDir: config.receiptDir }, () =>
     `inference node ${node.address} listening on ${url} (mode ${config.mode}; models: ${models.join(', ') || 'none'})`)
+  // With a "register" section, the node registers itself on the ledger (in the background) and re-attests on schedule.
+  const registration = await selfRegistrationFromConfig(config, node, url, node.app.log)
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
   // A graceful stop drains in-flight requests and flushes queued receipts before exiting.
+  registration?.stop()
   await node.close()
 }
