@@ -190,10 +190,11 @@ export class LedgerApp {
     if (tx.chainId !== params.chainId) throw new ErrWrongChainId(`transaction is for chain "${tx.chainId}", this is "${params.chainId}"`)
     const route = this.routes.get(tx.type)
     if (!route) throw new ErrUnknownMsgType(`unknown message type ${tx.type}`)
-    route.decode(tx.body)
+    // Decoded once here and kept with the tx: a settlement batch of thousands of receipts is not decoded again per block.
+    const msg = route.decode(tx.body)
     if (tx.fee < params.minFee) throw new ErrFeeTooLow(`fee ${tx.fee} is below the minimum ${params.minFee}`)
     const sender = recoverSender(tx)
-    const decoded: DecodedTx = { ...tx, bytes, hash, sender }
+    const decoded: DecodedTx = { ...tx, bytes, hash, sender, msg }
     if (this.verified.size >= VERIFIED_CACHE_LIMIT) {
       let n = VERIFIED_CACHE_LIMIT / 4
       for (const k of this.verified.keys()) {
@@ -226,7 +227,7 @@ export class LedgerApp {
     const msgState = new Overlay(state)
     const ctx: TxContext = { store: msgState, sender: tx.sender, height, timeMs, events }
     try {
-      await route.handle(ctx, route.decode(tx.body))
+      await route.handle(ctx, tx.msg)
     } catch (err) {
       return outcomeOf(err, [])
     }

@@ -74,6 +74,8 @@ export async function configureCometHome(home: string, s: CometConfigSettings): 
   t = setToml(t, 'p2p', 'allow_duplicate_ip', true)
   t = setToml(t, 'p2p', 'pex', false)
   t = setToml(t, 'mempool', 'size', 50_000)
+  // Settlement batches of thousands of receipts are single transactions of a few MB.
+  t = setToml(t, 'mempool', 'max_tx_bytes', 4 * 1024 * 1024)
   t = setToml(t, 'mempool', 'max_txs_bytes', 512 * 1024 * 1024)
   t = setToml(t, 'mempool', 'cache_size', 100_000)
   t = setToml(t, 'consensus', 'timeout_commit', s.timeoutCommit)

@@ -45,6 +45,8 @@ export type DecodedTx = SignedTx & {
   hash: Uint8Array
   /** `from`, checked against the signature. */
   sender: Address
+  /** The message, decoded (and statelessly checked) by its module. */
+  msg: unknown
 }
 
 function unsignedFields(tx: UnsignedTx): RlpItem[] {
