@@ -4,7 +4,8 @@
  * the ledger (`new HacaClient({ rpc })`), checks receipts against registered keys, verifies a
  * node's attestation itself, sends encrypted requests to attested HPKE keys, and stops routing
  * to a node once it deregisters; registrations with an unknown measurement, a tampered
- * document or an unbound key are refused with the failed check named.
+ * document or an unbound key are refused with the failed check named. Self-registration skips
+ * a key that is already registered and re-attests on schedule.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -25,6 +26,9 @@ import { sendTx } from '../src/consensus/rpc/send-tx.ts'
 import type { NodeView } from '../src/ledger/registry/node.ts'
 import { buildDeregisterTx, buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { prepareDevnet, RunningDevnet } from '../src/network/devnet.ts'
+import { simulatedAttestationSource } from '../src/inference/attestationSource.ts'
+import { loadOrCreateHpkeKeyFile } from '../src/inference/hpkeKeyFile.ts'
+import { startSelfRegistration } from '../src/inference/selfRegistration.ts'
 import { STAND_IN_MODEL } from '../src/network/providerStandIn.ts'
 import { tempHome } from './helpers/ledger.ts'
 
@@ -139,5 +143,35 @@ test('the SDK discovers nodes from the registry, verifies attestations and recei
     await assert.rejects(directory.checkReceiptSigner(plain.haca.receipt, chatNode), (err: unknown) => err instanceof ReceiptVerificationError && /unbonding, not active/.test(err.message))
   } finally {
     client.close()
+  }
+})
+
+test('self-registration: a node already registered with its key is not registered twice, and re-attests on schedule', async () => {
+  const dir = join(net.layout.home, 'inference-0')
+  const key = await readKeyFile(join(dir, 'node-key.json'))
+  const hpke = await loadOrCreateHpkeKeyFile(join(dir, 'hpke-key.json'))
+  const attestation = simulatedAttestationSource({ root: await readDevRootFile(net.layout.registry!.devRootFile), privateKey: key.privateKey, hpkePublicKey: hpke.publicKey })
+  const lines: string[] = []
+  const log = { info: (o: object, msg: string) => lines.push(`${msg} ${JSON.stringify(o)}`), warn: (o: object, msg: string) => lines.push(`WARN ${msg} ${JSON.stringify(o)}`) }
+  const before = await rpc.queryJson<NodeView>(`/registry/node/${key.address}`)
+  const reg = startSelfRegistration({
+    rpc: net.layout.validators[0].rpc, signingPrivateKey: key.privateKey, attestation, endpoint: net.layout.inference[0].url,
+    capabilities: { runtimes: ['onnx'], models: [], modes: ['tee'], prices: [] }, stake: 1000n, reattestEveryMs: 1000, log,
+  })
+  try {
+    const view = await reg.registered
+    assert.equal(view.registeredHeight, before.registeredHeight)
+    assert.match(lines[0], /^already registered with this key/)
+    const deadline = Date.now() + 20_000
+    while (!lines.some((l) => l.startsWith('re-attested')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    assert.ok(lines.some((l) => l.startsWith('re-attested')), lines.join('\n'))
+    const after = await rpc.queryJson<NodeView>(`/registry/node/${key.address}`)
+    assert.ok(BigInt(after.attestedAtMs) > BigInt(before.attestedAtMs))
+    assert.equal(after.status, 'active')
+    // Logs carry no secrets.
+    const text = lines.join('\n')
+    assert.ok(!text.includes(Buffer.from(key.privateKey).toString('hex')))
+  } finally {
+    reg.stop()
   }
 })
