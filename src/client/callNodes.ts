@@ -47,7 +47,7 @@ function retryable(err: unknown): boolean {
 export async function callNodes<T>(client: HacaClient, params: CallNodesParameters, attempt: (candidate: Candidate) => Promise<T>): Promise<T> {
   const nodes = (await client.directory.listNodes()).filter((n) => !params.encrypted || n.hpkePublicKey)
   const candidates = selectNodes(nodes, client.stats, params).slice(0, client.maxAttempts)
-  if (candidates.length === 0) throw new NoNodeAvailableError({ model: params.model, mode: params.mode })
+  if (candidates.length === 0) throw new NoNodeAvailableError({ model: params.model, mode: params.mode, encrypted: params.encrypted })
   const attempts: { node: string; error: string }[] = []
   for (const candidate of candidates) {
     const started = performance.now()

@@ -47,8 +47,8 @@ export class StreamConsumedError extends BaseError {
 /** No known node serves the model in the mode asked for (within the price limit). */
 export class NoNodeAvailableError extends BaseError {
   override name = 'NoNodeAvailableError' as const
-  constructor({ model, mode }: { model: string; mode?: string }) {
-    super(`no node serves model "${model}"${mode ? ` in mode ${mode}` : ''}`, { code: 'no_node' })
+  constructor({ model, mode, encrypted }: { model: string; mode?: string; encrypted?: boolean }) {
+    super(`no ${encrypted ? 'node with an attested HPKE key (for encrypted requests)' : 'node'} serves model "${model}"${mode ? ` in mode ${mode}` : ''}`, { code: 'no_node' })
   }
 }
 

@@ -31,7 +31,7 @@ export type StartSelfRegistrationParameters = {
   capabilities: Capabilities
   stake: bigint
   reattestEveryMs?: number
-  /** Delay before retrying a failed step; default 5 s. */
+  /** Delay before the first retry of a failed step (doubling up to 5 minutes); default 5 s. */
   retryMs?: number
   log: RegistrationLogger
 }
@@ -53,6 +53,8 @@ export class SelfRegistrationError extends BaseError {
 
 type Head = { height: number; timeMs: string; hash: string }
 type RegistryParamsJson = { maxAttestationAgeMs: string; recentBlockHashes: number }
+
+const MAX_RETRY_MS = 300_000
 
 const errorText = (err: unknown) => (err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)).split('\n')[0]
 
@@ -134,15 +136,15 @@ export function startSelfRegistration(p: StartSelfRegistrationParameters): SelfR
   }
 
   const registered = (async () => {
-    for (;;) {
+    for (let delay = retryMs; ; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
       if (stopped) throw new SelfRegistrationError('stopped before the node was registered')
       try {
         return await register(await connect())
       } catch (err) {
-        // A refusal that retrying cannot fix ends the attempt; a ledger that is not up yet is retried.
+        // A refusal that retrying cannot fix ends the attempt; a ledger that is not up yet (or a refused tx) is retried, less and less often.
         if (err instanceof SelfRegistrationError) throw err
-        p.log.warn({ address: operator.address, reason: errorText(err) }, 'registration failed; retrying')
-        await sleep(retryMs)
+        p.log.warn({ address: operator.address, reason: errorText(err), retryInMs: delay }, 'registration failed; retrying')
+        await sleep(delay)
       }
     }
   })()
@@ -154,17 +156,19 @@ export function startSelfRegistration(p: StartSelfRegistrationParameters): SelfR
       if (!stopped) p.log.warn({ address: operator.address, reason: errorText(err) }, 'the node is not registered')
       return
     }
+    const period = everyMs!
+    let wait = period
     while (!stopped) {
-      await sleep(everyMs!)
+      await sleep(wait)
       if (stopped) return
       try {
         await reattestWith(await connect())
+        wait = period
       } catch (err) {
-        p.log.warn({ address: operator.address, reason: errorText(err) }, 're-attestation failed; retrying')
-        everyMs = Math.min(everyMs!, retryMs)
-        continue
+        // Retried well before the attestation lapses (the period is half the age limit by default).
+        wait = Math.min(wait === period ? retryMs : wait * 2, period, MAX_RETRY_MS)
+        p.log.warn({ address: operator.address, reason: errorText(err), retryInMs: wait }, 're-attestation failed; retrying')
       }
-      everyMs = p.reattestEveryMs ?? everyMs
     }
   }
   void loop()
