@@ -210,7 +210,7 @@ export class LedgerApp {
    * Runs one transaction on `state`: nonce and fee first (kept even if the message fails, as
    * the sender did use the block), then the message in its own overlay, dropped on failure.
    */
-  private async executeTx(state: Overlay, bytes: Uint8Array, height: number, timeMs: bigint): Promise<TxOutcome> {
+  private async executeTx(state: Overlay, bytes: Uint8Array, height: number, timeMs: bigint, inBlock: boolean): Promise<TxOutcome> {
     let tx: DecodedTx
     try {
       tx = this.validateTx(bytes)
@@ -224,6 +224,7 @@ export class LedgerApp {
     await addBalance(state, FEE_POOL_ADDRESS, tx.fee)
     const events: Event[] = []
     const route = this.routes.get(tx.type)!
+    if (!inBlock && route.checkTxRunsHandler === false) return { code: 0, codespace: '', log: '', events }
     const msgState = new Overlay(state)
     const ctx: TxContext = { store: msgState, sender: tx.sender, height, timeMs, events }
     try {
@@ -248,7 +249,7 @@ export class LedgerApp {
   private async doCheckTx(req: Partial<RequestCheckTx>): Promise<ResponseCheckTx> {
     const bytes = req.tx ?? new Uint8Array()
     const txState = new Overlay(this.checkState)
-    const out = await this.executeTx(txState, bytes, this.checkHeight, this.lastBlockTimeMs)
+    const out = await this.executeTx(txState, bytes, this.checkHeight, this.lastBlockTimeMs, false)
     if (out.code === 0) txState.flushInto(this.checkState)
     return ResponseCheckTx.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events })
   }
@@ -291,7 +292,7 @@ export class LedgerApp {
     const txResults: ExecTxResult[] = []
     for (const bytes of req.txs ?? []) {
       const txState = new Overlay(block)
-      const out = await this.executeTx(txState, bytes, height, timeMs)
+      const out = await this.executeTx(txState, bytes, height, timeMs, true)
       // Failed messages still pay their fee and use their nonce: those writes are in txState.
       txState.flushInto(block)
       txResults.push(ExecTxResult.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events }))

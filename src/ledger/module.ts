@@ -14,6 +14,12 @@ export type MsgRoute<M = any> = {
   /** Stateless validation; throws a LedgerError. */
   decode(body: RlpItem[]): M
   handle(ctx: TxContext, msg: M): Promise<void>
+  /**
+   * Whether CheckTx (and recheck) runs the handler too, or only the checks every transaction
+   * gets (signature, nonce, fee). Default true, so bad transfers fail before a block; messages
+   * whose handler is heavy and whose checks need the block (settlement batches) set false.
+   */
+  checkTxRunsHandler?: boolean
 }
 
 export type QueryHandler = (store: StateReader, rest: string, data: Uint8Array) => Promise<unknown>

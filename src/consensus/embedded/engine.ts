@@ -87,6 +87,8 @@ export class EmbeddedEngine {
       if (!b) throw new BaseError(`block store lacks block ${h} to replay`, { code: 'corrupt_block_store' })
       await this.execute(b)
     }
+    // A new chain gets its first block at once, so clients never see a chain without a head.
+    if (blocks.height === 0) await this.withMempool(() => this.produce())
     this.schedule()
   }
 
