@@ -78,7 +78,7 @@ test('inference nodes register themselves with simulated-enclave attestations an
   assert.deepEqual(chat.runtimes, ['onnx', 'openai'])
 })
 
-test('refused registrations name the failed check: unknown measurement, tampered document, unbound key', async () => {
+test('refused registrations name the failed check: unknown measurement, tampered document, unbound key, expired document', async () => {
   const demo = await readKeyFile(net.layout.demoKeyFile)
   const root = await readDevRootFile(net.layout.registry!.devRootFile)
   const chainId = await rpc.chainId()
@@ -86,7 +86,7 @@ test('refused registrations name the failed check: unknown measurement, tampered
   const { nonce } = await rpc.queryJson<{ nonce: string }>(`/accounts/account/${demo.address}`)
   const signing = generatePrivateKey()
   const signingKey = publicKeyOf(signing)
-  const attest = (pcrs = simulatedEnclavePcrs(), key = signingKey) => new SimulatedEnclave({ root, pcrs }).attest({ publicKey: key, userData: attestationBindingDigest({ signingKey: key }), nonce: fromHex(head.hash) })
+  const attest = (pcrs = simulatedEnclavePcrs(), key = signingKey, clock = Date.now) => new SimulatedEnclave({ root, pcrs, clock }).attest({ publicKey: key, userData: attestationBindingDigest({ signingKey: key }), nonce: fromHex(head.hash) })
   const register = (document: Uint8Array) => rpc.broadcast(buildRegisterTx({
     chainId,
     nonce: BigInt(nonce),
@@ -104,6 +104,8 @@ test('refused registrations name the failed check: unknown measurement, tampered
   tampered[tampered.length - 1] ^= 1
   await refused(tampered, /attestation refused \(bad_signature\)/)
   await refused(await attest(undefined, publicKeyOf(generatePrivateKey())), /attestation refused \(key_not_bound\)/)
+  // Made two hours ago: older than the devnet's one-hour attestation age limit.
+  await refused(await attest(undefined, undefined, () => Date.now() - 2 * 3_600_000), /attestation refused \(attestation_expired\)/)
   // Nothing was registered for the demo account.
   assert.equal(await rpc.queryJson(`/registry/node/${demo.address}`), null)
 })
@@ -125,6 +127,12 @@ test('the SDK discovers nodes from the registry, verifies attestations and recei
     const plain = await client.chat.completions.create({ model: STAND_IN_MODEL, messages: [{ role: 'user', content: 'hello registry' }] })
     assert.match(plain.choices[0].message.content ?? '', /you said: hello registry/)
     assert.equal(plain.haca.receipt.node, chatNode.address)
+    // Streams too: the receipt at the end is checked against the registered key.
+    const stream = await client.chat.completions.create({ model: STAND_IN_MODEL, messages: [{ role: 'user', content: 'stream please' }], stream: true })
+    let text = ''
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ''
+    assert.match(text, /you said: stream please/)
+    assert.equal(stream.receipt?.node, chatNode.address)
     const sealed = await client.chat.completions.create({ model: STAND_IN_MODEL, messages: [{ role: 'user', content: 'a sealed question' }], encrypted: true })
     assert.match(sealed.choices[0].message.content ?? '', /you said: a sealed question/)
 
