@@ -87,16 +87,16 @@ class Answers {
   private cumulative = 0n
   answeredAt = new Map<Hex, number>()
   private n = 0
-  constructor(private readonly s: Setup, private readonly log: ReceiptLog) {}
+  constructor(private readonly s: Setup, private readonly log: ReceiptLog, private readonly tag: string) {}
   voucherOfRequest(h: Hex) {
     return this.byRequest.get(h)
   }
   async answer(): Promise<void> {
     const i = this.n++
-    const requestHash = toHex(sha256(utf8(`req ${i} ${this.s.dir}`)))
+    const requestHash = toHex(sha256(utf8(`req ${this.tag} ${i} ${this.s.dir}`)))
     this.cumulative += 3n
     this.byRequest.set(requestHash, signVoucher({ chainId: this.s.chainId, channelId: this.s.channelId, cumulative: this.cumulative, requestHash }, this.s.client.privateKey))
-    const r = signReceipt({ version: 1, id: toHex(sha256(utf8(`receipt ${i} ${this.s.dir}`))), node: this.s.node.address, model: 'm', mode: 'vanilla', requestHash, responseHash: requestHash, price: 3n, timestamp: Date.now() }, this.s.node.privateKey, { keyAddress: this.s.node.address })
+    const r = signReceipt({ version: 1, id: toHex(sha256(utf8(`receipt ${this.tag} ${i} ${this.s.dir}`))), node: this.s.node.address, model: 'm', mode: 'vanilla', requestHash, responseHash: requestHash, price: 3n, timestamp: Date.now() }, this.s.node.privateKey, { keyAddress: this.s.node.address })
     this.answeredAt.set(r.id, performance.now())
     await this.log.append(r)
   }
@@ -107,7 +107,7 @@ async function run(validators: number) {
   try {
     // Throughput: N answers waiting, drained in batches.
     const log = await ReceiptLog.open(join(s.dir, 'receipts'))
-    const answers = new Answers(s, log)
+    const answers = new Answers(s, log, 'bulk')
     const appends: Promise<void>[] = []
     for (let i = 0; i < RECEIPTS; i++) appends.push(answers.answer())
     await Promise.all(appends)
@@ -122,7 +122,7 @@ async function run(validators: number) {
     // Latency: a steady rate of answers, the worker draining every 250 ms.
     const latencies: number[] = []
     const steadyLog = await ReceiptLog.open(join(s.dir, 'receipts-steady'))
-    const steady = new Answers(s, steadyLog)
+    const steady = new Answers(s, steadyLog, 'steady')
     // Continue the channel's cumulative where the throughput phase left it.
     ;(steady as unknown as { cumulative: bigint }).cumulative = BigInt(RECEIPTS) * 3n
     const settledAt = new Map<Hex, number>()
