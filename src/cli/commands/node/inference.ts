@@ -19,6 +19,9 @@ export async function nodeInference(options: NodeInferenceOptions): Promise<void
     `inference node ${node.address} listening on ${url} (mode ${config.mode}; models: ${models.join(', ') || 'none'})`)
   // With a "register" section, the node registers itself on the ledger (in the background) and re-attests on schedule.
   const registration = await selfRegistrationFromConfig(config, node, url, node.app.log)
+  registration?.registered.then((view) => {
+    if (!options.json) process.stdout.write(`registered on the ledger as ${view.address}: ${view.status}, attestation valid until ${new Date(Number(view.expiresAtMs ?? 0)).toISOString()}\n`)
+  }, () => {}) // a failure is logged by the registration itself
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)
