@@ -7,7 +7,7 @@
  */
 import { type Hex, fromHex } from '../core/bytes.ts'
 import { type Address, addressOfPublicKey, recoverPublicKey } from '../core/keys.ts'
-import { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc, RpcError } from '../consensus/rpc/ledger-rpc.ts'
 import type { NodeView } from '../ledger/registry/node.ts'
 import { type Receipt, receiptDigest } from '../inference/receipt.ts'
 import { ReceiptVerificationError } from './errors.ts'
@@ -139,11 +139,16 @@ export class RegistryNodeDirectory implements NodeDirectory {
   }
 }
 
-/** Whether the ledger at `rpc` keeps a node registry (its genesis has a registry section). */
+/**
+ * Whether the ledger at `rpc` keeps a node registry (its genesis has a registry section).
+ * Throws the RpcError when the ledger does not answer at all.
+ */
 export async function ledgerHasRegistry(rpc: LedgerRpc): Promise<boolean> {
   try {
     return (await rpc.queryJson<{ recentBlockHashes?: number }>('/registry/params')).recentBlockHashes !== 0
-  } catch {
-    return false
+  } catch (err) {
+    // The ledger answered, but not this query: a ledger without the registry module.
+    if (err instanceof RpcError && /query \/registry\/params failed/.test(err.message)) return false
+    throw err
   }
 }

@@ -66,13 +66,15 @@ export async function nodeSourceFromOptions(o: NodeListOptions & { ledger?: stri
   if ((o.node?.length ?? 0) > 0 || o.nodesFile || process.env.HACA_NODES) return { nodes: nodesFromOptions(o) }
   const url = o.ledger ?? defaultLedger
   let rpc: LedgerRpc | undefined
+  let registry = false
   try {
     rpc = await LedgerRpc.connect(url)
+    registry = await ledgerHasRegistry(rpc)
   } catch (err) {
     // Named explicitly, an unreachable ledger is an error; the default one may simply not run.
     if (o.ledger) throw err
   }
-  if (rpc && (await ledgerHasRegistry(rpc))) return { directory: new RegistryNodeDirectory({ rpc, ttlMs: 10_000 }) }
+  if (rpc && registry) return { directory: new RegistryNodeDirectory({ rpc, ttlMs: 10_000 }) }
   rpc?.disconnect()
   if (o.ledger && !devnetNodesFile()) throw new NodeListError({ reason: `the ledger at ${o.ledger} keeps no node registry: pass --node URL=ADDRESS or --nodes-file FILE` })
   return { nodes: nodesFromOptions(o) }
