@@ -7,6 +7,7 @@ import { NodeStats } from './selectNodes.ts'
 import { type CreateChatCompletionParameters, type CreateChatCompletionReturnType, createChatCompletion } from './createChatCompletion.ts'
 import { type InferParameters, type InferReturnType, infer } from './infer.ts'
 import { RegistryNodeDirectory } from './registryNodeDirectory.ts'
+import type { ClientPayments } from './payments/paymentHeaders.ts'
 import { type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, verifyNodeAttestation } from './verifyNodeAttestation.ts'
 
 /** Where nodes are found: one of a directory, a static list, or a ledger whose registry lists them. */
@@ -21,6 +22,8 @@ export type HacaClientParameters = HacaClientNodeSource & {
   timeoutMs?: number
   /** Most nodes tried for one request. Default 3. */
   maxAttempts?: number
+  /** Pay nodes that charge: a voucher per request from a payment channel (opened on demand with `autoOpen`). */
+  payments?: ClientPayments
 }
 
 /**
@@ -36,10 +39,12 @@ export class HacaClient {
   readonly stats = new NodeStats()
   readonly timeoutMs: number
   readonly maxAttempts: number
+  readonly payments?: ClientPayments
   /** OpenAI-shaped chat: `client.chat.completions.create(params)`, streaming with `stream: true`. */
   readonly chat: { completions: { create: <P extends CreateChatCompletionParameters>(params: P) => Promise<CreateChatCompletionReturnType<P>> } }
 
-  constructor({ directory, nodes, rpc, timeoutMs = 60_000, maxAttempts = 3 }: HacaClientParameters) {
+  constructor({ directory, nodes, rpc, timeoutMs = 60_000, maxAttempts = 3, payments }: HacaClientParameters) {
+    this.payments = payments
     this.directory = directory ?? (rpc !== undefined ? new RegistryNodeDirectory({ rpc }) : new StaticNodeDirectory(nodes ?? []))
     this.timeoutMs = timeoutMs
     this.maxAttempts = maxAttempts

@@ -17,9 +17,9 @@ import { sealRequest } from '../attestation/hpkeChannel.ts'
 const HPKE_CONTENT_TYPE = 'application/haca-hpke'
 
 /** Sends `body` sealed to `hpkePublicKey`; returns the answer with its body opened (a node that could not decrypt answers in clear). */
-async function postSealed(url: string, body: string, hpkePublicKey: Uint8Array, signal: AbortSignal): Promise<Response> {
+async function postSealed(url: string, body: string, hpkePublicKey: Uint8Array, signal: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<Response> {
   const { request, openResponse } = await sealRequest(hpkePublicKey, Buffer.from(body, 'utf8'))
-  const res = await httpFetch(url, { method: 'POST', headers: { 'content-type': HPKE_CONTENT_TYPE }, body: Buffer.from(request), signal })
+  const res = await httpFetch(url, { method: 'POST', headers: { 'content-type': HPKE_CONTENT_TYPE, ...extraHeaders }, body: Buffer.from(request), signal })
   const bytes = new Uint8Array(await res.arrayBuffer())
   const sealed = (res.headers.get('content-type') ?? '').startsWith(HPKE_CONTENT_TYPE)
   const plain = sealed ? openResponse(bytes) : bytes
@@ -68,15 +68,15 @@ export async function callNodes<T>(client: HacaClient, params: CallNodesParamete
  * POSTs JSON with a deadline; non-2xx answers become NodeRequestError. With `sealTo` (a node's
  * attested HPKE key) the body is sent encrypted and the answer decrypted before it is returned.
  */
-export async function postJson(url: string, body: string, timeoutMs: number, sealTo?: Hex): Promise<{ response: Response; cancelTimeout: () => void }> {
+export async function postJson(url: string, body: string, timeoutMs: number, sealTo?: Hex, extraHeaders: Record<string, string> = {}): Promise<{ response: Response; cancelTimeout: () => void }> {
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(new NodeTimeoutError({ node: new URL(url).origin, timeoutMs })), timeoutMs)
   let response: Response
   try {
     if (sealTo) {
-      response = await postSealed(url, body, fromHex(sealTo), controller.signal)
+      response = await postSealed(url, body, fromHex(sealTo), controller.signal, extraHeaders)
     } else {
-      response = await httpFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: controller.signal })
+      response = await httpFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...extraHeaders }, body, signal: controller.signal })
     }
   } catch (err) {
     clearTimeout(timer)

@@ -9,6 +9,7 @@ import type { ChatRequest, ChatResponse, ChatStreamRequest } from '../inference/
 import { callNodes, postJson } from './callNodes.ts'
 import { HacaChatStream } from './chatStream.ts'
 import { readSignedAnswer } from './readSignedAnswer.ts'
+import { paymentHeaders } from './payments/paymentHeaders.ts'
 import type { HacaClient } from './HacaClient.ts'
 import { EncryptedStreamError } from './errors.ts'
 
@@ -43,8 +44,9 @@ export async function createChatCompletion<P extends CreateChatCompletionParamet
   const requestHash = hashRequest(request)
   const model = request.model
   const checkSigner = client.directory.checkReceiptSigner?.bind(client.directory)
-  const result = await callNodes(client, { model, mode, maxPrice, kind: 'chat', encrypted }, async ({ node }) => {
-    const { response, cancelTimeout } = await postJson(`${node.url}/v1/chat/completions`, body, client.timeoutMs, encrypted ? node.hpkePublicKey : undefined)
+  const result = await callNodes(client, { model, mode, maxPrice, kind: 'chat', encrypted }, async ({ node, model: offer }) => {
+    const pay = await paymentHeaders(client.payments, node, offer.price, requestHash)
+    const { response, cancelTimeout } = await postJson(`${node.url}/v1/chat/completions`, body, client.timeoutMs, encrypted ? node.hpkePublicKey : undefined, pay)
     if (request.stream) {
       // The deadline covers the wait for the answer to start; a long stream may then run on.
       cancelTimeout()

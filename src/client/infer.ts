@@ -5,6 +5,7 @@ import type { TensorJson } from '../inference/tensor.ts'
 import { callNodes, postJson } from './callNodes.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 import { readSignedAnswer } from './readSignedAnswer.ts'
+import { paymentHeaders } from './payments/paymentHeaders.ts'
 import type { HacaClient } from './HacaClient.ts'
 
 export type InferParameters = {
@@ -37,8 +38,9 @@ export async function infer(client: HacaClient, { model, inputs, mode, maxPrice,
   const body = JSON.stringify(request)
   const requestHash = hashRequest(request)
   const checkSigner = client.directory.checkReceiptSigner?.bind(client.directory)
-  return callNodes(client, { model, mode, maxPrice, kind: 'onnx', encrypted }, async ({ node }) => {
-    const { response, cancelTimeout } = await postJson(`${node.url}/v1/infer`, body, client.timeoutMs, encrypted ? node.hpkePublicKey : undefined)
+  return callNodes(client, { model, mode, maxPrice, kind: 'onnx', encrypted }, async ({ node, model: offer }) => {
+    const pay = await paymentHeaders(client.payments, node, offer.price, requestHash)
+    const { response, cancelTimeout } = await postJson(`${node.url}/v1/infer`, body, client.timeoutMs, encrypted ? node.hpkePublicKey : undefined, pay)
     const { bytes, receipt } = await readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice, checkSigner })
     const parsed = JSON.parse(bytes.toString('utf8')) as { model: string; outputs: Record<string, TensorJson> }
     return { model: parsed.model, outputs: parsed.outputs, receipt, node }

@@ -67,7 +67,12 @@ export type InferenceNodeConfig = {
   providers: ProviderConfig[]
   /** Vouchers required on paid routes (needs `ledger`); see src/inference/payments/. */
   payments?: PaymentsConfig
+  /** Settle paid receipts on the ledger in batches (needs `ledger` and `payments`); see src/inference/settlement/. */
+  settlement?: SettlementConfig
 }
+
+/** `"settlement": { "intervalMs": 2000, "batchSize": 1000 }` */
+export type SettlementConfig = { intervalMs: number; batchSize: number }
 
 /**
  * `"register": { "rpc": "http://127.0.0.1:26657", "stake": "1000", "endpoint": "http://node.example:8080",
@@ -85,6 +90,18 @@ export type RegisterConfig = {
   payout?: string
   /** Re-attestation period; default half the registry's maximum attestation age. */
   reattestEveryMs?: number
+}
+
+function parseSettlementConfig(raw: unknown, path: string, hasPayments: boolean): SettlementConfig | undefined {
+  if (raw === undefined) return undefined
+  if (!hasPayments) throw new InferenceConfigError({ path, reason: '"settlement" needs "ledger" and "payments" sections (receipts settle against payment channels)' })
+  const r = (raw ?? {}) as Record<string, unknown>
+  const int = (v: unknown, d: number, what: string) => {
+    const n = v ?? d
+    if (!Number.isInteger(n) || (n as number) < 1) throw new InferenceConfigError({ path, reason: `settlement.${what} must be a positive integer` })
+    return n as number
+  }
+  return { intervalMs: int(r.intervalMs, 2000, 'intervalMs'), batchSize: int(r.batchSize, 1000, 'batchSize') }
 }
 
 export class InferenceConfigError extends BaseError {
@@ -173,6 +190,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     register: c.register === undefined ? undefined : parseRegisterConfig(c.register, path, base),
     providers,
     payments: c.payments === undefined ? undefined : parsePaymentsConfig(c.payments, path, base, c.ledger !== undefined),
+    settlement: parseSettlementConfig(c.settlement, path, c.payments !== undefined && c.ledger !== undefined),
   }
 }
 

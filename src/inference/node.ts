@@ -14,6 +14,7 @@ import { ConcurrencyLimiter } from './limiter.ts'
 import { type ModelSource, CombinedModelSource, FileModelSource } from './modelSource.ts'
 import { BlobStoreModelSource } from './blobStoreModelSource.ts'
 import { LedgerModelSource } from './ledgerModelSource.ts'
+import { startSettlementFromConfig } from './settlement/fromConfig.ts'
 import { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
 import { WalrusClient } from '../storage/walrusClient.ts'
 import { ModelCache } from '../storage/modelCache.ts'
@@ -208,7 +209,7 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
   const attestation = config.tee
     ? simulatedAttestationSource({ root: await readDevRootFile(config.tee.devRootFile), privateKey: key.privateKey, hpkePublicKey: hpke?.publicKey })
     : undefined
-  return createInferenceNode({
+  const node = await createInferenceNode({
     privateKey: key.privateKey,
     receiptDir: config.receiptDir,
     receiptLog: config.receiptLog,
@@ -224,4 +225,9 @@ export async function createInferenceNodeFromConfig(config: InferenceNodeConfig)
     logger: { level: config.logLevel, redact: LOG_REDACT_PATHS, stream: process.stderr },
     payments,
   })
+  const settlement = payments?.vouchers ? await startSettlementFromConfig(config, node, payments.vouchers) : undefined
+  if (!settlement) return node
+  const close = node.close.bind(node)
+  // Settlement stops first: a batch in flight finishes (or is left for the next start) before the receipt log closes.
+  return Object.assign(node, { close: async () => { await settlement.stop(); await close() } })
 }

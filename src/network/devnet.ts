@@ -112,8 +112,8 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   const registry = opts.registry ? await prepareDevnetRegistry(home, demo.address) : undefined
   const appState: AppGenesisState = {
     accounts: [{ address: demo.address, balance: '1000000000000' }, ...(registry?.accounts ?? []), ...(opts.accounts ?? [])],
-    params: { minFee: '10' },
-    ...(registry ? { registry: devnetRegistryGenesis(registry) } : {}),
+    params: { minFee: '10', maxTxBytes: 4 * 1024 * 1024 },
+    ...(registry ? { registry: devnetRegistryGenesis(registry), payments: { feeBps: '100', challengePeriodMs: '600000' } } : {}),
   }
   // A fixed genesis time keeps the document a pure function of its inputs.
   const genesis = cometGenesis({ chainId, genesisTime: '2026-01-01T00:00:00Z', validators: validators.map((v) => v.identity), appState })
@@ -154,6 +154,8 @@ async function writeInferenceConfig(home: string, i: number, port: number, stora
     providers: provider ? [provider] : [],
     // The simulated enclave under the devnet's dev root; the node registers itself (stake and fees from its own key).
     ...(registry ? { mode: 'tee', tee: { devRootFile: relative(dir, registry.layout.devRootFile) }, register: { rpc, stake: registry.layout.minStake, endpoint: `http://127.0.0.1:${port}` } } : {}),
+    // Clients pay with vouchers over payment channels; paid receipts settle on the ledger every few seconds.
+    ...(registry ? { payments: { required: true, voucherLog: 'vouchers.log' }, settlement: { intervalMs: 3000, batchSize: 1000 } } : {}),
   }
   await writeFile(config, `${JSON.stringify(body, null, 2)}\n`)
   return { url: `http://127.0.0.1:${port}`, port, config, address: key.address }

@@ -17,6 +17,8 @@ import type { PaymentsConfig } from './config.ts'
 export type NodePaymentsHook = {
   register(app: FastifyInstance, ctx: NodeContext): void
   close?(): Promise<void>
+  /** The accepted vouchers (what settlement pairs receipts with), when the hook keeps a log. */
+  vouchers?: VoucherLog
 }
 
 /** Routes that cost money; the model named in the body sets the price. */
@@ -71,8 +73,9 @@ export async function paymentsHookFromConfig(config: PaymentsConfig, { rpcUrl, n
   const rpc = await LedgerRpc.connect(rpcUrl)
   const log = await VoucherLog.open(config.voucherLog)
   const gate = new PaymentGate({ chainId: await rpc.chainId(), node: config.node ?? node, channels: new ChannelCache(ledgerChannelSource(rpc), { ttlMs: config.channelTtlMs }), log })
-  return paymentsHook(gate, async () => {
+  const hook = paymentsHook(gate, async () => {
     await log.close()
     rpc.disconnect()
   })
+  return { ...hook, vouchers: log }
 }

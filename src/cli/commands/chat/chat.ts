@@ -3,10 +3,11 @@ import { HacaClient } from '../../../client/HacaClient.ts'
 import { type InferenceMode, type Receipt, receiptToJson } from '../../../inference/receipt.ts'
 import type { ChatRequest } from '../../../inference/providers/chatProvider.ts'
 import { printResult } from '../../output.ts'
+import { type PaymentOptions, paymentsFromOptions } from '../infer/payments.ts'
 import { type NodeListOptions, nodeSourceFromOptions } from '../infer/nodes.ts'
 import { defaultRpc } from '../../defaults.ts'
 
-export type ChatCommandOptions = NodeListOptions & {
+export type ChatCommandOptions = NodeListOptions & PaymentOptions & {
   message: string
   model: string
   system?: string
@@ -25,11 +26,13 @@ function receiptLine(receipt: Receipt, url: string): string {
 }
 
 export async function chatCommand(options: ChatCommandOptions): Promise<void> {
-  const client = new HacaClient({ ...(await nodeSourceFromOptions(options, defaultRpc())), timeoutMs: Number(options.timeout ?? 60_000) })
+  const paying = await paymentsFromOptions(options, defaultRpc())
+  const client = new HacaClient({ ...(await nodeSourceFromOptions(options, defaultRpc())), timeoutMs: Number(options.timeout ?? 60_000), payments: paying.payments })
   try {
     await chatWith(client, options)
   } finally {
     client.close()
+    paying.close()
   }
 }
 

@@ -17,6 +17,8 @@ export function registerChat(program: Command): void {
     .option('--mode <mode>', 'only nodes answering in this mode: vanilla, tee or zkml')
     .option('--max-price <units>', 'refuse nodes priced above this')
     .option('--timeout <ms>', 'per-node deadline', '60000')
+    .option('--key <file>', 'pay nodes that charge: vouchers signed with this key, from payment channels (state in ~/.haca/vouchers)')
+    .option('--budget <units>', 'deposit of a channel opened on demand for --key (default 100000)')
     .option('--json', 'print JSON')
     .action(async (message: string[], options) => (await import('./chat.ts')).chatCommand({ ...options, message: message.join(' ') }))
 }

@@ -5,6 +5,7 @@ import { HacaClient } from '../../../client/HacaClient.ts'
 import { type InferenceMode, INFERENCE_MODES, receiptToJson } from '../../../inference/receipt.ts'
 import { TENSOR_TYPES, type TensorJson, type TensorType } from '../../../inference/tensor.ts'
 import { printResult } from '../../output.ts'
+import { type PaymentOptions, paymentsFromOptions } from './payments.ts'
 import { defaultRpc } from '../../defaults.ts'
 import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
 import { type NodeListOptions, nodeSourceFromOptions } from './nodes.ts'
@@ -16,7 +17,7 @@ export class InferOptionError extends BaseError {
   }
 }
 
-export type InferCommandOptions = NodeListOptions & {
+export type InferCommandOptions = NodeListOptions & PaymentOptions & {
   model: string
   input?: string[]
   inputs?: string
@@ -71,7 +72,8 @@ export async function inferCommand(options: InferCommandOptions): Promise<void> 
   }
   if (Object.keys(inputs).length === 0) throw new InferOptionError({ reason: 'no inputs: pass --input NAME=TYPE:DIMS:VALUES or --inputs JSON' })
   if (options.mode !== undefined && !INFERENCE_MODES.includes(options.mode as InferenceMode)) throw new InferOptionError({ reason: `--mode must be one of ${INFERENCE_MODES.join(', ')}` })
-  const client = new HacaClient({ ...(await nodeSourceFromOptions(options, defaultRpc())), timeoutMs: Number(options.timeout ?? 60_000) })
+  const paying = await paymentsFromOptions(options, defaultRpc())
+  const client = new HacaClient({ ...(await nodeSourceFromOptions(options, defaultRpc())), timeoutMs: Number(options.timeout ?? 60_000), payments: paying.payments })
   let result
   try {
     result = await client.infer({
@@ -83,6 +85,7 @@ export async function inferCommand(options: InferCommandOptions): Promise<void> 
     })
   } finally {
     client.close()
+    paying.close()
   }
   printResult(options.json, { model: result.model, outputs: result.outputs, node: result.node.url, receipt: receiptToJson(result.receipt), verified: true }, () => [
     ...Object.entries(result.outputs).map(([name, t]) => `${name} ${t.type}[${t.dims.join('x')}]: ${t.data.join(', ')}`),

@@ -4,6 +4,9 @@ import { parseAddress } from '../../../core/keys.ts'
 import { type ReceiptJson, receiptFromJson, receiptToJson, verifyReceipt } from '../../../inference/receipt.ts'
 import { ReceiptVerificationError } from '../../../client/errors.ts'
 import { printResult } from '../../output.ts'
+import { defaultRpc } from '../../defaults.ts'
+import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { getSettlement, waitForSettlement } from '../../../client/getSettlement.ts'
 import { type NodeListOptions, nodesFromOptions } from './nodes.ts'
 
 export class ReceiptNotFoundError extends BaseError {
@@ -13,7 +16,32 @@ export class ReceiptNotFoundError extends BaseError {
   }
 }
 
-export type ReceiptCommandOptions = NodeListOptions & { id: string; json?: boolean }
+export type ReceiptCommandOptions = NodeListOptions & { id: string; ledger?: string; wait?: boolean; json?: boolean }
+
+type Settlement = Awaited<ReturnType<typeof getSettlement>> | { status: 'unknown'; reason: string }
+
+/** Where the receipt stands on the ledger (settled with a verified proof, refused, pending). */
+async function settlementOf(options: ReceiptCommandOptions, nodeUrl: string): Promise<Settlement> {
+  let rpc: LedgerRpc
+  try {
+    rpc = await LedgerRpc.connect(options.ledger ?? defaultRpc())
+  } catch (err) {
+    return { status: 'unknown', reason: err instanceof BaseError ? err.shortMessage : String(err) }
+  }
+  try {
+    const p = { receiptId: options.id as `0x${string}`, nodeUrl }
+    return options.wait ? await waitForSettlement(rpc, p) : await getSettlement(rpc, p)
+  } finally {
+    rpc.disconnect()
+  }
+}
+
+function describe(s: Settlement): string {
+  if (s.status === 'settled') return `  settled   at height ${s.height} in batch ${s.batchRoot} (entry ${s.index}); Merkle proof verified against app hash ${s.proof.appHash} of block ${s.proof.height + 1}`
+  if (s.status === 'refused') return `  settlement refused: ${s.reason}`
+  if (s.status === 'pending') return '  settlement pending (the node has not settled it yet; --wait waits)'
+  return `  settlement unknown: ${s.reason}`
+}
 
 export async function receiptCommand(options: ReceiptCommandOptions): Promise<void> {
   const tried: string[] = []
@@ -32,7 +60,8 @@ export async function receiptCommand(options: ReceiptCommandOptions): Promise<vo
     const receipt = receiptFromJson((await res.json()) as ReceiptJson)
     const result = verifyReceipt(receipt, { node: parseAddress(node.address) })
     if (!result.ok) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: result.failed, reason: result.reason })
-    printResult(options.json, { receipt: receiptToJson(receipt), node: node.url, verified: true }, () => [
+    const settlement = await settlementOf(options, node.url)
+    printResult(options.json, { receipt: receiptToJson(receipt), node: node.url, verified: true, settlement }, () => [
       `receipt ${receipt.id}`,
       `  node      ${receipt.node} (${node.url}); signature verified`,
       `  model     ${receipt.model} (${receipt.mode})`,
@@ -40,6 +69,7 @@ export async function receiptCommand(options: ReceiptCommandOptions): Promise<vo
       `  response  ${receipt.responseHash}`,
       `  price     ${receipt.price}`,
       `  time      ${new Date(receipt.timestamp).toISOString()}`,
+      describe(settlement),
     ].join('\n'))
     return
   }

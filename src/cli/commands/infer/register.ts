@@ -15,6 +15,8 @@ export function registerInfer(program: Command): void {
     .option('--max-price <units>', 'refuse nodes priced above this')
     .option('--encrypted', "encrypt the request to the node's attested HPKE key (registered nodes)")
     .option('--timeout <ms>', 'per-node deadline', '60000')
+    .option('--key <file>', 'pay nodes that charge: vouchers signed with this key, from payment channels (state in ~/.haca/vouchers)')
+    .option('--budget <units>', 'deposit of a channel opened on demand for --key (default 100000)')
     .option('--json', 'print JSON')
     .action(async (options) => (await import('./infer.ts')).inferCommand(options))
 }
@@ -27,6 +29,8 @@ export function registerReceipt(program: Command): void {
     .argument('<id>', 'receipt id (0x + 64 hex digits)')
     .option('--node <url=address>', 'a node and the address its receipts must be signed by (repeatable)', collect)
     .option('--nodes-file <file>', 'JSON list of nodes: [{ "url": …, "address": … }]')
+    .option('--ledger <url>', 'ledger RPC, for the settlement status ($HACA_NODE)')
+    .option('--wait', 'wait until the receipt is settled or refused')
     .option('--json', 'print JSON')
     .action(async (id: string, options) => (await import('./receipt.ts')).receiptCommand({ ...options, id }))
 }

@@ -1,0 +1,31 @@
+/**
+ * Pays for one request: the voucher header for a node, opening a channel to it first (with the
+ * configured budget) when the client has none. Requests to free models carry no voucher.
+ */
+import type { Hex } from '../../core/bytes.ts'
+import type { KeyFile } from '../../core/keyfile.ts'
+import type { LedgerRpc } from '../../consensus/rpc/ledger-rpc.ts'
+import type { NodeInfo } from '../nodeDirectory.ts'
+import { type ChannelPayer, openChannel } from './channelPayer.ts'
+
+export const VOUCHER_HEADER = 'x-haca-voucher'
+
+export type ClientPayments = {
+  payer: ChannelPayer
+  /** Opens channels when none exists: the client's key, the ledger, and the deposit per channel. */
+  autoOpen?: { key: KeyFile; rpc: LedgerRpc; budget: bigint }
+}
+
+/** The address channels to this node name: its registry account when known, else its signing address. */
+export function payee(node: NodeInfo) {
+  return node.registryAddress ?? node.address
+}
+
+export async function paymentHeaders(payments: ClientPayments | undefined, node: NodeInfo, price: bigint, requestHash: Hex): Promise<Record<string, string>> {
+  if (!payments || price === 0n) return {}
+  const to = payee(node)
+  if (!payments.payer.channelFor(to) && payments.autoOpen) {
+    await openChannel(payments.autoOpen.rpc, { key: payments.autoOpen.key, node: to, amount: payments.autoOpen.budget, payer: payments.payer })
+  }
+  return { [VOUCHER_HEADER]: await payments.payer.pay(to, requestHash, price) }
+}
