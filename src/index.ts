@@ -26,3 +26,7 @@ export {
 export { canonicalJson, hashRequest } from './inference/canonicalJson.ts'
 export type { TensorJson, TensorType } from './inference/tensor.ts'
 export { BaseError } from './core/errors.ts'
+export { ChannelPayer, ChannelBudgetError, openChannel, topUpChannel } from './client/payments/channelPayer.ts'
+export { type ClientPayments, VOUCHER_HEADER } from './client/payments/paymentHeaders.ts'
+export { getSettlement, waitForSettlement, type GetSettlementParameters, type GetSettlementReturnType } from './client/getSettlement.ts'
+export { LedgerRpc } from './consensus/rpc/ledger-rpc.ts'

@@ -45,8 +45,13 @@ function retryable(err: unknown): boolean {
 }
 
 export async function callNodes<T>(client: HacaClient, params: CallNodesParameters, attempt: (candidate: Candidate) => Promise<T>): Promise<T> {
-  const nodes = (await client.directory.listNodes()).filter((n) => !params.encrypted || n.hpkePublicKey)
-  const candidates = selectNodes(nodes, client.stats, params).slice(0, client.maxAttempts)
+  const pick = async () => selectNodes((await client.directory.listNodes()).filter((n) => !params.encrypted || n.hpkePublicKey), client.stats, params).slice(0, client.maxAttempts)
+  let candidates = await pick()
+  if (candidates.length === 0 && client.directory.invalidate) {
+    // A cached node list may predate the model (registered a moment ago): look again once.
+    client.directory.invalidate()
+    candidates = await pick()
+  }
   if (candidates.length === 0) throw new NoNodeAvailableError({ model: params.model, mode: params.mode, encrypted: params.encrypted })
   const attempts: { node: string; error: string }[] = []
   for (const candidate of candidates) {
@@ -87,7 +92,9 @@ export async function postJson(url: string, body: string, timeoutMs: number, sea
     clearTimeout(timer)
     let message = text.slice(0, 300)
     try {
-      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message
+      const parsed = JSON.parse(text) as { error?: string | { message?: string } }
+      // OpenAI-shaped errors carry { error: { message } }; a 402 (x402) carries { error: "…" }.
+      message = (typeof parsed.error === 'string' ? parsed.error : parsed.error?.message) ?? message
     } catch {
       // Not JSON: keep the text.
     }

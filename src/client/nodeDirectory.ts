@@ -27,6 +27,8 @@ export interface NodeDirectory {
   listNodes(): Promise<NodeInfo[]>
   /** Throws a ReceiptVerificationError unless the receipt's key belongs to a node this directory vouches for (the registry: an active one). */
   checkReceiptSigner?(receipt: Receipt, node: { url: string; address: Address }): Promise<void>
+  /** Forgets a cached list, so the next `listNodes` asks again. */
+  invalidate?(): void
 }
 
 /** A node given by hand: its URL and the address its receipts must be signed by. */
