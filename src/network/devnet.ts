@@ -37,6 +37,11 @@ export type DevnetOptions = {
    * chain has no registry section (so its app hashes match the embedded engine's).
    */
   registry?: boolean
+  /**
+   * With a registry: inference nodes require payment vouchers on paid models and settle their
+   * receipts on the ledger (genesis gets a payments section). Off by default.
+   */
+  payments?: boolean
   reset?: boolean
 }
 
@@ -113,7 +118,8 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   const appState: AppGenesisState = {
     accounts: [{ address: demo.address, balance: '1000000000000' }, ...(registry?.accounts ?? []), ...(opts.accounts ?? [])],
     params: { minFee: '10', maxTxBytes: 4 * 1024 * 1024 },
-    ...(registry ? { registry: devnetRegistryGenesis(registry), payments: { feeBps: '100', challengePeriodMs: '600000' } } : {}),
+    ...(registry ? { registry: devnetRegistryGenesis(registry) } : {}),
+    ...(registry && opts.payments ? { payments: { feeBps: '100', challengePeriodMs: '600000' } } : {}),
   }
   // A fixed genesis time keeps the document a pure function of its inputs.
   const genesis = cometGenesis({ chainId, genesisTime: '2026-01-01T00:00:00Z', validators: validators.map((v) => v.identity), appState })
@@ -126,8 +132,8 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   const storage: DevnetStorage = { url: `http://127.0.0.1:${sPort}`, port: sPort, dir: join(home, 'storage'), shards: opts.storageShards ?? 1000 }
   const providerStandIn = `http://127.0.0.1:${sPort + 2}`
   const inference = [
-    await writeInferenceConfig(home, 0, sPort + 1, storage, validators[0].rpc, undefined, registry),
-    await writeInferenceConfig(home, 1, sPort + 3, storage, validators[0].rpc, { name: 'standin', kind: 'openai', baseURL: `${providerStandIn}/v1`, apiKey: 'standin', models: [STAND_IN_MODEL], price: '1' }, registry),
+    await writeInferenceConfig(home, 0, sPort + 1, storage, validators[0].rpc, undefined, registry, opts.payments),
+    await writeInferenceConfig(home, 1, sPort + 3, storage, validators[0].rpc, { name: 'standin', kind: 'openai', baseURL: `${providerStandIn}/v1`, apiKey: 'standin', models: [STAND_IN_MODEL], price: '1' }, registry, opts.payments),
   ]
   const nodesFile = join(home, 'nodes.json')
   await writeFile(nodesFile, `${JSON.stringify(inference.map((n) => ({ url: n.url, address: n.address })), null, 2)}\n`)
@@ -137,7 +143,7 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
 }
 
 /** An inference node serving every model registered on the ledger, from the devnet's store. */
-async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string, provider?: Record<string, unknown>, registry?: { layout: DevnetRegistry; nodeKeys: Address[] }): Promise<DevnetInference> {
+async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string, provider?: Record<string, unknown>, registry?: { layout: DevnetRegistry; nodeKeys: Address[] }, payments?: boolean): Promise<DevnetInference> {
   const dir = join(home, `inference-${i}`)
   const keyFile = join(dir, 'node-key.json')
   // With a registry, the key was made (and funded in genesis) before the genesis was written.
@@ -155,7 +161,7 @@ async function writeInferenceConfig(home: string, i: number, port: number, stora
     // The simulated enclave under the devnet's dev root; the node registers itself (stake and fees from its own key).
     ...(registry ? { mode: 'tee', tee: { devRootFile: relative(dir, registry.layout.devRootFile) }, register: { rpc, stake: registry.layout.minStake, endpoint: `http://127.0.0.1:${port}` } } : {}),
     // Clients pay with vouchers over payment channels; paid receipts settle on the ledger every few seconds.
-    ...(registry ? { payments: { required: true, voucherLog: 'vouchers.log' }, settlement: { intervalMs: 3000, batchSize: 1000 } } : {}),
+    ...(registry && payments ? { payments: { required: true, voucherLog: 'vouchers.log' }, settlement: { intervalMs: 3000, batchSize: 1000 } } : {}),
   }
   await writeFile(config, `${JSON.stringify(body, null, 2)}\n`)
   return { url: `http://127.0.0.1:${port}`, port, config, address: key.address }

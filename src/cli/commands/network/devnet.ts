@@ -8,8 +8,9 @@ export async function devnet(o: { validators: string; home: string; basePort: st
   const basePort = Number(o.basePort)
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) throw new BaseError('--base-port must be a port number', { code: 'invalid_option' })
   if (!o.json) process.stderr.write(`preparing ${validators} validator(s) in ${o.home}\n`)
-  // The devnet has a node registry: inference nodes register with simulated-enclave attestations on start.
-  const layout = await prepareDevnet({ home: o.home, validators, basePort, reset: o.reset, registry: true })
+  // The devnet has a node registry (inference nodes register with simulated-enclave attestations on
+  // start), payment channels (paid models need vouchers) and settlement of receipts.
+  const layout = await prepareDevnet({ home: o.home, validators, basePort, reset: o.reset, registry: true, payments: true })
   const net = new RunningDevnet(layout)
   let stopping = false
   const stop = async () => {
@@ -42,8 +43,10 @@ export async function devnet(o: { validators: string; home: string; basePort: st
       `  ./haca query account $(./haca keys show) --prove`,
       `  node --import tsx scripts/make-onnx-model.ts mlp.onnx`,
       `  ./haca model upload mlp.onnx --name mlp --version 1.0.0 --key ${layout.demoKeyFile}`,
-      `  ./haca infer --model mlp@1.0.0 --input input=float32:1x4:1,2,3,4`,
-      `  ./haca chat --model standin-chat "hello"   (or the openai client with baseURL ${layout.inference[1]?.url ?? ''}/v1)`,
+      `  ./haca infer --model mlp@1.0.0 --input input=float32:1x4:1,2,3,4 --key ${layout.demoKeyFile}    (pays from a channel it opens)`,
+      `  ./haca chat --model standin-chat "hello" --key ${layout.demoKeyFile}`,
+      `  ./haca receipt <RECEIPT ID> --wait      (settled on the ledger, with a verified Merkle proof)`,
+      `  node --import tsx examples/four-steps.ts    (registration, direct inference, instant response, settlement)`,
     ].join('\n'),
   )
   await new Promise(() => {})
