@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { readKeyFile, writeKeyFile } from '../core/keyfile.ts'
 import type { Address } from '../core/keys.ts'
-import { type AppGenesisState, cometGenesis } from '../consensus/cometbft/genesis.ts'
+import { type AppGenesisState, LOCAL_NETWORK_PARAMS, cometGenesis } from '../consensus/cometbft/genesis.ts'
 import { BlockStore } from '../consensus/embedded/block-store.ts'
 import { EmbeddedEngine } from '../consensus/embedded/engine.ts'
 import { buildRpcServer } from '../consensus/embedded/rpc-server.ts'
@@ -40,7 +40,7 @@ export async function startDev(o: DevOptions): Promise<RunningDev> {
   const demo = existsSync(demoKeyFile) ? await readKeyFile(demoKeyFile) : await writeKeyFile(demoKeyFile)
   const genesisFile = join(home, 'genesis.json')
   if (!existsSync(genesisFile)) {
-    const appState: AppGenesisState = { accounts: [{ address: demo.address, balance: '1000000000000' }, ...(o.accounts ?? [])], params: { minFee: '10' } }
+    const appState: AppGenesisState = { accounts: [{ address: demo.address, balance: '1000000000000' }, ...(o.accounts ?? [])], params: LOCAL_NETWORK_PARAMS }
     const doc = cometGenesis({ chainId: o.chainId ?? 'haca-dev', genesisTime: '2026-01-01T00:00:00Z', validators: [], appState })
     await writeFile(genesisFile, `${JSON.stringify(doc, null, 2)}\n`)
   }

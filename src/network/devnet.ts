@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { BaseError } from '../core/errors.ts'
 import { readKeyFile, writeKeyFile } from '../core/keyfile.ts'
 import type { Address } from '../core/keys.ts'
-import { type AppGenesisState, cometGenesis } from '../consensus/cometbft/genesis.ts'
+import { type AppGenesisState, LOCAL_NETWORK_PARAMS, cometGenesis } from '../consensus/cometbft/genesis.ts'
 import { type ValidatorIdentity, type ValidatorPorts, configureCometHome, initCometHome } from '../consensus/cometbft/home.ts'
 import { startCometbft } from '../consensus/cometbft/process.ts'
 import { waitForHeight } from '../consensus/rpc/wait.ts'
@@ -117,7 +117,7 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   const registry = opts.registry ? await prepareDevnetRegistry(home, demo.address) : undefined
   const appState: AppGenesisState = {
     accounts: [{ address: demo.address, balance: '1000000000000' }, ...(registry?.accounts ?? []), ...(opts.accounts ?? [])],
-    params: { minFee: '10', maxTxBytes: 4 * 1024 * 1024 },
+    params: LOCAL_NETWORK_PARAMS,
     ...(registry ? { registry: devnetRegistryGenesis(registry) } : {}),
     ...(registry && opts.payments ? { payments: { feeBps: '100', challengePeriodMs: '600000' } } : {}),
   }

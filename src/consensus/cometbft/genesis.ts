@@ -1,5 +1,12 @@
 import type { ValidatorIdentity } from './home.ts'
 
+/**
+ * Chain parameters of local networks (devnet and dev alike, so the same transactions give the
+ * same app hash under both engines): a small fee, and transactions up to 4 MiB, the size of a
+ * settlement batch of a few thousand receipts.
+ */
+export const LOCAL_NETWORK_PARAMS = { minFee: '10', maxTxBytes: 4 * 1024 * 1024 }
+
 export type AppGenesisState = {
   accounts: Array<{ address: string; balance: string }>
   params?: { minFee?: string; maxTxBytes?: number }

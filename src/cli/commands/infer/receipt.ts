@@ -5,7 +5,7 @@ import { type ReceiptJson, receiptFromJson, receiptToJson, verifyReceipt } from 
 import { ReceiptVerificationError } from '../../../client/errors.ts'
 import { printResult } from '../../output.ts'
 import { defaultRpc } from '../../defaults.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc, RpcError } from '../../../consensus/rpc/ledger-rpc.ts'
 import { getSettlement, waitForSettlement } from '../../../client/getSettlement.ts'
 import { type NodeListOptions, nodesFromOptions } from './nodes.ts'
 
@@ -31,6 +31,10 @@ async function settlementOf(options: ReceiptCommandOptions, nodeUrl: string): Pr
   try {
     const p = { receiptId: options.id as `0x${string}`, nodeUrl }
     return options.wait ? await waitForSettlement(rpc, p) : await getSettlement(rpc, p)
+  } catch (err) {
+    // No ledger to ask (or it went away): the receipt itself is still verified and printed.
+    if (err instanceof RpcError) return { status: 'unknown', reason: err.shortMessage }
+    throw err
   } finally {
     rpc.disconnect()
   }
