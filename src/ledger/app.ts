@@ -193,7 +193,7 @@ export class LedgerApp {
     // Decoded once here and kept with the tx: a settlement batch of thousands of receipts is not decoded again per block.
     const msg = route.decode(tx.body)
     if (tx.fee < params.minFee) throw new ErrFeeTooLow(`fee ${tx.fee} is below the minimum ${params.minFee}`)
-    const sender = recoverSender(tx)
+    const sender = recoverSender(tx, bytes)
     const decoded: DecodedTx = { ...tx, bytes, hash, sender, msg }
     if (this.verified.size >= VERIFIED_CACHE_LIMIT) {
       let n = VERIFIED_CACHE_LIMIT / 4
@@ -251,7 +251,8 @@ export class LedgerApp {
     const txState = new Overlay(this.checkState)
     const out = await this.executeTx(txState, bytes, this.checkHeight, this.lastBlockTimeMs, false)
     if (out.code === 0) txState.flushInto(this.checkState)
-    return ResponseCheckTx.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events })
+    // No events: CometBFT indexes the block's results, not CheckTx's, and encoding them costs per transaction.
+    return ResponseCheckTx.fromPartial({ code: out.code, codespace: out.codespace, log: out.log })
   }
 
   private async doPrepareProposal(req: Partial<RequestPrepareProposal>): Promise<ResponsePrepareProposal> {

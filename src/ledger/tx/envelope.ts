@@ -95,8 +95,27 @@ export function decodeTx(bytes: Uint8Array): SignedTx {
   return tx
 }
 
-export function recoverSender(tx: SignedTx): Address {
-  const signer = recoverAddress(signingDigest(tx), tx.signature)
+/**
+ * The signing digest from the transaction's own (canonical) bytes: the signed RLP list is the
+ * same items without the trailing 65-byte signature (67 bytes with its RLP prefix), so only
+ * its list header is rebuilt instead of re-encoding every field (the hot path of CheckTx).
+ */
+export function signingDigestOfBytes(bytes: Uint8Array): Uint8Array {
+  const header = bytes[0] <= 0xf7 ? 1 : 1 + (bytes[0] - 0xf7)
+  const payload = bytes.subarray(header, bytes.length - 67)
+  const len = payload.length
+  let prefix: Uint8Array
+  if (len < 56) prefix = Uint8Array.of(0xc0 + len)
+  else {
+    const lenBytes = bigintToBytes(BigInt(len))
+    prefix = concatBytes(Uint8Array.of(0xf7 + lenBytes.length), lenBytes)
+  }
+  return sha256(concatBytes(DOMAIN, prefix, payload))
+}
+
+/** Checks the signature of a decoded transaction; `bytes`, when given, must be its canonical encoding (decodeTx checked it). */
+export function recoverSender(tx: SignedTx, bytes?: Uint8Array): Address {
+  const signer = recoverAddress(bytes ? signingDigestOfBytes(bytes) : signingDigest(tx), tx.signature)
   if (!signer) throw new ErrBadSignature('signature does not verify (malformed or high-s)')
   if (signer !== tx.from) throw new ErrBadSignature(`signature is not by ${tx.from}: the transaction or its signature was altered, or signed with another key`)
   return signer
