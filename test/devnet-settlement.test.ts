@@ -58,7 +58,8 @@ test('SIGKILL of a settling node and a restart of the full node: every paid rece
   const demo = await readKeyFile(net.layout.demoKeyFile)
   const chainId = await rpc.chainId()
   const payer = await ChannelPayer.open({ key: demo, chainId, stateFile: join(home.dir, 'vouchers.json') })
-  const client = new HacaClient({ rpc: net.layout.validators[0].rpc, payments: { payer, autoOpen: { key: demo, rpc, budget: 1_000_000n } } })
+  // A budget of 10 per channel: the client opens the channel, then tops it up twice on its own.
+  const client = new HacaClient({ rpc: net.layout.validators[0].rpc, payments: { payer, autoOpen: { key: demo, rpc, budget: 10n } } })
   const chatNode = net.layout.inference[1]
   const ask = async (i: number) => (await client.chat.completions.create({ model: STAND_IN_MODEL, messages: [{ role: 'user', content: `question ${i}` }] })).haca.receipt
   try {
@@ -81,12 +82,15 @@ test('SIGKILL of a settling node and a restart of the full node: every paid rece
         const s = await waitForSettlement(rpc2, { receiptId: r.id, nodeUrl: chatNode.url, timeoutMs: 90_000 })
         assert.equal(s.status, 'settled', `receipt ${r.id}`)
       }
+      const viaClient = await client.settlement(receipts[0].id)
+      assert.equal(viaClient.status, 'settled')
       const channel = payer.channelFor(chatNode.address)!
       const onLedger = await rpc2.queryJson<{ spent: string }>(`/payments/channel/${channel.id}`)
       // Each receipt was paid once: the channel paid exactly the sum of the receipts' prices.
       const prices = receipts.reduce((a, r) => a + r.price, 0n)
       assert.equal(BigInt(onLedger.spent), prices)
       assert.equal(channel.cumulative, prices)
+      assert.equal(channel.deposit, 30n, 'opened with 10, topped up twice by 10')
       const unknown = await getSettlement(rpc2, { receiptId: `0x${'ab'.repeat(32)}` })
       assert.equal(unknown.status, 'pending')
     } finally {

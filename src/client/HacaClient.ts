@@ -8,6 +8,10 @@ import { type CreateChatCompletionParameters, type CreateChatCompletionReturnTyp
 import { type InferParameters, type InferReturnType, infer } from './infer.ts'
 import { RegistryNodeDirectory } from './registryNodeDirectory.ts'
 import type { ClientPayments } from './payments/paymentHeaders.ts'
+import type { Hex } from '../core/bytes.ts'
+import { BaseError } from '../core/errors.ts'
+import { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
+import { type GetSettlementReturnType, getSettlement, waitForSettlement } from './getSettlement.ts'
 import { type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, verifyNodeAttestation } from './verifyNodeAttestation.ts'
 
 /** Where nodes are found: one of a directory, a static list, or a ledger whose registry lists them. */
@@ -40,11 +44,14 @@ export class HacaClient {
   readonly timeoutMs: number
   readonly maxAttempts: number
   readonly payments?: ClientPayments
+  private readonly ledgerUrl?: string
+  private ledger?: LedgerRpc
   /** OpenAI-shaped chat: `client.chat.completions.create(params)`, streaming with `stream: true`. */
   readonly chat: { completions: { create: <P extends CreateChatCompletionParameters>(params: P) => Promise<CreateChatCompletionReturnType<P>> } }
 
   constructor({ directory, nodes, rpc, timeoutMs = 60_000, maxAttempts = 3, payments }: HacaClientParameters) {
     this.payments = payments
+    this.ledgerUrl = rpc
     this.directory = directory ?? (rpc !== undefined ? new RegistryNodeDirectory({ rpc }) : new StaticNodeDirectory(nodes ?? []))
     this.timeoutMs = timeoutMs
     this.maxAttempts = maxAttempts
@@ -61,8 +68,20 @@ export class HacaClient {
     return verifyNodeAttestation(this, { node })
   }
 
-  /** Closes the ledger connection of a registry-backed client. */
+  /**
+   * Where a receipt stands in settlement: pending, settled (height, batch root, and the record
+   * proven against a committed app hash) or refused (why). Needs the ledger (`rpc`, or payments
+   * with `autoOpen`). `wait: true` polls until it is settled or refused.
+   */
+  async settlement(receiptId: Hex, { nodeUrl, wait = false, timeoutMs }: { nodeUrl?: string; wait?: boolean; timeoutMs?: number } = {}): Promise<GetSettlementReturnType> {
+    const rpc = this.payments?.autoOpen?.rpc ?? (this.ledgerUrl ? (this.ledger ??= await LedgerRpc.connect(this.ledgerUrl)) : undefined)
+    if (!rpc) throw new BaseError('client.settlement needs the ledger: create the client with { rpc } (or payments with autoOpen)', { code: 'no_ledger' })
+    return wait ? waitForSettlement(rpc, { receiptId, nodeUrl, timeoutMs }) : getSettlement(rpc, { receiptId, nodeUrl })
+  }
+
+  /** Closes the ledger connections of a registry-backed client. */
   close(): void {
     if (this.directory instanceof RegistryNodeDirectory) this.directory.close()
+    this.ledger?.disconnect()
   }
 }

@@ -1,12 +1,13 @@
 /**
  * Pays for one request: the voucher header for a node, opening a channel to it first (with the
- * configured budget) when the client has none. Requests to free models carry no voucher.
+ * configured budget) when the client has none, and topping it up by the budget when it runs
+ * out. Requests to free models carry no voucher.
  */
 import type { Hex } from '../../core/bytes.ts'
 import type { KeyFile } from '../../core/keyfile.ts'
 import type { LedgerRpc } from '../../consensus/rpc/ledger-rpc.ts'
 import type { NodeInfo } from '../nodeDirectory.ts'
-import { type ChannelPayer, openChannel } from './channelPayer.ts'
+import { type ChannelPayer, openChannel, topUpChannel } from './channelPayer.ts'
 
 export const VOUCHER_HEADER = 'x-haca-voucher'
 
@@ -24,8 +25,12 @@ export function payee(node: NodeInfo) {
 export async function paymentHeaders(payments: ClientPayments | undefined, node: NodeInfo, price: bigint, requestHash: Hex): Promise<Record<string, string>> {
   if (!payments || price === 0n) return {}
   const to = payee(node)
-  if (!payments.payer.channelFor(to) && payments.autoOpen) {
-    await openChannel(payments.autoOpen.rpc, { key: payments.autoOpen.key, node: to, amount: payments.autoOpen.budget, payer: payments.payer })
+  const channel = payments.payer.channelFor(to)
+  if (payments.autoOpen) {
+    const { rpc, key, budget } = payments.autoOpen
+    if (!channel) await openChannel(rpc, { key, node: to, amount: budget, payer: payments.payer })
+    // Spent down: add another budget's worth before this request would overdraw it.
+    else if (channel.cumulative + price > channel.deposit) await topUpChannel(rpc, { key, channelId: channel.id, amount: budget > price ? budget : price, payer: payments.payer, node: to })
   }
   return { [VOUCHER_HEADER]: await payments.payer.pay(to, requestHash, price) }
 }

@@ -9,7 +9,7 @@
 import type { Hex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import { LedgerError } from '../../ledger/errors.ts'
-import { type SignedVoucher, checkVoucher, decodeVoucher } from '../../ledger/payments/voucher.ts'
+import { type SignedVoucher, checkVoucher, decodeVoucher, verifyVoucher } from '../../ledger/payments/voucher.ts'
 import { ErrInvalidVoucher } from '../../ledger/payments/errors.ts'
 import { MSG_OPEN_CHANNEL } from '../../ledger/payments/msgs.ts'
 import type { CachedChannel, ChannelCache } from './channelCache.ts'
@@ -67,6 +67,14 @@ export type PaymentRequiredBody = {
 
 export type PaymentResult = { paid: true; voucher: SignedVoucher; persisted: Promise<void> } | { paid: false; status: 402; body: PaymentRequiredBody }
 
+function signedByClient(v: SignedVoucher, client: string): boolean {
+  try {
+    return verifyVoucher(v) === client
+  } catch {
+    return false
+  }
+}
+
 export class PaymentGate {
   constructor(readonly options: PaymentGateOptions) {}
 
@@ -101,6 +109,9 @@ export class PaymentGate {
     let c = channels.peek(v.channelId)
     // Above the cached deposit a top-up may have landed; asked at most once a second per channel, so bad vouchers cannot drive ledger queries.
     if (!c || !channels.fresh(c) || (v.cumulative > c.deposit && channels.ageMs(c) >= TOP_UP_RECHECK_MS)) c = (await channels.refresh(v.channelId)) ?? undefined
+    // Within that second, a voucher over the deposit signed by the channel's own client is a
+    // top-up it just made (nobody else can sign one): ask the ledger now rather than refuse it.
+    else if (v.cumulative > c.deposit && signedByClient(v, c.client)) c = (await channels.refresh(v.channelId)) ?? undefined
     if (!c) return this.required(req, 'channel_not_found', `no payment channel ${v.channelId} on the ledger`)
     try {
       return { paid: true, voucher: v, persisted: this.acceptCached(v, c, req.requestHash, req.price) }
