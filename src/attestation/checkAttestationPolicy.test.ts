@@ -5,27 +5,18 @@ import { generatePrivateKey, publicKeyOf } from '../core/keys.ts'
 import { utf8 } from '../core/bytes.ts'
 import { type AttestationPolicy, type VerifiedAttestation, checkAttestationPolicy } from './checkAttestationPolicy.ts'
 import { DevRoot } from './devRoot.ts'
-import { AttestationError } from './errors.ts'
 import { attestationBindingDigest, dcapReportData } from './keyBinding.ts'
 import { SimulatedEnclave, simulatedEnclavePcrs } from './simulatedEnclave.ts'
 import { AWS_NITRO_ROOT_G1_FINGERPRINT } from './trustAnchors.ts'
 import { type TdxAttestation, verifyDcapQuote } from './verifyDcapQuote.ts'
 import { verifyNitroDocument } from './verifyNitroDocument.ts'
+import { codeOf } from './codeOf.testing.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 const MINUTE = 60_000
 const PCRS = simulatedEnclavePcrs()
 const NITRO_POLICY: AttestationPolicy = { nitro: [PCRS], maxAgeMs: 10 * MINUTE }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    assert.ok(error instanceof AttestationError, `expected an AttestationError, got ${String(error)}`)
-    return error.code
-  }
-  return 'accepted'
-}
 
 describe('checkAttestationPolicy on Nitro-format documents', () => {
   const signingKey = publicKeyOf(generatePrivateKey())

@@ -7,23 +7,14 @@ import { after, before, describe, test } from 'node:test'
 import { toHex } from '../core/bytes.ts'
 import { DevRoot } from './devRoot.ts'
 import { readDevRootFile, writeDevRootFile } from './devRootFile.ts'
-import { AttestationError } from './errors.ts'
 import { SimulatedEnclave, simulatedEnclavePcrs } from './simulatedEnclave.ts'
 import { AWS_NITRO_ROOT_G1_FINGERPRINT } from './trustAnchors.ts'
 import { verifyNitroDocument } from './verifyNitroDocument.ts'
+import { codeOf } from './codeOf.testing.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 const HOUR = 3_600_000
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    assert.ok(error instanceof AttestationError, `expected an AttestationError, got ${String(error)}`)
-    return error.code
-  }
-  return 'accepted'
-}
 
 describe('SimulatedEnclave', () => {
   let root: DevRoot

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import { toHex } from '../core/bytes.ts'
-import { AttestationError } from './errors.ts'
 import { type DcapCollateral, verifyDcapQuote } from './verifyDcapQuote.ts'
+import { codeOf } from './codeOf.testing.ts'
 
 const read = (name: string): Buffer => readFileSync(new URL(`../../test/fixtures/tee/tdx/${name}`, import.meta.url))
 const collateral = (name: string): DcapCollateral => JSON.parse(read(name).toString('utf8'))
@@ -20,15 +20,6 @@ const OUTDATED_COLLATERAL = collateral('tdx_quote_outdated_collateral.json')
 const OUTDATED_AT = Date.parse(JSON.parse(OUTDATED_COLLATERAL.tcb_info).issueDate) + 86_400_000
 const DAY_MS = 86_400_000
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    assert.ok(error instanceof AttestationError, `expected an AttestationError, got ${String(error)}`)
-    return error.code
-  }
-  return 'accepted'
-}
 
 describe('verifyDcapQuote on real Intel quotes', () => {
   test('the TDX quote verifies at its time: UpToDate, with MRTD, RTMRs and report data', () => {

@@ -6,6 +6,7 @@ import { assertPlainCbor } from './cose.ts'
 import { AttestationError } from './errors.ts'
 import { AWS_NITRO_ROOT_G1_FINGERPRINT, certificateFingerprint } from './trustAnchors.ts'
 import { verifyNitroDocument } from './verifyNitroDocument.ts'
+import { codeOf } from './codeOf.testing.ts'
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../test/fixtures/tee/nitro/${name}`, import.meta.url))
 const document = (name: string): Uint8Array => new Uint8Array(Buffer.from(fixture(name).toString('utf8').trim(), 'base64'))
@@ -18,15 +19,6 @@ const SELF_SIGNED = document('selfsigned_attestation.b64')
 const SELF_SIGNED_AT = Date.parse('2024-04-17T18:51:46Z')
 const AWS = { trustedRootFingerprints: [AWS_NITRO_ROOT_G1_FINGERPRINT] }
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    assert.ok(error instanceof AttestationError, `expected an AttestationError, got ${String(error)}`)
-    return error.code
-  }
-  return 'accepted'
-}
 
 describe('verifyNitroDocument on real AWS documents', () => {
   test('the pinned fingerprint is the SHA-256 of the AWS Nitro root G1 DER', () => {
