@@ -86,6 +86,8 @@ class Answers {
   private byRequest = new Map<Hex, SignedVoucher>()
   private cumulative = 0n
   answeredAt = new Map<Hex, number>()
+  /** Receipt ids in log order: batches settle consecutive runs of them. */
+  order: Hex[] = []
   private n = 0
   constructor(private readonly s: Setup, private readonly log: ReceiptLog, private readonly tag: string) {}
   voucherOfRequest(h: Hex) {
@@ -98,6 +100,7 @@ class Answers {
     this.byRequest.set(requestHash, signVoucher({ chainId: this.s.chainId, channelId: this.s.channelId, cumulative: this.cumulative, requestHash }, this.s.client.privateKey))
     const r = signReceipt({ version: 1, id: toHex(sha256(utf8(`receipt ${this.tag} ${i} ${this.s.dir}`))), node: this.s.node.address, model: 'm', mode: 'vanilla', requestHash, responseHash: requestHash, price: 3n, timestamp: Date.now() }, this.s.node.privateKey, { keyAddress: this.s.node.address })
     this.answeredAt.set(r.id, performance.now())
+    this.order.push(r.id)
     await this.log.append(r)
   }
 }
@@ -126,6 +129,7 @@ async function run(validators: number) {
     // Continue the channel's cumulative where the throughput phase left it.
     ;(steady as unknown as { cumulative: bigint }).cumulative = BigInt(RECEIPTS) * 3n
     const settledAt = new Map<Hex, number>()
+    let settledSoFar = 0
     const w2 = new SettlementWorker({
       receipts: steadyLog,
       vouchers: steady,
@@ -134,7 +138,12 @@ async function run(validators: number) {
       signingKey: s.node.privateKey,
       dir: join(s.dir, 'receipts-steady'),
       batchSize: BATCH,
-      onOutcome: () => {},
+      // Each settled batch is the next `count` receipts in log order: they settled now.
+      onOutcome: (o) => {
+        if (o.status !== 'settled') return
+        const now = performance.now()
+        for (let k = 0; k < o.count; k++) settledAt.set(steady.order[settledSoFar++], now)
+      },
     })
     const rate = Number(values.rate)
     const until = performance.now() + Number(values.seconds) * 1000
@@ -147,15 +156,8 @@ async function run(validators: number) {
     })()
     const drainer = (async () => {
       while (performance.now() < until + 15_000) {
-        const before = await steadyLog.readCursor()
-        const page = await steadyLog.read(before, 1_000_000)
-        const outs = await w2.drain()
-        const now = performance.now()
-        if (outs.some((o) => o.status === 'settled')) {
-          const after = await steadyLog.readCursor()
-          for (const r of (await steadyLog.read(before, 1_000_000)).receipts) if (!settledAt.has(r.id) && after > before) settledAt.set(r.id, now)
-        }
-        if (performance.now() > until && page.receipts.length === 0) break
+        await w2.drain()
+        if (performance.now() > until && settledSoFar >= steady.order.length) break
         await new Promise((r) => setTimeout(r, 250))
       }
     })()
