@@ -60,9 +60,15 @@ export function buildRpcServer(engine: EmbeddedEngine, genesisDoc: unknown): Fas
   const commitOf = (b: StoredBlock) => ({ height: String(b.height), round: 0, block_id: blockId(b), signatures: [] })
   const txResult = (r: NonNullable<StoredBlock['results']>['txResults'][number]) => ({ code: r.code, data: null, log: r.log, info: '', gas_wanted: '0', gas_used: '0', events: r.events, codespace: r.codespace })
 
+  /** The newest block with results: a block is stored before it runs, and is not "latest" until it committed. */
+  async function latestCommitted(): Promise<StoredBlock | undefined> {
+    const top = await engine.blocks.get(engine.blocks.height)
+    return top && !top.results ? engine.blocks.get(top.height - 1) : top
+  }
+
   async function getBlock(p: RpcParams): Promise<StoredBlock> {
     const h = str(p, 'height')
-    const height = h === undefined ? engine.blocks.height : Number(h)
+    const height = h === undefined ? ((await latestCommitted())?.height ?? 0) : Number(h)
     const b = Number.isInteger(height) && height > 0 ? await engine.blocks.get(height) : undefined
     if (!b || !b.results) throw new RpcFailure(-32603, `height ${h ?? height} must be less than or equal to the current blockchain height ${engine.blocks.height}`)
     return b
@@ -71,7 +77,7 @@ export function buildRpcServer(engine: EmbeddedEngine, genesisDoc: unknown): Fas
   const methods: Record<string, (p: RpcParams) => Promise<unknown>> = {
     health: async () => ({}),
     status: async () => {
-      const top = await engine.blocks.get(engine.blocks.height)
+      const top = await latestCommitted()
       const first = await engine.blocks.get(1)
       return {
         node_info: {
