@@ -10,7 +10,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { fromHex } from '../src/core/bytes.ts'
 import { readKeyFile } from '../src/core/keyfile.ts'
@@ -56,12 +57,16 @@ after(async () => {
 
 test('inference nodes register themselves with simulated-enclave attestations and show up as active', async () => {
   const want = net.layout.inference.map((n) => n.address).sort()
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + 120_000
   let nodes: NodeView[] = []
   while (Date.now() < deadline) {
     nodes = await activeNodes()
     if (nodes.length === want.length) break
     await new Promise((r) => setTimeout(r, 300))
+  }
+  if (nodes.length !== want.length) {
+    // Say why: the nodes' own logs hold their registration attempts.
+    for (const n of net.layout.inference) process.stderr.write(`--- ${n.config}\n${(await readFile(join(dirname(n.config), 'node.log'), 'utf8').catch(() => '')).slice(-3000)}\n`)
   }
   assert.deepEqual(nodes.map((n) => n.address).sort(), want)
   for (const n of nodes) {

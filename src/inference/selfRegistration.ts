@@ -31,7 +31,7 @@ export type StartSelfRegistrationParameters = {
   capabilities: Capabilities
   stake: bigint
   reattestEveryMs?: number
-  /** Delay before the first retry of a failed step (doubling up to 5 minutes); default 5 s. */
+  /** Delay before the first retry of a failed step (doubling: up to 15 s while not yet registered, 5 minutes for re-attestation); default 2 s. */
   retryMs?: number
   log: RegistrationLogger
 }
@@ -55,6 +55,7 @@ type Head = { height: number; timeMs: string; hash: string }
 type RegistryParamsJson = { maxAttestationAgeMs: string; recentBlockHashes: number }
 
 const MAX_RETRY_MS = 300_000
+const FIRST_REGISTRATION_MAX_RETRY_MS = 15_000
 
 const errorText = (err: unknown) => (err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)).split('\n')[0]
 
@@ -69,7 +70,7 @@ export function startSelfRegistration(p: StartSelfRegistrationParameters): SelfR
   const operator: KeyFile = p.operator ?? { address: addressOf(p.signingPrivateKey), privateKey: p.signingPrivateKey }
   const signingKey = publicKeyOf(p.signingPrivateKey)
   const signingKeyHex = toHex(signingKey)
-  const retryMs = p.retryMs ?? 5000
+  const retryMs = p.retryMs ?? 2000
   let stopped = false
   let timer: NodeJS.Timeout | undefined
   let rpc: LedgerRpc | undefined
@@ -136,7 +137,8 @@ export function startSelfRegistration(p: StartSelfRegistrationParameters): SelfR
   }
 
   const registered = (async () => {
-    for (let delay = retryMs; ; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
+    // An unregistered node earns nothing: keep trying often (a ledger still starting, a busy mempool).
+    for (let delay = retryMs; ; delay = Math.min(delay * 2, FIRST_REGISTRATION_MAX_RETRY_MS)) {
       if (stopped) throw new SelfRegistrationError('stopped before the node was registered')
       try {
         return await register(await connect())
