@@ -1,15 +1,13 @@
 /**
- * Where a receipt stands in settlement: `settled` (with the ledger record proven by a Merkle
- * proof against the app hash of a committed block header), `refused` (the node's settlement
+ * Where a receipt stands in settlement: `settled` (the batch record that lists it proven by a
+ * Merkle proof against the app hash of a committed block header), `refused` (the node's settlement
  * was refused, with the ledger's reason, as the node reports it), or `pending`.
  */
-import { RLP } from '@ethereumjs/rlp'
 import type { Hex } from '../core/bytes.ts'
-import { toHex } from '../core/bytes.ts'
 import { BaseError } from '../core/errors.ts'
 import type { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
-import { receiptKey } from '../ledger/settlement/keys.ts'
-import { readBytes, readList, readSmallUint } from '../ledger/tx/fields.ts'
+import { batchKey } from '../ledger/settlement/keys.ts'
+import { decodeBatch } from '../ledger/settlement/keeper.ts'
 import { TimeoutError } from '../consensus/rpc/wait.ts'
 
 export type GetSettlementParameters = {
@@ -22,6 +20,13 @@ export type GetSettlementReturnType =
   | { status: 'settled'; receiptId: Hex; height: number; batchRoot: Hex; index: number; receiptHash: Hex; proof: { height: number; appHash: string } }
   | { status: 'refused'; receiptId: Hex; reason: string }
   | { status: 'pending'; receiptId: Hex }
+
+export class SettlementProofError extends BaseError {
+  override name = 'SettlementProofError' as const
+  constructor(message: string) {
+    super(message, { code: 'bad_settlement_proof' })
+  }
+}
 
 export class InvalidReceiptIdError extends BaseError {
   override name = 'InvalidReceiptIdError' as const
@@ -38,18 +43,16 @@ export class InvalidReceiptIdError extends BaseError {
 export async function getSettlement(rpc: LedgerRpc, { receiptId, nodeUrl }: GetSettlementParameters): Promise<GetSettlementReturnType> {
   if (!/^0x[0-9a-fA-F]{64}$/.test(receiptId)) throw new InvalidReceiptIdError(receiptId)
   const id = receiptId.toLowerCase() as Hex
-  const proven = await rpc.queryProven(receiptKey(id))
-  if (proven.value) {
-    const it = readList(RLP.decode(proven.value), 'settled receipt', 4)
-    return {
-      status: 'settled',
-      receiptId: id,
-      batchRoot: toHex(readBytes(it[0], 'root', 32)),
-      height: readSmallUint(it[1], 'height'),
-      index: readSmallUint(it[2], 'index'),
-      receiptHash: toHex(readBytes(it[3], 'hash', 32)),
-      proof: { height: proven.height, appHash: proven.appHash },
-    }
+  // The index says which batch; the batch record (state, listing every receipt it settled) is
+  // proven against a committed app hash, and must list this receipt where the index says.
+  const where = await rpc.queryJson<{ status: string; batchRoot?: Hex; height?: number; index?: number; receiptHash?: Hex }>(`/settlement/receipt/${id}`)
+  if (where.status === 'settled' && where.batchRoot) {
+    const proven = await rpc.queryProven(batchKey(where.batchRoot))
+    if (!proven.value) throw new SettlementProofError(`the ledger says receipt ${id} settled in batch ${where.batchRoot}, but proves no such batch`)
+    const batch = decodeBatch(where.batchRoot, proven.value)
+    const entry = batch.entries[where.index ?? -1]
+    if (!entry || entry.receiptId !== id) throw new SettlementProofError(`batch ${where.batchRoot} does not list receipt ${id} at entry ${where.index}`)
+    return { status: 'settled', receiptId: id, batchRoot: where.batchRoot, height: batch.height, index: where.index!, receiptHash: entry.receiptHash, proof: { height: proven.height, appHash: proven.appHash } }
   }
   if (nodeUrl) {
     try {

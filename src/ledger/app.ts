@@ -41,7 +41,7 @@ import type { MsgRoute } from './module.ts'
 import { MODULES } from './modules.ts'
 import { type Params, getParams, paramsFromGenesis, setParams } from './params.ts'
 import type { KvDb } from './state/kv.ts'
-import { LedgerStore } from './state/ledger-store.ts'
+import { INDEX_PREFIX, LedgerStore } from './state/ledger-store.ts'
 import { Overlay, type StateReader } from './state/overlay.ts'
 import { type DecodedTx, decodeTx, recoverSender } from './tx/envelope.ts'
 import {
@@ -330,6 +330,7 @@ export class LedgerApp {
     try {
       if (path === '/store') {
         const key = req.data ?? new Uint8Array()
+        if (key[0] === INDEX_PREFIX) return ResponseQuery.fromPartial({ code: 1, codespace: 'query', log: 'keys starting 0xff are a derived index, not state: they have no proof (prove the records they point to)', height })
         if (req.prove) {
           const p = await this.store.prove(key)
           return ResponseQuery.fromPartial({

@@ -7,7 +7,7 @@ import { readAddress, readBytes, readList, readSmallUint, readString, readUint }
 import { batchKey, receiptKey } from './keys.ts'
 
 export type SettledReceipt = { receiptId: Hex; batchRoot: Hex; height: number; index: number; receiptHash: Hex }
-export type SettledBatch = { root: Hex; node: Address; count: number; blobId: string; height: number; amount: bigint }
+export type SettledBatch = { root: Hex; node: Address; count: number; blobId: string; height: number; amount: bigint; entries: Array<{ receiptId: Hex; receiptHash: Hex }> }
 
 export async function getSettledReceipt(store: StateReader, receiptId: Hex): Promise<SettledReceipt | undefined> {
   const raw = await store.get(receiptKey(receiptId))
@@ -23,10 +23,19 @@ export function setSettledReceipt(store: StateStore, r: SettledReceipt): void {
 export async function getBatch(store: StateReader, root: Hex): Promise<SettledBatch | undefined> {
   const raw = await store.get(batchKey(root))
   if (!raw) return undefined
-  const it = readList(RLP.decode(raw), 'batch', 5)
-  return { root, node: readAddress(it[0], 'node'), count: readSmallUint(it[1], 'count'), blobId: readString(it[2], 'blobId', 43), height: readSmallUint(it[3], 'height'), amount: readUint(it[4], 'amount') }
+  return decodeBatch(root, raw)
+}
+
+export function decodeBatch(root: Hex, raw: Uint8Array): SettledBatch {
+  const it = readList(RLP.decode(raw), 'batch', 6)
+  const entries = readList(it[5], 'entries').map((e, i) => {
+    const pair = readList(e, `entries[${i}]`, 2)
+    return { receiptId: toHex(readBytes(pair[0], 'id', 32)), receiptHash: toHex(readBytes(pair[1], 'hash', 32)) }
+  })
+  return { root, node: readAddress(it[0], 'node'), count: readSmallUint(it[1], 'count'), blobId: readString(it[2], 'blobId', 43), height: readSmallUint(it[3], 'height'), amount: readUint(it[4], 'amount'), entries }
 }
 
 export function setBatch(store: StateStore, b: SettledBatch): void {
-  store.set(batchKey(b.root), RLP.encode([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), bigintToBytes(BigInt(b.height)), bigintToBytes(b.amount)]))
+  const entries = b.entries.map((e) => [fromHex(e.receiptId, 32), fromHex(e.receiptHash, 32)])
+  store.set(batchKey(b.root), RLP.encode([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), bigintToBytes(BigInt(b.height)), bigintToBytes(b.amount), entries]))
 }

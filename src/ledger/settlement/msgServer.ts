@@ -51,6 +51,7 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
   if (!signer || Buffer.compare(signer, node.signingKey) !== 0) throw new ErrBadBatchSignature(`batch ${root} is not signed by the registered key of node ${operator}`)
 
   const settings = await getSettlementParams(ctx.store)
+  const recorded: Array<{ receiptId: Hex; receiptHash: Hex }> = []
   for (const [index, e] of msg.entries.entries()) {
     const r = e.receipt
     if (r.node !== nodeAddress) throw new ErrInvalidBatch(`receipt ${r.id} names node ${r.node}, not ${nodeAddress}`)
@@ -64,7 +65,9 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     if (price === undefined) throw new ErrWrongPrice(`receipt ${r.id}: model "${r.model}" has no registered price (not on the ledger, not in the node's prices)`)
     if (r.price !== price) throw new ErrWrongPrice(`receipt ${r.id} charges ${r.price} for "${r.model}", the registered price is ${price}`)
     MODE_VERIFIERS[r.mode](r, node)
-    setSettledReceipt(ctx.store, { receiptId: r.id, batchRoot: root, height: ctx.height, index, receiptHash: toHex(sha256(e.receiptBytes)) })
+    const receiptHash = toHex(sha256(e.receiptBytes))
+    setSettledReceipt(ctx.store, { receiptId: r.id, batchRoot: root, height: ctx.height, index, receiptHash })
+    recorded.push({ receiptId: r.id, receiptHash })
   }
 
   let amount = 0n
@@ -84,7 +87,7 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     const paid = await settleVoucher(ctx.store, channelId, v.cumulative, { node: operator, timeMs: ctx.timeMs, payout: node.payout })
     amount += paid.amount
   }
-  setBatch(ctx.store, { root, node: operator, count: msg.entries.length, blobId: msg.blobId, height: ctx.height, amount })
+  setBatch(ctx.store, { root, node: operator, count: msg.entries.length, blobId: msg.blobId, height: ctx.height, amount, entries: recorded })
   ctx.events.push(event('settle_batch', { root, node: operator, count: String(msg.entries.length), amount: amount.toString(), blob_id: msg.blobId }, ['root', 'node']))
 }
 

@@ -18,5 +18,5 @@ export async function queryReceipt(store: StateReader, id: string) {
 export async function queryBatch(store: StateReader, root: string) {
   if (!HASH_RE.test(root)) throw new ErrInvalidBatch(`"${root}" is not a batch root (0x + 64 hex)`)
   const b = await getBatch(store, root.toLowerCase() as Hex)
-  return b ? { ...b, amount: b.amount.toString() } : null
+  return b ? { ...b, amount: b.amount.toString(), entries: undefined } : null
 }

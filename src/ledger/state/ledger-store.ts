@@ -16,6 +16,17 @@ import { TrieNodeDb } from './trie-db.ts'
 const META_KEY = 'm:meta'
 
 /**
+ * Keys whose first byte is 0xff are a derived index, not state: kept beside the trie (written in
+ * the same atomic commit batch), out of the app hash. Only lookups that the hashed state already
+ * determines go there: settlement's receipt id → batch, derived from batch records (which are
+ * in the trie and list every receipt id). One trie insert costs ~150 µs here; an index entry a
+ * LevelDB put in the commit batch.
+ */
+export const INDEX_PREFIX = 0xff
+const isIndexKey = (key: Uint8Array) => key[0] === INDEX_PREFIX
+const indexKvKey = (key: Uint8Array) => `x:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`
+
+/**
  * The trie hashes keys and nodes with sha256 (node:crypto, native) instead of Ethereum's
  * keccak256 (pure JS here): measured 147 µs against 303 µs per insert of a new key (bench
  * note in BENCHMARKS.md), and settlement writes one record per receipt. Clients verifying
@@ -86,7 +97,7 @@ export class LedgerStore {
       get: async (key) => {
         const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
         if (cache.has(k)) return cache.get(k)
-        const v = (await view.get(key)) ?? undefined
+        const v = isIndexKey(key) ? await this.readIndex(key) : ((await view.get(key)) ?? undefined)
         if (cache.size >= READ_CACHE_LIMIT) cache.clear()
         cache.set(k, v)
         return v
@@ -94,13 +105,22 @@ export class LedgerStore {
     }
   }
 
-  /** Applies writes (already in key order) to the working trie; returns the new root. */
+  /** Applies writes (already in key order) to the working trie (index keys aside); returns the new root. */
   async apply(writes: Array<[Uint8Array, Uint8Array | null]>): Promise<Uint8Array> {
     for (const [key, value] of writes) {
-      if (value === null) await this.working.del(key)
+      if (isIndexKey(key)) this.pendingIndex.set(indexKvKey(key), value ?? new Uint8Array())
+      else if (value === null) await this.working.del(key)
       else await this.working.put(key, value)
     }
     return this.working.root()
+  }
+
+  private pendingIndex = new Map<string, Uint8Array>()
+
+  private async readIndex(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const v = await this.kv.get(indexKvKey(key))
+    // An empty value is a deleted entry (the KvDb port only puts).
+    return v && v.length > 0 ? v : undefined
   }
 
   /** The root the working trie has now (after `apply`, before `commit`). */
@@ -121,12 +141,15 @@ export class LedgerStore {
    */
   rollback(): void {
     this.working.root(this.base ?? this.meta.root)
+    this.pendingIndex.clear()
   }
 
   async commit(height: number, timeMs: bigint, extra: Array<[string, Uint8Array]> = []): Promise<void> {
     const root = this.working.root()
     const metaBytes = new TextEncoder().encode(JSON.stringify({ height, root: toHex(root), timeMs: timeMs.toString() }))
-    await this.kv.writeBatch([...this.nodes.takePending(), ...extra, [META_KEY, metaBytes]])
+    const index = [...this.pendingIndex.entries()]
+    this.pendingIndex.clear()
+    await this.kv.writeBatch([...this.nodes.takePending(), ...index, ...extra, [META_KEY, metaBytes]])
     this.meta = { height, root, timeMs }
     this.base = root
     this.committedView = this.viewAt(root)
