@@ -25,12 +25,17 @@ export class BlobStoreModelSource implements ModelSource {
   async load(id: string): Promise<Uint8Array> {
     const m = this.models.get(id)
     if (!m) throw new UnknownModelError({ model: id })
-    // Pinned while it is read, so a concurrent fill cannot evict it half-way.
-    const lease = await this.cache.acquire({ manifestBlobId: m.manifestBlobId, sha256: m.sha256 })
-    try {
-      return new Uint8Array(await readFile(lease.path))
-    } finally {
-      lease.release()
-    }
+    return readCachedModel(this.cache, m)
+  }
+}
+
+/** A model's bytes through the cache (filled and checked against `sha256` on a miss). */
+export async function readCachedModel(cache: ModelCache, ref: { manifestBlobId: string; sha256: string }): Promise<Uint8Array> {
+  // Pinned while it is read, so a concurrent fill cannot evict it half-way.
+  const lease = await cache.acquire({ manifestBlobId: ref.manifestBlobId, sha256: ref.sha256.replace(/^0x/, '') })
+  try {
+    return new Uint8Array(await readFile(lease.path))
+  } finally {
+    lease.release()
   }
 }

@@ -3,11 +3,11 @@
  * ledger (and refreshed), the bytes come through the model cache, which checks them against
  * the sha256 the ledger records. A node configured this way needs no model list of its own.
  */
-import { readFile } from 'node:fs/promises'
 import type { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
 import type { ModelView } from '../ledger/models/queries.ts'
 import type { ModelCache } from '../storage/modelCache.ts'
 import { type ModelInfo, type ModelSource, UnknownModelError } from './modelSource.ts'
+import { readCachedModel } from './blobStoreModelSource.ts'
 
 export class LedgerModelSource implements ModelSource {
   private models = new Map<string, ModelView>()
@@ -58,11 +58,6 @@ export class LedgerModelSource implements ModelSource {
       m = this.models.get(id)
     }
     if (!m) throw new UnknownModelError({ model: id })
-    const lease = await this.cache.acquire({ manifestBlobId: m.manifestBlobId, sha256: m.sha256.replace(/^0x/, '') })
-    try {
-      return new Uint8Array(await readFile(lease.path))
-    } finally {
-      lease.release()
-    }
+    return readCachedModel(this.cache, m)
   }
 }
