@@ -83,10 +83,6 @@ export function parseAddress(value: string): Address {
   return value.toLowerCase() as Address
 }
 
-export function isAddress(value: unknown): value is Address {
-  return typeof value === 'string' && ADDRESS_RE.test(value)
-}
-
 /** Signs a 32-byte digest; returns r ‖ s ‖ v (v in {0,1}), low-s as libsecp256k1 always produces. */
 export function signDigest(digest: Uint8Array, privateKey: Uint8Array): Uint8Array {
   const { signature, recid } = secp256k1.ecdsaSign(digest, privateKey)

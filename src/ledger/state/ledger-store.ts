@@ -123,11 +123,6 @@ export class LedgerStore {
     return v && v.length > 0 ? v : undefined
   }
 
-  /** The root the working trie has now (after `apply`, before `commit`). */
-  get workingRoot(): Uint8Array {
-    return this.working.root()
-  }
-
   /** Lets readers see the working trie before it is committed (genesis, between InitChain and block 1). */
   pinWorkingView(): void {
     this.base = this.working.root()
@@ -144,21 +139,16 @@ export class LedgerStore {
     this.pendingIndex.clear()
   }
 
-  async commit(height: number, timeMs: bigint, extra: Array<[string, Uint8Array]> = []): Promise<void> {
+  async commit(height: number, timeMs: bigint): Promise<void> {
     const root = this.working.root()
     const metaBytes = new TextEncoder().encode(JSON.stringify({ height, root: toHex(root), timeMs: timeMs.toString() }))
     const index = [...this.pendingIndex.entries()]
     this.pendingIndex.clear()
-    await this.kv.writeBatch([...this.nodes.takePending(), ...index, ...extra, [META_KEY, metaBytes]])
+    await this.kv.writeBatch([...this.nodes.takePending(), ...index, [META_KEY, metaBytes]])
     this.meta = { height, root, timeMs }
     this.base = root
     this.committedView = this.viewAt(root)
     this.readCache = new Map()
-  }
-
-  /** Reads a raw non-trie record written through `commit`'s `extra`. */
-  getRecord(key: string): Promise<Uint8Array | undefined> {
-    return this.kv.get(key)
   }
 
   /** A Merkle proof of `key` (present or absent) against the committed root. */
