@@ -116,7 +116,7 @@ async function benchEmbedded() {
 async function benchComet(validators: number) {
   const dir = await mkdtemp(join(tmpdir(), `haca-bench-comet${validators}-`))
   const load = makeLoad()
-  const net = new RunningDevnet(await prepareDevnet({ home: dir, validators, basePort: 44000, accounts: load.accounts, timeoutCommit: '200ms', storageShards: 10 }))
+  const net = new RunningDevnet(await prepareDevnet({ home: dir, validators, basePort: 20600, accounts: load.accounts, timeoutCommit: '200ms', storageShards: 10 }))
   try {
     await net.start()
     results[`comet${validators}`] = await drive(net.layout.validators[0].rpc, load, net.layout.chainId)

@@ -62,7 +62,7 @@ async function setup(validators: number): Promise<Setup> {
   const dir = await mkdtemp(join(tmpdir(), `haca-bench-settle${validators}-`))
   const node = await writeKeyFile(join(dir, 'node.json'))
   const client = await writeKeyFile(join(dir, 'client.json'))
-  const layout = await prepareDevnet({ home: join(dir, 'net'), validators, basePort: 49000, timeoutCommit: '300ms', storageShards: 10, accounts: [node, client].map((k) => ({ address: k.address, balance: '1000000000000' })) })
+  const layout = await prepareDevnet({ home: join(dir, 'net'), validators, basePort: 21600, timeoutCommit: '300ms', storageShards: 10, accounts: [node, client].map((k) => ({ address: k.address, balance: '1000000000000' })) })
   // A registry (vanilla nodes allowed), payments, and room for multi-MB settlement batches.
   for (const v of layout.validators) {
     const file = join(v.cometHome, 'config/genesis.json')

@@ -13,7 +13,7 @@ fi
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 export HACA_HOME="$home"
-./haca devnet --home "$home/devnet" --base-port 45650 --json > "$home/devnet.json" 2> "$home/devnet.err" &
+./haca devnet --home "$home/devnet" --base-port 20800 --json > "$home/devnet.json" 2> "$home/devnet.err" &
 devnet=$!
 for _ in $(seq 1 120); do
   [ -s "$home/devnet.json" ] && break

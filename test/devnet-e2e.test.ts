@@ -33,7 +33,7 @@ async function haca(args: string[]): Promise<{ code: number; stdout: string; std
 
 before(async () => {
   home = await tempHome('modelhub')
-  net = new RunningDevnet(await prepareDevnet({ home: join(home.dir, 'net'), validators: 1, basePort: 47000, timeoutCommit: '300ms', storageShards: 10 }))
+  net = new RunningDevnet(await prepareDevnet({ home: join(home.dir, 'net'), validators: 1, basePort: 21200, timeoutCommit: '300ms', storageShards: 10 }))
   await net.start()
   common = ['--node', net.layout.validators[0].rpc]
 })

@@ -44,7 +44,7 @@ async function activeNodes(): Promise<NodeView[]> {
 
 before(async () => {
   home = await tempHome('devnet-registry')
-  net = new RunningDevnet(await prepareDevnet({ home: join(home.dir, 'net'), validators: 1, basePort: 48000, timeoutCommit: '300ms', storageShards: 10, registry: true }))
+  net = new RunningDevnet(await prepareDevnet({ home: join(home.dir, 'net'), validators: 1, basePort: 21400, timeoutCommit: '300ms', storageShards: 10, registry: true }))
   await net.start()
   rpc = await LedgerRpc.connect(net.layout.validators[0].rpc)
 })

@@ -27,7 +27,7 @@ let rpc: LedgerRpc
 
 before(async () => {
   home = await tempHome('devnet-settle')
-  net = new RunningDevnet(await prepareDevnet({ home: join(home.dir, 'net'), validators: 1, basePort: 40000, timeoutCommit: '300ms', storageShards: 10, registry: true, payments: true }))
+  net = new RunningDevnet(await prepareDevnet({ home: join(home.dir, 'net'), validators: 1, basePort: 21800, timeoutCommit: '300ms', storageShards: 10, registry: true, payments: true }))
   await net.start()
   rpc = await LedgerRpc.connect(net.layout.validators[0].rpc)
   const deadline = Date.now() + 60_000

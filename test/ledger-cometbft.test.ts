@@ -22,7 +22,7 @@ let demoKey: Uint8Array
 
 before(async () => {
   home = await tempHome('comet1')
-  const layout = await prepareDevnet({ home: home.dir, validators: 1, basePort: 41000, timeoutCommit: '300ms' })
+  const layout = await prepareDevnet({ home: home.dir, validators: 1, basePort: 20000, timeoutCommit: '300ms' })
   net = new RunningDevnet(layout)
   await net.start()
   rpc = await LedgerRpc.connect(layout.validators[0].rpc)

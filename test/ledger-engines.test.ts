@@ -44,7 +44,7 @@ test('the embedded engine and CometBFT give the same app hash for the same trans
 
   const cometHome = await tempHome('engines-comet')
   await seedDemoKey(cometHome.dir, demo)
-  const net = new RunningDevnet(await prepareDevnet({ home: cometHome.dir, validators: 1, basePort: 43000, chainId, accounts: extra, timeoutCommit: '300ms' }))
+  const net = new RunningDevnet(await prepareDevnet({ home: cometHome.dir, validators: 1, basePort: 20400, chainId, accounts: extra, timeoutCommit: '300ms' }))
   let cometHash: string
   try {
     await net.start()

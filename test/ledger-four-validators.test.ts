@@ -16,7 +16,7 @@ let net: RunningDevnet
 
 before(async () => {
   home = await tempHome('comet4')
-  net = new RunningDevnet(await prepareDevnet({ home: home.dir, validators: 4, basePort: 42000, timeoutCommit: '300ms' }))
+  net = new RunningDevnet(await prepareDevnet({ home: home.dir, validators: 4, basePort: 20200, timeoutCommit: '300ms' }))
   await net.start()
 })
 

@@ -35,7 +35,7 @@ const operator = generatePrivateKey()
 before(async () => {
   home = await tempHome('registry-comet')
   root = await DevRoot.generate({ notBefore: new Date(Date.now() - 86_400_000) })
-  const layout = await prepareDevnet({ home: home.dir, validators: 1, basePort: 46000, timeoutCommit: '300ms', accounts: [{ address: addressOf(operator), balance: '1000000' }] })
+  const layout = await prepareDevnet({ home: home.dir, validators: 1, basePort: 21000, timeoutCommit: '300ms', accounts: [{ address: addressOf(operator), balance: '1000000' }] })
   // The devnet writes accounts and params; this network also names its dev root and the simulated enclave's image.
   const registry: RegistryGenesis = {
     trustedRoots: [root.fingerprint],

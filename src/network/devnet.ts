@@ -24,7 +24,11 @@ export type DevnetOptions = {
   home: string
   validators: number
   chainId?: string
-  /** Validator i uses basePort + 10·i + {6: p2p, 7: rpc, 8: abci}. */
+  /**
+   * Validator i uses basePort + 10·i + {6: p2p, 7: rpc, 8: abci}; the storage node and the
+   * inference nodes sit at 31415 + (basePort − 26650) and just above. Keep all of them below
+   * 32768, where Linux's ephemeral ports start: there an outgoing socket can hold a port first.
+   */
   basePort?: number
   timeoutCommit?: string
   /** Extra genesis balances (tests and benches fund their own accounts). */
