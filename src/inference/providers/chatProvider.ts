@@ -33,13 +33,22 @@ export class ProviderError extends BaseError {
   }
 }
 
+/**
+ * The ProviderError for an upstream's HTTP status: the upstream refusing the request itself
+ * (400, 422) is the caller's 400; the upstream's rate limit is 429; anything else (auth
+ * failures, 5xx) is 502 — the node's upstream is at fault, not the caller.
+ */
+export function providerErrorForStatus(provider: string, status: number, message: string, cause?: unknown): ProviderError {
+  // Upstream messages can quote the request but never our key; keep the first line only.
+  const firstLine = message.split('\n')[0].slice(0, 300)
+  if (status === 400 || status === 422) return new ProviderError({ provider, status: 400, reason: `rejected the request (${status}): ${firstLine}`, cause })
+  if (status === 429) return new ProviderError({ provider, status: 429, reason: 'is rate limiting this node', cause })
+  return new ProviderError({ provider, status: 502, reason: `answered ${status}`, cause })
+}
+
 type SdkErrorClasses = { APIError: abstract new (...args: never[]) => Error; APIConnectionTimeoutError: abstract new (...args: never[]) => Error }
 
-/**
- * Maps an SDK error to a ProviderError: timeouts are 504; the upstream refusing the request
- * itself (400, 422) is the caller's 400; the upstream's rate limit is 429; anything else
- * (auth failures, 5xx, connection errors) is 502 — the node's upstream is at fault, not the caller.
- */
+/** Maps an official SDK's error to a ProviderError: timeouts are 504, statuses as {@link providerErrorForStatus}, connection errors 502. */
 export function mapSdkError(provider: string, err: unknown, sdk: SdkErrorClasses): ProviderError {
   if (err instanceof ProviderError) return err
   if (err instanceof sdk.APIConnectionTimeoutError || (err instanceof Error && err.name === 'TimeoutError')) {
@@ -47,12 +56,9 @@ export function mapSdkError(provider: string, err: unknown, sdk: SdkErrorClasses
   }
   if (err instanceof sdk.APIError) {
     const status = (err as Error & { status?: number }).status
-    // Upstream messages can quote the request but never our key; keep the first line only.
-    const message = String((err as Error).message).split('\n')[0].slice(0, 300)
-    if (status === 400 || status === 422) return new ProviderError({ provider, status: 400, reason: `rejected the request (${status}): ${message}`, cause: err })
-    if (status === 429) return new ProviderError({ provider, status: 429, reason: 'is rate limiting this node', cause: err })
-    if (status === undefined) return new ProviderError({ provider, status: 502, reason: `unreachable: ${message}`, cause: err })
-    return new ProviderError({ provider, status: 502, reason: `answered ${status}`, cause: err })
+    const message = String((err as Error).message)
+    if (status === undefined) return new ProviderError({ provider, status: 502, reason: `unreachable: ${message.split('\n')[0].slice(0, 300)}`, cause: err })
+    return providerErrorForStatus(provider, status, message, err)
   }
   return new ProviderError({ provider, status: 502, reason: err instanceof Error ? err.message.split('\n')[0] : String(err), cause: err })
 }

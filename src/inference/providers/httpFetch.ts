@@ -4,12 +4,9 @@
  * node does per request; the official SDKs take a `fetch` option, so they keep their
  * behaviour (retries, parsing, streaming) and only the transport changes.
  */
-import http from 'node:http'
-import https from 'node:https'
 import { Readable } from 'node:stream'
 import zlib from 'node:zlib'
-
-const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }) }
+import { transportFor } from './keepAliveAgents.ts'
 
 function bodyOf(body: unknown): string | Uint8Array | undefined {
   if (body === undefined || body === null) return undefined
@@ -24,16 +21,16 @@ export async function httpFetch(input: string | URL | Request, init: RequestInit
   const body = bodyOf(init.body)
   if (init.body != null && body === undefined) return fetch(input, init)
   const url = new URL(input)
-  const lib = url.protocol === 'https:' ? https : http
-  const agent = agents[url.protocol as 'http:' | 'https:']
-  if (!agent) return fetch(input, init)
+  const transport = transportFor(url.protocol)
+  if (!transport) return fetch(input, init)
+  const { agent, request } = transport
   const headers: Record<string, string> = {}
   new Headers(init.headers).forEach((value, key) => { headers[key] = value })
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
   const signal = init.signal ?? undefined
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new DOMException('aborted', 'AbortError'))
-    const req = lib.request(url, { method: init.method ?? 'GET', headers, agent }, (incoming) => {
+    const req = request(url, { method: init.method ?? 'GET', headers, agent }, (incoming) => {
       // Like fetch, hand over the decoded body (a server may compress even unasked).
       const encoding = String(incoming.headers['content-encoding'] ?? '').toLowerCase()
       const decoder = encoding === 'gzip' ? zlib.createGunzip() : encoding === 'deflate' ? zlib.createInflate() : encoding === 'br' ? zlib.createBrotliDecompress() : null
