@@ -23,6 +23,7 @@ import { buildOpenChannelTx } from '../src/ledger/payments/tx.ts'
 import { type SignedVoucher, signVoucher } from '../src/ledger/payments/voucher.ts'
 import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { startEmbeddedChain } from './helpers/embedded-chain.ts'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempHome } from './helpers/ledger.ts'
 
@@ -111,6 +112,38 @@ test('receipts settle in batches; client spent = node earned + fee; each settlem
   }
   assert.equal((await getSettlement(rpc, { receiptId: toHex(sha256(utf8('never'))) })).status, 'pending')
   assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
+  await log.close()
+})
+
+test('a worker that dies with several batches in flight resumes: each receipt settles once, the channel pays exactly', async () => {
+  const dir = join(home.dir, 'receipts-c')
+  const log = await ReceiptLog.open(dir)
+  const book = new Book()
+  const spentBefore = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  book.cumulative = spentBefore
+  const receipts = []
+  for (let i = 0; i < 20; i++) receipts.push(await answer(log, book))
+  // Dies when recording the cursor after its first batch: four batches of 4 are in flight then.
+  const realCommit = log.commitCursor.bind(log)
+  log.commitCursor = async () => {
+    throw new Error('killed')
+  }
+  const crashing = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 4, maxInFlight: 4 })
+  await assert.rejects(crashing.drain(), /killed/)
+  log.commitCursor = realCommit
+  assert.equal(await log.readCursor(), 0)
+  const inFlight = JSON.parse(await readFile(join(dir, 'settlement-inflight.json'), 'utf8')) as unknown[]
+  assert.equal(inFlight.length, 4, 'every batch sent is on record')
+
+  // Restarted with another batch size: the recorded ranges are resent as they were, the rest in new batches.
+  const restarted = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 7, maxInFlight: 3 })
+  const outcomes = await restarted.drain()
+  assert.ok(outcomes.every((o) => o.status === 'settled'), JSON.stringify(outcomes))
+  assert.equal(BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent), spentBefore + 20n * 5n)
+  for (const r of receipts) assert.equal((await getSettlement(rpc, { receiptId: r.id })).status, 'settled')
+  assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
+  assert.deepEqual(JSON.parse(await readFile(join(dir, 'settlement-inflight.json'), 'utf8')), [])
+  assert.deepEqual([...restarted.refused], [])
   await log.close()
 })
 

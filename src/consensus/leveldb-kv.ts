@@ -15,6 +15,10 @@ export class LevelKv implements KvDb {
     return (await this.db.get(key)) ?? undefined
   }
 
+  async getMany(keys: string[]): Promise<Array<Uint8Array | undefined>> {
+    return (await this.db.getMany(keys)).map((v) => v ?? undefined)
+  }
+
   async writeBatch(entries: Array<[string, Uint8Array]>): Promise<void> {
     await this.db.batch(
       entries.map(([key, value]) => ({ type: 'put' as const, key, value })),

@@ -15,6 +15,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { BaseError } from '../core/errors.ts'
 import { type Hex, bigintToBytes, bytesToBigint, concatBytes, fromHex, toHex, utf8 } from '../core/bytes.ts'
 import { keccak256 } from '../core/hash.ts'
+import { decodeRlp } from '../core/rlp.ts'
 import { type Address, addressOf, parseAddress, recoverAddress, signDigest } from '../core/keys.ts'
 
 /** The receipt format this code writes. */
@@ -199,9 +200,9 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 export function decodeReceipt(bytes: Uint8Array): Receipt {
   let items: unknown
   try {
-    items = RLP.decode(bytes)
+    items = decodeRlp(bytes)
   } catch (err) {
-    throw new InvalidReceiptError({ reason: 'not RLP', cause: err })
+    throw new InvalidReceiptError({ reason: `not RLP (${(err as Error).message})`, cause: err })
   }
   if (!Array.isArray(items) || items.length !== 10) throw new InvalidReceiptError({ reason: 'expected a list of 10 items' })
   const version = asInteger(items[0], 'version')

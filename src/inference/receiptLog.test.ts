@@ -49,7 +49,7 @@ test('concurrent appends are group-committed, read back after reopening, and dra
     const rest = await reopened.read(await reopened.readCursor(), 1000)
     assert.equal(rest.receipts.length, 300)
     assert.deepEqual(rest.receipts[299], written[499])
-    assert.deepEqual(await reopened.read(rest.next), { receipts: [], next: rest.next })
+    assert.deepEqual(await reopened.read(rest.next), { receipts: [], wire: [], next: rest.next })
     await assert.rejects(reopened.commitCursor(reopened.durableSize + 1), /outside the log/)
     await reopened.close()
   } finally {

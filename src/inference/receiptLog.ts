@@ -45,7 +45,7 @@ export type ReceiptLogOptions = {
 }
 
 /** One page of drained receipts; `next` is the cursor to read (and eventually commit) next. */
-export type ReceiptPage = { receipts: Receipt[]; next: number }
+export type ReceiptPage = { receipts: Receipt[]; /** Each receipt's wire bytes, as logged (settlement sends them as they are). */ wire: Uint8Array[]; next: number }
 
 type Pending = { line: Buffer; receipt: Receipt; resolve: () => void; reject: (err: Error) => void }
 /** A segment file: the log's bytes [start, start + length). */
@@ -316,6 +316,7 @@ export class ReceiptLog {
    */
   async read(cursor: number, limit = 1000): Promise<ReceiptPage> {
     const receipts: Receipt[] = []
+    const wire: Uint8Array[] = []
     let position = Math.max(cursor, this.segments[0].start)
     const chunk = Buffer.alloc(1 << 20)
     while (position < this.size && receipts.length < limit) {
@@ -334,7 +335,9 @@ export class ReceiptLog {
           for (;;) {
             const nl = text.indexOf('\n', lineStart)
             if (nl < 0 || receipts.length >= limit) break
-            receipts.push(decodeReceipt(Buffer.from(text.slice(lineStart + 2, nl), 'hex')))
+            const bytes = new Uint8Array(Buffer.from(text.slice(lineStart + 2, nl), 'hex'))
+            receipts.push(decodeReceipt(bytes))
+            wire.push(bytes)
             lineStart = nl + 1
           }
           // Bytes after the last whole line are read again next time round (or by the next call).
@@ -347,7 +350,7 @@ export class ReceiptLog {
       // No whole line in a read: nothing more can be read (lines are far shorter than a chunk).
       if (position === before) break
     }
-    return { receipts, next: position }
+    return { receipts, wire, next: position }
   }
 
   /** The committed drain cursor (0 when none was committed). */

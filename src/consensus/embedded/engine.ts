@@ -39,6 +39,14 @@ const hexUpper = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase()
 
 type Waiter = (block: StoredBlock) => void
 
+/** CometBFT's answer to a transaction it already holds; its message is CometBFT's, which clients match. */
+export class TxInCacheError extends BaseError {
+  override name = 'TxInCacheError' as const
+  constructor() {
+    super('tx already exists in cache', { code: 'tx_in_cache' })
+  }
+}
+
 export class EmbeddedEngine {
   private mempool: Uint8Array[] = []
   private inMempool = new Set<string>()
@@ -116,9 +124,10 @@ export class EmbeddedEngine {
 
   private async admit(tx: Uint8Array) {
     const key = Buffer.from(sha256(tx)).toString('hex')
+    // As CometBFT: the same bytes again are refused before CheckTx (which would see a used nonce).
+    if (this.inMempool.has(key)) throw new TxInCacheError()
     const res = await this.o.app.checkTx({ tx, type: CheckTxType.NEW })
     if (res.code !== 0) return res
-    if (this.inMempool.has(key)) return res
     if (this.mempool.length >= (this.o.mempoolSize ?? 50_000)) throw new MempoolFullError(this.mempool.length)
     this.mempool.push(tx)
     this.inMempool.add(key)

@@ -65,11 +65,23 @@ export class LedgerRpc {
     return (await this.wrap(() => this.comet.status())).syncInfo.latestBlockHeight
   }
 
-  /** Submits; resolves once CheckTx accepted it (throws TxRejectedError otherwise). */
+  /**
+   * Submits; resolves once CheckTx accepted it (throws TxRejectedError otherwise). Posted
+   * directly rather than through the cosmjs client, whose JavaScript base64 cost ~50 ms for a
+   * 1.2 MB settlement batch (Buffer's is native).
+   */
   async broadcast(tx: Uint8Array): Promise<string> {
-    const res = await this.wrap(() => this.comet.broadcastTxSync({ tx }))
-    if (res.code !== 0) throw new TxRejectedError(res.codespace ?? '', res.code, res.log ?? '')
-    return toHex(res.hash).slice(2).toUpperCase()
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(tx.buffer, tx.byteOffset, tx.byteLength).toString('base64') } })
+    type Answer = { result?: { code: number; codespace?: string; log?: string; hash: string }; error?: { message?: string; data?: string } }
+    const answer = await this.wrap(async () => {
+      const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      if (!res.ok && res.status !== 500) throw new Error(`HTTP ${res.status}`)
+      return (await res.json()) as Answer
+    })
+    if (answer.error || !answer.result) throw new RpcError(this.url, `broadcast_tx_sync: ${answer.error?.data ?? answer.error?.message ?? 'no result'}`)
+    const r = answer.result
+    if (r.code !== 0) throw new TxRejectedError(r.codespace ?? '', r.code, r.log ?? '')
+    return r.hash.toUpperCase()
   }
 
   async getTx(hash: string): Promise<TxResult | undefined> {
@@ -93,13 +105,14 @@ export class LedgerRpc {
     }
   }
 
-  async waitForTx(hash: string, timeoutMs = 30_000): Promise<TxResult> {
+  /** Polls until the transaction is in a block (every `pollMs`; the settlement worker polls faster than a user). */
+  async waitForTx(hash: string, timeoutMs = 30_000, pollMs = 150): Promise<TxResult> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const r = await this.getTx(hash)
       if (r) return r
       if (Date.now() > deadline) throw new TimeoutError(`transaction ${hash} to be committed`, timeoutMs)
-      await new Promise((res) => setTimeout(res, 150))
+      await new Promise((res) => setTimeout(res, pollMs))
     }
   }
 

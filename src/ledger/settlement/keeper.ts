@@ -2,7 +2,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { bigintToBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
-import type { StateReader, StateStore } from '../state/overlay.ts'
+import { type StateReader, type StateStore, getMany } from '../state/overlay.ts'
 import { readAddress, readBytes, readList, readSmallUint, readString, readUint } from '../tx/fields.ts'
 import { batchKey, receiptKey } from './keys.ts'
 
@@ -11,7 +11,16 @@ export type SettledBatch = { root: Hex; node: Address; count: number; blobId: st
 
 export async function getSettledReceipt(store: StateReader, receiptId: Hex): Promise<SettledReceipt | undefined> {
   const raw = await store.get(receiptKey(receiptId))
-  if (!raw) return undefined
+  return raw ? decodeSettledReceipt(receiptId, raw) : undefined
+}
+
+/** The settled records of many receipt ids at once (undefined where an id has not settled), in order. */
+export async function getSettledReceipts(store: StateReader, receiptIds: Hex[]): Promise<Array<SettledReceipt | undefined>> {
+  const raws = await getMany(store, receiptIds.map(receiptKey))
+  return raws.map((raw, i) => (raw ? decodeSettledReceipt(receiptIds[i], raw) : undefined))
+}
+
+function decodeSettledReceipt(receiptId: Hex, raw: Uint8Array): SettledReceipt {
   const it = readList(RLP.decode(raw), 'settled receipt', 4)
   return { receiptId, batchRoot: toHex(readBytes(it[0], 'root', 32)), height: readSmallUint(it[1], 'height'), index: readSmallUint(it[2], 'index'), receiptHash: toHex(readBytes(it[3], 'hash', 32)) }
 }

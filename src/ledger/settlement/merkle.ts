@@ -3,15 +3,18 @@
  * odd node at the end of a level moves up unchanged (no duplication, so no second tree has
  * the same root). Domain bytes keep a leaf from passing as an inner node.
  */
-import { concatBytes, equalBytes } from '../../core/bytes.ts'
-import { sha256 } from '../../core/hash.ts'
+import { equalBytes } from '../../core/bytes.ts'
+import { sha256, sha256Parts } from '../../core/hash.ts'
+
+export const LEAF_DOMAIN = Uint8Array.of(0)
+const NODE_DOMAIN = Uint8Array.of(1)
 
 export function merkleLeaf(entry: Uint8Array): Uint8Array {
-  return sha256(concatBytes(Uint8Array.of(0), entry))
+  return sha256Parts(LEAF_DOMAIN, entry)
 }
 
 function parent(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return sha256(concatBytes(Uint8Array.of(1), a, b))
+  return sha256Parts(NODE_DOMAIN, a, b)
 }
 
 export function merkleRoot(leaves: Uint8Array[]): Uint8Array {

@@ -16,7 +16,7 @@ import { type NodeRecord, nodeStatus } from '../registry/node.ts'
 import { getRegistryParams } from '../registry/params.ts'
 import { batchDigest, batchRoot, channelTotals } from './batch.ts'
 import { ErrBadBatchSignature, ErrInvalidBatch, ErrInvalidEvidence, ErrNodeNotActive, ErrReceiptAlreadySettled, ErrVoucherMismatch, ErrWrongPrice } from './errors.ts'
-import { getSettledReceipt, setBatch, setSettledReceipt } from './keeper.ts'
+import { getSettledReceipt, getSettledReceipts, setBatch, setSettledReceipt } from './keeper.ts'
 import type { MsgSettleBatch, MsgSubmitEvidence } from './msgs.ts'
 import { getSettlementParams } from './params.ts'
 import { MODE_VERIFIERS } from './verifiers.ts'
@@ -51,6 +51,15 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
   if (!signer || Buffer.compare(signer, node.signingKey) !== 0) throw new ErrBadBatchSignature(`batch ${root} is not signed by the registered key of node ${operator}`)
 
   const settings = await getSettlementParams(ctx.store)
+  const settledBefore = await getSettledReceipts(ctx.store, msg.entries.map((e) => e.receipt.id))
+  const prices = new Map<string, bigint | undefined>()
+  const priceOf = async (model: string) => {
+    if (!prices.has(model)) {
+      const record = /^0x[0-9a-f]{64}$/.test(model) ? await getModel(ctx.store, model as Hex) : undefined
+      prices.set(model, record ? record.price : registeredPrice(node, model))
+    }
+    return prices.get(model)
+  }
   const recorded: Array<{ receiptId: Hex; receiptHash: Hex }> = []
   for (const [index, e] of msg.entries.entries()) {
     const r = e.receipt
@@ -59,9 +68,8 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     if (BigInt(r.timestamp) > ctx.timeMs + MAX_RECEIPT_SKEW_MS) throw new ErrInvalidBatch(`receipt ${r.id} is dated ${r.timestamp}, after the block time ${ctx.timeMs}`)
     const then = nodeStatus(node, registry, BigInt(r.timestamp))
     if (then !== 'active') throw new ErrNodeNotActive(`node ${operator} was ${then} at receipt ${r.id}'s time ${r.timestamp}`)
-    if (await getSettledReceipt(ctx.store, r.id)) throw new ErrReceiptAlreadySettled(`receipt ${r.id} has already settled (a receipt settles once)`)
-    const model = /^0x[0-9a-f]{64}$/.test(r.model) ? await getModel(ctx.store, r.model as Hex) : undefined
-    const price = model ? model.price : registeredPrice(node, r.model)
+    if (settledBefore[index]) throw new ErrReceiptAlreadySettled(`receipt ${r.id} has already settled (a receipt settles once)`)
+    const price = await priceOf(r.model)
     if (price === undefined) throw new ErrWrongPrice(`receipt ${r.id}: model "${r.model}" has no registered price (not on the ledger, not in the node's prices)`)
     if (r.price !== price) throw new ErrWrongPrice(`receipt ${r.id} charges ${r.price} for "${r.model}", the registered price is ${price}`)
     MODE_VERIFIERS[r.mode](r, node)

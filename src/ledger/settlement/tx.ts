@@ -11,7 +11,8 @@ export type BuildSettleBatchParameters = {
   chainId: string
   /** The registered node's (operator's) address: the transaction's sender. */
   node: Address
-  entries: Array<{ receipt: Receipt; channelId: Hex }>
+  /** With `receiptBytes` (the receipt's wire form) where the caller has it, saving an encode. */
+  entries: Array<{ receipt: Receipt; channelId: Hex; receiptBytes?: Uint8Array }>
   vouchers: SignedVoucher[]
   blobId?: string
   /** The node's registered signing key. */
@@ -20,7 +21,7 @@ export type BuildSettleBatchParameters = {
 
 /** The settle_batch message, signed over its root, count and channel totals. */
 export function buildSettleBatch(p: BuildSettleBatchParameters): MsgSettleBatch & { root: Hex } {
-  const entries = p.entries.map((e) => ({ ...e, receiptBytes: encodeReceipt(e.receipt) }))
+  const entries = p.entries.map((e) => ({ receipt: e.receipt, channelId: e.channelId, receiptBytes: e.receiptBytes ?? encodeReceipt(e.receipt) }))
   const root = batchRoot(entries)
   const signature = signDigest(batchDigest({ chainId: p.chainId, node: p.node, root, count: entries.length, totals: channelTotals(entries) }), p.signingKey)
   return { entries, vouchers: p.vouchers, voucherBytes: p.vouchers.map((v) => encodeVoucher(v)), blobId: p.blobId ?? '', signature, root }

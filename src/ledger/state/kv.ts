@@ -5,6 +5,8 @@
  */
 export interface KvDb {
   get(key: string): Promise<Uint8Array | undefined>
+  /** Many keys in one call (one trip to the database instead of one per key). */
+  getMany(keys: string[]): Promise<Array<Uint8Array | undefined>>
   writeBatch(entries: Array<[key: string, value: Uint8Array]>): Promise<void>
   close(): Promise<void>
 }
@@ -13,6 +15,9 @@ export class MemoryKv implements KvDb {
   readonly map = new Map<string, Uint8Array>()
   async get(key: string): Promise<Uint8Array | undefined> {
     return this.map.get(key)
+  }
+  async getMany(keys: string[]): Promise<Array<Uint8Array | undefined>> {
+    return keys.map((k) => this.map.get(k))
   }
   async writeBatch(entries: Array<[string, Uint8Array]>): Promise<void> {
     for (const [k, v] of entries) this.map.set(k, v)

@@ -102,6 +102,20 @@ export class LedgerStore {
         cache.set(k, v)
         return v
       },
+      // Index keys only come in bulk (settlement's receipt ids): one LevelDB call for all of them.
+      getMany: async (keys) => {
+        const out: Array<Uint8Array | undefined> = new Array(keys.length)
+        const fromIndex: number[] = []
+        for (let i = 0; i < keys.length; i++) {
+          const k = Buffer.from(keys[i].buffer, keys[i].byteOffset, keys[i].byteLength).toString('latin1')
+          if (cache.has(k)) out[i] = cache.get(k)
+          else if (isIndexKey(keys[i])) fromIndex.push(i)
+          else out[i] = (await view.get(keys[i])) ?? undefined
+        }
+        const found = await this.kv.getMany(fromIndex.map((i) => indexKvKey(keys[i])))
+        fromIndex.forEach((i, j) => (out[i] = found[j] && found[j]!.length > 0 ? found[j] : undefined))
+        return out
+      },
     }
   }
 

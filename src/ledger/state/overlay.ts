@@ -5,6 +5,13 @@
  */
 export interface StateReader {
   get(key: Uint8Array): Promise<Uint8Array | undefined>
+  /** Many keys at once, in order: thousands of lookups (a settlement batch) in one database trip. */
+  getMany?(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>
+}
+
+/** `reader.getMany` where the reader has it, else one `get` per key. */
+export function getMany(reader: StateReader, keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+  return reader.getMany ? reader.getMany(keys) : Promise.all(keys.map((k) => reader.get(k)))
 }
 
 export interface StateStore extends StateReader {
@@ -25,6 +32,21 @@ export class Overlay implements StateStore {
     const w = this.writes.get(keyOf(key))
     if (w !== undefined) return w ?? undefined
     return this.parent.get(key)
+  }
+
+  async getMany(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    const out: Array<Uint8Array | undefined> = new Array(keys.length)
+    const missing: number[] = []
+    keys.forEach((key, i) => {
+      const w = this.writes.get(keyOf(key))
+      if (w === undefined) missing.push(i)
+      else out[i] = w ?? undefined
+    })
+    if (missing.length > 0) {
+      const found = await getMany(this.parent, missing.map((i) => keys[i]))
+      missing.forEach((i, j) => (out[i] = found[j]))
+    }
+    return out
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
