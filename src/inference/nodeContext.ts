@@ -7,7 +7,7 @@ import type { OnnxRuntime } from './onnxRuntime.ts'
 import type { ReceiptLog } from './receiptLog.ts'
 import type { NodeMetrics } from './metrics.ts'
 import type { ConcurrencyLimiter } from './limiter.ts'
-import { type InferenceMode, type Receipt, RECEIPT_VERSION, signReceipt } from './receipt.ts'
+import { type InferenceMode, type Receipt, RECEIPT_VERSION, signAndEncodeReceipt } from './receipt.ts'
 import { newReceiptId } from './receiptId.ts'
 
 /** A provider-backed model: which provider answers it and at what price. */
@@ -26,6 +26,9 @@ export type NodeContext = {
   chat: Map<string, ChatRoute>
 }
 
+/** A receipt made durable, with the hex of its wire form (the `x-haca-receipt` header and the log line). */
+export type IssuedReceipt = { receipt: Receipt; hex: Hex }
+
 /**
  * Signs a receipt and waits until the receipt log has it on disk. Callers release the answer
  * only after this resolves: that is what makes "no receipt of a returned answer is lost" hold.
@@ -33,8 +36,8 @@ export type NodeContext = {
 export async function issueReceipt(
   ctx: NodeContext,
   { id, model, requestHash, responseHash, price }: { id?: Hex; model: string; requestHash: Hex; responseHash: Hex; price: bigint },
-): Promise<Receipt> {
-  const receipt = signReceipt({
+): Promise<IssuedReceipt> {
+  const { receipt, wire } = signAndEncodeReceipt({
     version: RECEIPT_VERSION,
     id: id ?? newReceiptId(ctx.address, requestHash),
     node: ctx.address,
@@ -45,9 +48,10 @@ export async function issueReceipt(
     price,
     timestamp: Date.now(),
   }, ctx.privateKey, { keyAddress: ctx.address })
-  await ctx.receipts.append(receipt)
+  const hex = `0x${Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength).toString('hex')}` as Hex
+  await ctx.receipts.append(receipt, hex)
   ctx.metrics.receipts.inc()
-  return receipt
+  return { receipt, hex }
 }
 
 /** Response headers that carry a receipt on non-streaming answers. */

@@ -5,7 +5,7 @@ import { toHex } from '../core/bytes.ts'
 import { canonicalJson, hashRequest, NonCanonicalValueError } from './canonicalJson.ts'
 import {
   type UnsignedReceipt, InvalidReceiptError, decodeReceipt, encodeReceipt, encodeUnsignedReceipt,
-  receiptFromHex, receiptFromJson, receiptToHex, receiptToJson, signReceipt, verifyReceipt,
+  receiptFromHex, receiptFromJson, receiptToHex, receiptToJson, signAndEncodeReceipt, signReceipt, verifyReceipt,
 } from './receipt.ts'
 import { newReceiptId } from './receiptId.ts'
 
@@ -37,6 +37,10 @@ test('a signed receipt verifies, round-trips through hex and JSON, and encodes d
   assert.deepEqual(receiptFromHex(receiptToHex(r)), r)
   assert.deepEqual(receiptFromJson(JSON.parse(JSON.stringify(receiptToJson(r)))), r)
   assert.deepEqual(decodeReceipt(encodeReceipt(r)), r)
+  // The node's one-pass signing gives the same receipt and exactly the wire form encodeReceipt writes.
+  const both = signAndEncodeReceipt(u, key, { keyAddress: node })
+  assert.deepEqual(both.receipt, r)
+  assert.deepEqual(both.wire, encodeReceipt(r))
 })
 
 test('every signed field is covered by the signature', () => {

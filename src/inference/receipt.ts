@@ -108,11 +108,22 @@ export function receiptDigest(receipt: UnsignedReceipt): Uint8Array {
  * const receipt = signReceipt({ version: 1, id, node: addressOf(key), model: 'm', mode: 'vanilla',
  *   requestHash, responseHash, price: 10n, timestamp: Date.now() }, key)
  */
-export function signReceipt(receipt: UnsignedReceipt, privateKey: Uint8Array, { keyAddress }: { keyAddress?: Address } = {}): Receipt {
+export function signReceipt(receipt: UnsignedReceipt, privateKey: Uint8Array, options: { keyAddress?: Address } = {}): Receipt {
+  return signAndEncodeReceipt(receipt, privateKey, options).receipt
+}
+
+/**
+ * {@link signReceipt}, also returning the wire form ({@link encodeReceipt}). A node needs both
+ * for every answer (the log line and the response header); the fields are checked and
+ * encoded once for the digest and the wire form together.
+ */
+export function signAndEncodeReceipt(receipt: UnsignedReceipt, privateKey: Uint8Array, { keyAddress }: { keyAddress?: Address } = {}): { receipt: Receipt; wire: Uint8Array } {
   const unsigned: UnsignedReceipt = { ...receipt, node: parseAddress(receipt.node) }
   // A node passes its address (derived once at start) so the hot path skips a public-key derivation.
   if ((keyAddress ?? addressOf(privateKey)) !== unsigned.node) throw new InvalidReceiptError({ reason: 'the node field is not the signing key\'s address' })
-  return { ...unsigned, signature: toHex(signDigest(receiptDigest(unsigned), privateKey)) }
+  const fields = fieldList(unsigned)
+  const signature = signDigest(keccak256(concatBytes(RECEIPT_DOMAIN, RLP.encode(fields))), privateKey)
+  return { receipt: { ...unsigned, signature: toHex(signature) }, wire: RLP.encode([...fields, signature]) }
 }
 
 /** The address that signed `receipt`, or null when the signature is malformed or recovers nothing. */

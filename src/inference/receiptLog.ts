@@ -207,11 +207,14 @@ export class ReceiptLog {
     return this.index.get(id.toLowerCase())
   }
 
-  /** Appends a receipt; resolves once it is on stable storage (after its batch's synchronous write). */
-  append(receipt: Receipt): Promise<void> {
+  /**
+   * Appends a receipt; resolves once it is on stable storage (after its batch's synchronous
+   * write). `wireHex`, when the caller has it already, must be the hex of `encodeReceipt(receipt)`.
+   */
+  append(receipt: Receipt, wireHex?: Hex): Promise<void> {
     if (this.closed) return Promise.reject(new ReceiptLogError({ path: this.path, reason: 'closed' }))
     if (this.failed) return Promise.reject(new ReceiptLogError({ path: this.path, reason: 'an earlier write failed', cause: this.failed }))
-    const line = Buffer.from(`0x${Buffer.from(encodeReceipt(receipt)).toString('hex')}\n`, 'latin1')
+    const line = Buffer.from(`${wireHex ?? `0x${Buffer.from(encodeReceipt(receipt)).toString('hex')}`}\n`, 'latin1')
     return new Promise((resolve, reject) => {
       this.pending.push({ line, receipt, resolve, reject })
       this.schedule()

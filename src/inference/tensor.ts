@@ -58,40 +58,48 @@ const BIGINT_RANGES: Partial<Record<TensorType, [bigint, bigint]>> = {
   uint64: [0n, 2n ** 64n - 1n],
 }
 
-function numbers(name: string, t: TensorJson, integer: boolean): number[] {
+type NumberArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+
+/** Checks each value and writes it into `out` in one pass (no intermediate array: inputs can hold millions). */
+function fillNumbers<T extends NumberArray>(name: string, t: TensorJson, out: T, integer: boolean): T {
   const range = INT_RANGES[t.type]
-  return t.data.map((v, i) => {
+  const data = t.data
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]
     if (typeof v !== 'number' || (integer && !Number.isInteger(v))) throw new InvalidTensorError({ input: name, reason: `data[${i}] is not ${integer ? 'an integer' : 'a number'}` })
     if (range && (v < range[0] || v > range[1])) throw new InvalidTensorError({ input: name, reason: `data[${i}] = ${v} is outside the ${t.type} range [${range[0]}, ${range[1]}]` })
-    return v
-  })
+    out[i] = v
+  }
+  return out
 }
 
-function bigints(name: string, t: TensorJson): bigint[] {
-  return t.data.map((v, i) => {
+function fillBigints<T extends BigInt64Array | BigUint64Array>(name: string, t: TensorJson, out: T): T {
+  const range = BIGINT_RANGES[t.type]!
+  t.data.forEach((v, i) => {
     let n: bigint | undefined
     if (typeof v === 'string' && /^-?[0-9]+$/.test(v)) n = BigInt(v)
     else if (typeof v === 'number' && Number.isSafeInteger(v)) n = BigInt(v)
-    const range = BIGINT_RANGES[t.type]
-    if (n !== undefined && range && (n < range[0] || n > range[1])) throw new InvalidTensorError({ input: name, reason: `data[${i}] = ${n} is outside the ${t.type} range` })
-    if (n !== undefined) return n
-    throw new InvalidTensorError({ input: name, reason: `data[${i}] is not an integer (int64 values are decimal strings or safe integers)` })
+    if (n === undefined) throw new InvalidTensorError({ input: name, reason: `data[${i}] is not an integer (int64 values are decimal strings or safe integers)` })
+    if (n < range[0] || n > range[1]) throw new InvalidTensorError({ input: name, reason: `data[${i}] = ${n} is outside the ${t.type} range` })
+    out[i] = n
   })
+  return out
 }
 
 /** The typed array onnxruntime wants for one JSON tensor. */
 export function toTypedData(name: string, t: TensorJson): TypedArray | boolean[] {
+  const n = t.data.length
   switch (t.type) {
-    case 'float32': return Float32Array.from(numbers(name, t, false))
-    case 'float64': return Float64Array.from(numbers(name, t, false))
-    case 'int8': return Int8Array.from(numbers(name, t, true))
-    case 'uint8': return Uint8Array.from(numbers(name, t, true))
-    case 'int16': return Int16Array.from(numbers(name, t, true))
-    case 'uint16': return Uint16Array.from(numbers(name, t, true))
-    case 'int32': return Int32Array.from(numbers(name, t, true))
-    case 'uint32': return Uint32Array.from(numbers(name, t, true))
-    case 'int64': return BigInt64Array.from(bigints(name, t))
-    case 'uint64': return BigUint64Array.from(bigints(name, t))
+    case 'float32': return fillNumbers(name, t, new Float32Array(n), false)
+    case 'float64': return fillNumbers(name, t, new Float64Array(n), false)
+    case 'int8': return fillNumbers(name, t, new Int8Array(n), true)
+    case 'uint8': return fillNumbers(name, t, new Uint8Array(n), true)
+    case 'int16': return fillNumbers(name, t, new Int16Array(n), true)
+    case 'uint16': return fillNumbers(name, t, new Uint16Array(n), true)
+    case 'int32': return fillNumbers(name, t, new Int32Array(n), true)
+    case 'uint32': return fillNumbers(name, t, new Uint32Array(n), true)
+    case 'int64': return fillBigints(name, t, new BigInt64Array(n))
+    case 'uint64': return fillBigints(name, t, new BigUint64Array(n))
     case 'bool': return t.data.map((v, i) => {
       if (typeof v !== 'boolean') throw new InvalidTensorError({ input: name, reason: `data[${i}] is not a boolean` })
       return v

@@ -13,8 +13,9 @@
  * {@link providerErrorForStatus}, a refused or dropped connection is 502. The API key goes
  * only into the Authorization header, never into an error.
  */
-import type { ClientRequest, IncomingMessage } from 'node:http'
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http'
 import type { Readable } from 'node:stream'
+import { urlToHttpOptions } from 'node:url'
 import zlib from 'node:zlib'
 import { type ChatChunk, type ChatRequest, type ChatResponse, type ChatStreamRequest, ProviderError, providerErrorForStatus } from './chatProvider.ts'
 import { transportFor } from './keepAliveAgents.ts'
@@ -36,16 +37,18 @@ type Exchange = { status: number; body: Readable; touch(): void; finish(): void 
 
 export class ChatCompletionsClient {
   private readonly provider: string
-  private readonly url: URL
+  /** Protocol, host, port and path, worked out once rather than from a URL on every call. */
+  private readonly target: RequestOptions
   private readonly transport: NonNullable<ReturnType<typeof transportFor>>
   private readonly authorization: string | undefined
   private readonly timeoutMs: number
 
   constructor({ provider, baseURL = 'https://api.openai.com/v1', apiKey, timeoutMs }: ChatCompletionsClientOptions) {
     this.provider = provider
-    this.url = new URL(`${baseURL.replace(/\/+$/, '')}/chat/completions`)
-    const transport = transportFor(this.url.protocol)
-    if (!transport) throw new ProviderError({ provider, status: 502, reason: `base URL protocol ${this.url.protocol} is not http or https` })
+    const url = new URL(`${baseURL.replace(/\/+$/, '')}/chat/completions`)
+    const transport = transportFor(url.protocol)
+    if (!transport) throw new ProviderError({ provider, status: 502, reason: `base URL protocol ${url.protocol} is not http or https` })
+    this.target = urlToHttpOptions(url)
     this.transport = transport
     this.authorization = apiKey ? `Bearer ${apiKey}` : undefined
     this.timeoutMs = timeoutMs
@@ -114,7 +117,7 @@ export class ChatCompletionsClient {
         // A body left unread (an early return) must not leave its socket half-read in the pool.
         if (response && !response.readableEnded) fail(new ProviderError({ provider: this.provider, status: 502, reason: 'request ended early' }))
       }
-      const req: ClientRequest = request(this.url, { method: 'POST', headers, agent }, (res) => {
+      const req: ClientRequest = request({ ...this.target, method: 'POST', headers, agent }, (res) => {
         incoming = res
         response = decoded(res)
         resolve({ status: res.statusCode ?? 0, body: response, touch: () => timer.refresh(), finish })
@@ -150,10 +153,14 @@ function decoded(res: IncomingMessage): Readable {
   return res.pipe(decoder)
 }
 
-async function readText(body: Readable): Promise<string> {
-  const parts: Buffer[] = []
-  for await (const part of body) parts.push(part as Buffer)
-  return (parts.length === 1 ? parts[0] : Buffer.concat(parts)).toString('utf8')
+/** The whole body as text; with events rather than async iteration, which costs more per call than the parsing. */
+function readText(body: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = []
+    body.on('data', (part: Buffer) => parts.push(part))
+    body.on('end', () => resolve((parts.length === 1 ? parts[0] : Buffer.concat(parts)).toString('utf8')))
+    body.on('error', reject)
+  })
 }
 
 function parseChunk(data: string): ChatChunk | null {

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify'
 import { createHash } from 'node:crypto'
 import type { Hex } from '../../core/bytes.ts'
 import { type NodeContext, RECEIPT_HEADER, RECEIPT_ID_HEADER, issueReceipt } from '../nodeContext.ts'
-import { receiptToHex } from '../receipt.ts'
 import { UnknownModelError } from '../modelSource.ts'
 import { BadRequestError } from '../httpErrors.ts'
 import type { TensorJson } from '../tensor.ts'
@@ -35,9 +34,9 @@ export async function inferRoutes(app: FastifyInstance, { ctx }: { ctx: NodeCont
     // The body is serialised here, once, so the bytes hashed are the bytes sent.
     const body = JSON.stringify({ model, outputs })
     const responseHash = `0x${createHash('sha256').update(body).digest('hex')}` as Hex
-    const receipt = await issueReceipt(ctx, { model, requestHash: request.requestHash, responseHash, price: info.price })
+    const { receipt, hex } = await issueReceipt(ctx, { model, requestHash: request.requestHash, responseHash, price: info.price })
     return reply
-      .header(RECEIPT_HEADER, receiptToHex(receipt))
+      .header(RECEIPT_HEADER, hex)
       .header(RECEIPT_ID_HEADER, receipt.id)
       .type('application/json; charset=utf-8')
       .send(body)

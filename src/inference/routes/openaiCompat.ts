@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createHash } from 'node:crypto'
 import type { Hex } from '../../core/bytes.ts'
 import { type ChatRoute, type NodeContext, RECEIPT_EVENT, RECEIPT_HEADER, RECEIPT_ID_HEADER, issueReceipt } from '../nodeContext.ts'
-import { receiptToHex, receiptToJson } from '../receipt.ts'
+import { receiptToJson } from '../receipt.ts'
 import { newReceiptId } from '../receiptId.ts'
 import { UnknownModelError } from '../modelSource.ts'
 import { describeError } from '../httpErrors.ts'
@@ -62,8 +62,8 @@ async function answer(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
   ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
   const body = JSON.stringify(shape === 'chat' ? res : chatToCompletion(res))
   const responseHash = `0x${createHash('sha256').update(body).digest('hex')}` as Hex
-  const receipt = await issueReceipt(ctx, { model, requestHash: request.requestHash, responseHash, price: route.price })
-  return reply.header(RECEIPT_HEADER, receiptToHex(receipt)).header(RECEIPT_ID_HEADER, receipt.id).type('application/json; charset=utf-8').send(body)
+  const { receipt, hex } = await issueReceipt(ctx, { model, requestHash: request.requestHash, responseHash, price: route.price })
+  return reply.header(RECEIPT_HEADER, hex).header(RECEIPT_ID_HEADER, receipt.id).type('application/json; charset=utf-8').send(body)
 }
 
 async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyReply, shape: Shape, chatRequest: ChatStreamRequest): Promise<FastifyReply> {
@@ -86,7 +86,7 @@ async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
     }
     ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
     out.done()
-    const receipt = await issueReceipt(ctx, { id, model, requestHash: request.requestHash, responseHash: out.digest(), price: route.price })
+    const { receipt } = await issueReceipt(ctx, { id, model, requestHash: request.requestHash, responseHash: out.digest(), price: route.price })
     out.endWith(RECEIPT_EVENT, receiptToJson(receipt))
   } catch (err) {
     const { body, internal } = describeError(err)
