@@ -31,7 +31,8 @@ import { type SignedVoucher, checkVoucher, signVoucher } from '../src/ledger/pay
 import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { prepareDevnet, RunningDevnet } from '../src/network/devnet.ts'
 
-const { values } = parseArgs({ options: { receipts: { type: 'string', default: '20000' }, batch: { type: 'string', default: '5000' }, only: { type: 'string' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' } } })
+const { values } = parseArgs({ options: { receipts: { type: 'string', default: '20000' }, batch: { type: 'string', default: '5000' }, only: { type: 'string' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, 'in-flight': { type: 'string', default: '4' } } })
+const IN_FLIGHT = Number(values['in-flight'])
 const RECEIPTS = Number(values.receipts)
 const BATCH = Number(values.batch)
 
@@ -114,7 +115,7 @@ async function run(validators: number) {
     const appends: Promise<void>[] = []
     for (let i = 0; i < RECEIPTS; i++) appends.push(answers.answer())
     await Promise.all(appends)
-    const worker = new SettlementWorker({ receipts: log, vouchers: answers, rpc: s.rpc, operatorKey: s.node, signingKey: s.node.privateKey, dir: join(s.dir, 'receipts'), batchSize: BATCH })
+    const worker = new SettlementWorker({ receipts: log, vouchers: answers, rpc: s.rpc, operatorKey: s.node, signingKey: s.node.privateKey, dir: join(s.dir, 'receipts'), batchSize: BATCH, maxInFlight: IN_FLIGHT })
     const t0 = performance.now()
     const outcomes = await worker.drain()
     const seconds = (performance.now() - t0) / 1000
@@ -138,6 +139,7 @@ async function run(validators: number) {
       signingKey: s.node.privateKey,
       dir: join(s.dir, 'receipts-steady'),
       batchSize: BATCH,
+      maxInFlight: IN_FLIGHT,
       // Each settled batch is the next `count` receipts in log order: they settled now.
       onOutcome: (o) => {
         if (o.status !== 'settled') return

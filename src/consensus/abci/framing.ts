@@ -25,21 +25,29 @@ export class FrameTooLargeError extends BaseError {
 }
 
 export class FrameReader {
-  private buf: Buffer = Buffer.alloc(0)
+  /** Bytes received and not yet framed, in arrival order. */
+  private chunks: Buffer[] = []
+  private size = 0
+  /** Bytes the frame being received needs in all: until then chunks are only collected (a 1.5 MB FinalizeBlock arrives in dozens of chunks, and joining them on each was quadratic). */
+  private need = 0
 
   constructor(private readonly maxFrame = 256 * 1024 * 1024) {}
 
   push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
+    this.chunks.push(chunk)
+    this.size += chunk.length
+    if (this.size < this.need) return []
+    const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size)
     const frames: Buffer[] = []
     let off = 0
+    this.need = 0
     for (;;) {
       let len = 0
       let shift = 1
       let i = off
       let complete = false
-      while (i < this.buf.length) {
-        const b = this.buf[i++]
+      while (i < buf.length) {
+        const b = buf[i++]
         len += (b & 0x7f) * shift
         if (b < 0x80) {
           complete = true
@@ -50,11 +58,16 @@ export class FrameReader {
       }
       if (!complete) break
       if (len > this.maxFrame) throw new FrameTooLargeError(len, this.maxFrame)
-      if (i + len > this.buf.length) break
-      frames.push(this.buf.subarray(i, i + len))
+      if (i + len > buf.length) {
+        this.need = i - off + len
+        break
+      }
+      frames.push(buf.subarray(i, i + len))
       off = i + len
     }
-    this.buf = off === this.buf.length ? Buffer.alloc(0) : this.buf.subarray(off)
+    const rest = buf.subarray(off)
+    this.chunks = rest.length === 0 ? [] : [rest]
+    this.size = rest.length
     return frames
   }
 }

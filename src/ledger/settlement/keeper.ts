@@ -1,4 +1,5 @@
 import { RLP } from '@ethereumjs/rlp'
+import { encodeRlp } from '../../core/rlp.ts'
 import { bigintToBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
@@ -26,7 +27,7 @@ function decodeSettledReceipt(receiptId: Hex, raw: Uint8Array): SettledReceipt {
 }
 
 export function setSettledReceipt(store: StateStore, r: SettledReceipt): void {
-  store.set(receiptKey(r.receiptId), RLP.encode([fromHex(r.batchRoot, 32), bigintToBytes(BigInt(r.height)), bigintToBytes(BigInt(r.index)), fromHex(r.receiptHash, 32)]))
+  store.set(receiptKey(r.receiptId), encodeRlp([fromHex(r.batchRoot, 32), bigintToBytes(BigInt(r.height)), bigintToBytes(BigInt(r.index)), fromHex(r.receiptHash, 32)]))
 }
 
 export async function getBatch(store: StateReader, root: Hex): Promise<SettledBatch | undefined> {
