@@ -1,15 +1,21 @@
 /**
- * Inference fast-path bench. Prints, for a small ONNX MLP:
+ * Inference fast-path bench. Prints, for each of three small ONNX models (two MLPs and a
+ * CIFAR-sized CNN):
  *   - p50/p99 latency and requests/s through an inference node over HTTP, with the load coming
  *     from this process and the node running as a second process (`haca node inference`);
  *   - the same model run in-process with onnxruntime-node (same session options), at the same
- *     concurrency; the ratio of the two throughputs and the node's added latency;
+ *     concurrency; the ratio of the two throughputs and the node's added latency. Note that
+ *     onnxruntime-node runs a session synchronously on the calling thread, so in-process runs
+ *     use one core at any concurrency; the node does too unless given --workers;
  * and for chat, the node's added latency over calling the provider stand-in (aimock on
  * loopback) directly. Every node answer includes signing its receipt and the receipt log's
  * group-committed synchronous write (O_DSYNC).
  *
- * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N] [--json]
- * (--workers: the node's ONNX worker threads, config onnx.workers; default 0 = main thread)
+ * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N]
+ *          [--only mlp-tiny,mlp-1m,cnn-cifar,chat] [--profile DIR] [--json]
+ * (--only: the rows to run, default all;
+ * --workers: the node's ONNX worker threads, config onnx.workers; default 0 = main thread;
+ * --profile: the node process writes a V8 CPU profile into DIR when the bench ends)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -21,17 +27,25 @@ import { parseArgs } from 'node:util'
 import ort from 'onnxruntime-node'
 import { LLMock } from '@copilotkit/aimock'
 import { buildMlpModel } from '../src/onnx/build.ts'
+import { buildCnnModel } from '../src/onnx/buildCnn.ts'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' } } })
 const SECONDS = Number(values.seconds ?? 5)
 const CONCURRENCY = (values.concurrency ?? '1,8').split(',').map(Number)
-// Two small MLPs: one so small that HTTP is all there is to measure (~10 µs a run), and one
-// where the model does some work (~1M multiply-adds).
+const ONLY = values.only?.split(',')
+// Two small MLPs: one so small that HTTP is all there is to measure (~10 µs a run), one where
+// the model does some work (~1M multiply-adds, ~0.15 ms); and a CNN that does real work
+// (~150M multiply-adds, ~2 ms a run on one thread), the size of a small image classifier.
+// The MLPs get short decimals; the CNN gets pixels scaled to [0, 1] (k/255: 16-17 digits
+// each in JSON), the body a real image client sends (~55 KB for 3,072 values).
+const shortValues = (size: number) => Array.from({ length: size }, (_, i) => (i % 5) / 4 - 0.5)
+const pixels = (size: number) => Array.from({ length: size }, (_, i) => ((i * 37) % 256) / 255)
 const MODELS = [
-  { id: 'mlp-tiny', params: { inputSize: 16, hiddenSize: 32, outputSize: 4, seed: 1 } },
-  { id: 'mlp-1m', params: { inputSize: 256, hiddenSize: 2048, outputSize: 256, seed: 2 } },
-]
-const inputFor = (size: number) => Array.from({ length: size }, (_, i) => (i % 5) / 4 - 0.5)
+  { id: 'mlp-tiny', bytes: () => buildMlpModel({ inputSize: 16, hiddenSize: 32, outputSize: 4, seed: 1 }), dims: [1, 16], input: shortValues },
+  { id: 'mlp-1m', bytes: () => buildMlpModel({ inputSize: 256, hiddenSize: 2048, outputSize: 256, seed: 2 }), dims: [1, 256], input: shortValues },
+  { id: 'cnn-cifar', bytes: () => buildCnnModel({ seed: 3 }), dims: [1, 3, 32, 32], input: pixels },
+].filter((m) => !ONLY || ONLY.includes(m.id))
+const CHAT = !ONLY || ONLY.includes('chat')
 
 type Run = { p50: number; p99: number; rps: number; count: number }
 
@@ -69,8 +83,9 @@ function poster(url: string, path: string, body: string, agent: http.Agent): () 
   })
 }
 
-async function startNode(config: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'bin', 'haca.js'), 'node', 'inference', '--config', config, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
+async function startNode(config: string, profileDir?: string): Promise<{ child: ChildProcess; url: string }> {
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
+  const child = spawn(process.execPath, [...profile, join(import.meta.dirname, '..', 'bin', 'haca.js'), 'node', 'inference', '--config', config, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
   let text = ''
   for await (const line of createInterface({ input: child.stdout! })) {
     text += line
@@ -84,10 +99,11 @@ async function startNode(config: string): Promise<{ child: ChildProcess; url: st
 }
 
 const fmt = (n: number) => n.toFixed(3)
+const printRun = (label: string, r: Run) => process.stdout.write(`  ${label.padEnd(38)}  p50 ${fmt(r.p50)}  p99 ${fmt(r.p99)}  ${r.rps.toFixed(0)} req/s\n`)
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'haca-bench-'))
-  const modelBytes = MODELS.map((m) => buildMlpModel(m.params))
+  const modelBytes = MODELS.map((m) => m.bytes())
   for (const [i, m] of MODELS.entries()) await writeFile(join(dir, `${m.id}.onnx`), modelBytes[i])
   const mock = new LLMock({ port: 0, host: '127.0.0.1' })
   mock.onMessage('bench', { content: 'A short answer for the bench.' })
@@ -99,7 +115,7 @@ async function main(): Promise<void> {
     models: MODELS.map((m) => ({ id: m.id, path: `${m.id}.onnx`, price: '1' })),
     providers: [{ name: 'aimock', kind: 'openai', baseURL: `${mock.url}/v1`, apiKey: 'bench', models: ['gpt-bench'], price: '1' }],
   }))
-  const { child, url } = await startNode(join(dir, 'node.json'))
+  const { child, url } = await startNode(join(dir, 'node.json'), values.profile)
   const sessions = await Promise.all(modelBytes.map((bytes) => ort.InferenceSession.create(bytes, { ...onnxOptions, interOpNumThreads: 1, executionMode: 'sequential', executionProviders: ['cpu'] })))
   const results: Record<string, unknown> = {}
   try {
@@ -107,11 +123,11 @@ async function main(): Promise<void> {
     for (const c of CONCURRENCY) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: c })
       const row: Record<string, unknown> = {}
-      if (!values.json) process.stdout.write(`\nconcurrency ${c} (${SECONDS}s per run; latencies in ms)\n`)
+      if (!values.json) process.stdout.write(`\nconcurrency ${c} (${SECONDS}s per run; latencies in ms; node ONNX workers: ${workers})\n`)
       for (const [i, m] of MODELS.entries()) {
-        const input = inputFor(m.params.inputSize)
-        const viaNode = poster(url, '/v1/infer', JSON.stringify({ model: m.id, inputs: { input: { dims: [1, m.params.inputSize], type: 'float32', data: input } } }), agent)
-        const inProcess = async () => { await sessions[i].run({ input: new ort.Tensor('float32', Float32Array.from(input), [1, m.params.inputSize]) }) }
+        const input = m.input(m.dims.reduce((a, b) => a * b, 1))
+        const viaNode = poster(url, '/v1/infer', JSON.stringify({ model: m.id, inputs: { input: { dims: m.dims, type: 'float32', data: input } } }), agent)
+        const inProcess = async () => { await sessions[i].run({ input: new ort.Tensor('float32', Float32Array.from(input), m.dims) }) }
         // Warm both paths (session creation, JIT, sockets) before measuring.
         await drive(c, 1, viaNode)
         await drive(c, 1, inProcess)
@@ -119,10 +135,15 @@ async function main(): Promise<void> {
         const local = await drive(c, SECONDS, inProcess)
         row[m.id] = { node, inProcess: local, addedP50: node.p50 - local.p50, addedP99: node.p99 - local.p99, throughputRatio: node.rps / local.rps }
         if (!values.json) {
-          process.stdout.write(`  ${m.id} via node (HTTP, 2nd process)  p50 ${fmt(node.p50)}  p99 ${fmt(node.p99)}  ${node.rps.toFixed(0)} req/s\n`)
-          process.stdout.write(`  ${m.id} in-process                  p50 ${fmt(local.p50)}  p99 ${fmt(local.p99)}  ${local.rps.toFixed(0)} req/s\n`)
+          printRun(`${m.id} via node (HTTP, 2nd process)`, node)
+          printRun(`${m.id} in-process`, local)
           process.stdout.write(`  ${m.id}: node adds p50 ${fmt(node.p50 - local.p50)}  p99 ${fmt(node.p99 - local.p99)}; node throughput ${(100 * node.rps / local.rps).toFixed(1)}% of in-process\n`)
         }
+      }
+      if (!CHAT) {
+        agent.destroy()
+        results[`c${c}`] = row
+        continue
       }
       const chatNode = poster(url, '/v1/chat/completions', chatBody, agent)
       const chatDirect = poster(mock.url, '/v1/chat/completions', chatBody, agent)
@@ -143,11 +164,11 @@ async function main(): Promise<void> {
       row.chatStream = { node: viaNodeStream, direct: directStream, addedP50: viaNodeStream.p50 - directStream.p50, addedP99: viaNodeStream.p99 - directStream.p99 }
       results[`c${c}`] = row
       if (!values.json) {
-        process.stdout.write(`  chat via node                      p50 ${fmt(viaNodeChat.p50)}  p99 ${fmt(viaNodeChat.p99)}  ${viaNodeChat.rps.toFixed(0)} req/s\n`)
-        process.stdout.write(`  chat direct to aimock              p50 ${fmt(direct.p50)}  p99 ${fmt(direct.p99)}  ${direct.rps.toFixed(0)} req/s\n`)
+        printRun('chat via node', viaNodeChat)
+        printRun('chat direct to aimock', direct)
         process.stdout.write(`  chat: node adds p50 ${fmt(viaNodeChat.p50 - direct.p50)}  p99 ${fmt(viaNodeChat.p99 - direct.p99)}\n`)
-        process.stdout.write(`  chat stream via node               p50 ${fmt(viaNodeStream.p50)}  p99 ${fmt(viaNodeStream.p99)}  ${viaNodeStream.rps.toFixed(0)} req/s\n`)
-        process.stdout.write(`  chat stream direct to aimock       p50 ${fmt(directStream.p50)}  p99 ${fmt(directStream.p99)}  ${directStream.rps.toFixed(0)} req/s\n`)
+        printRun('chat stream via node', viaNodeStream)
+        printRun('chat stream direct to aimock', directStream)
         process.stdout.write(`  chat stream: node adds p50 ${fmt(viaNodeStream.p50 - directStream.p50)}  p99 ${fmt(viaNodeStream.p99 - directStream.p99)}\n`)
       }
     }
@@ -165,7 +186,10 @@ async function main(): Promise<void> {
     if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
     else process.stdout.write(`\nnode's own view (all runs): /v1/infer mean ${fmt(serverInfer.mean * 1000)} ms in the server; receipt group commit mean ${fmt(flush.mean * 1000)} ms, ${batch.mean.toFixed(2)} receipts per commit (${flush.count} commits)\n`)
   } finally {
+    // Waiting for the exit lets a profiling node write its profile.
+    const exited = new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGTERM')
+    await exited
     for (const session of sessions) await session.release()
     await mock.stop()
     await rm(dir, { recursive: true, force: true })

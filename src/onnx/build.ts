@@ -147,7 +147,7 @@ export type MlpModelParameters = {
 }
 
 /** Deterministic weights that are exact in float32 (multiples of 1/8 in [-1, 1]) so outputs can be checked exactly. */
-function weights(count: number, salt: number): Float32Array {
+export function weights(count: number, salt: number): Float32Array {
   const out = new Float32Array(count)
   for (let i = 0; i < count; i++) out[i] = (((i * 7 + salt * 13 + 3) % 17) - 8) / 8
   return out
