@@ -47,5 +47,5 @@ export function decodeBatch(root: Hex, raw: Uint8Array): SettledBatch {
 
 export function setBatch(store: StateStore, b: SettledBatch): void {
   const entries = b.entries.map((e) => [fromHex(e.receiptId, 32), fromHex(e.receiptHash, 32)])
-  store.set(batchKey(b.root), RLP.encode([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), bigintToBytes(BigInt(b.height)), bigintToBytes(b.amount), entries]))
+  store.set(batchKey(b.root), encodeRlp([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), bigintToBytes(BigInt(b.height)), bigintToBytes(b.amount), entries]))
 }

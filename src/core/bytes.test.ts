@@ -1,0 +1,15 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { fromHex, toHex } from './bytes.ts'
+
+test('fromHex accepts exactly even-length hex (with or without 0x) and checks the size', () => {
+  const valid = /^(0x)?([0-9a-fA-F]{2})*$/
+  const cases = ['0x', '', '0x00', 'ab', '0xAbCd', '0xabc', '0xzz', '0x0g', 'g0', '0x 0', '0x00 ', '0x-1', '00x0', '0x0x00', '0xffFF01', `0x${'a'.repeat(64)}`, `0x${'a'.repeat(63)}g`]
+  for (const c of cases) {
+    if (valid.test(c)) assert.equal(toHex(fromHex(c)), `0x${c.replace(/^0x/, '').toLowerCase()}`, c)
+    else assert.throws(() => fromHex(c), /is not a hex string/, c)
+  }
+  assert.throws(() => fromHex('0x0011', 3), /of 3 bytes/)
+  assert.equal(fromHex('0x0011', 2).length, 2)
+  assert.throws(() => fromHex(7 as unknown as string), /not a hex string/)
+})
