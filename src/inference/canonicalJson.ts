@@ -38,7 +38,7 @@ function write(value: unknown, path: string): string {
     case 'object': {
       if (Array.isArray(value)) {
         // Tensors are long arrays of finite numbers, for which JSON.stringify is already canonical.
-        if (value.every((v) => typeof v === 'number' && Number.isFinite(v))) return JSON.stringify(value)
+        if (allFiniteNumbers(value)) return JSON.stringify(value)
         let out = '['
         for (let i = 0; i < value.length; i++) {
           if (i) out += ','
@@ -64,6 +64,15 @@ function write(value: unknown, path: string): string {
     default:
       throw new NonCanonicalValueError({ path, reason: `a ${typeof value} is not JSON` })
   }
+}
+
+/** A plain loop: `every` with a callback cost ~9 ns a value, a tenth of a 3,072-value tensor's hashing. */
+function allFiniteNumbers(values: unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (typeof v !== 'number' || !Number.isFinite(v)) return false
+  }
+  return true
 }
 
 /** sha256 of the canonical JSON of `value`: the request hash a receipt signs. */
