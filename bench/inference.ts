@@ -55,19 +55,38 @@ function summarize(latencies: number[], seconds: number): Run {
   return { p50: at(0.5), p99: at(0.99), rps: latencies.length / seconds, count: latencies.length }
 }
 
-/** Runs `once` from `concurrency` loops for `seconds`; latencies in ms. */
-async function drive(concurrency: number, seconds: number, once: () => Promise<void>): Promise<Run> {
-  const latencies: number[] = []
+/** Runs `once` from `concurrency` loops for `seconds`, adding latencies (ms) to `into`; returns the seconds it took. */
+async function driveInto(into: number[], concurrency: number, seconds: number, once: () => Promise<void>): Promise<number> {
   const end = performance.now() + seconds * 1000
   const started = performance.now()
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < end) {
       const t = performance.now()
       await once()
-      latencies.push(performance.now() - t)
+      into.push(performance.now() - t)
     }
   }))
-  return summarize(latencies, (performance.now() - started) / 1000)
+  return (performance.now() - started) / 1000
+}
+
+/**
+ * Measures two ways of doing the same thing, in half-second slices taken in turn for
+ * `seconds` each, so that load from other processes on the machine falls on both alike
+ * (one long run after the other compared two different moments).
+ */
+async function compare(concurrency: number, seconds: number, a: () => Promise<void>, b: () => Promise<void>): Promise<[Run, Run]> {
+  // Warm both paths (session creation, JIT, sockets) before measuring.
+  await driveInto([], concurrency, 1, a)
+  await driveInto([], concurrency, 1, b)
+  const latA: number[] = []
+  const latB: number[] = []
+  let timeA = 0
+  let timeB = 0
+  for (let slice = 0; slice < seconds * 2; slice++) {
+    timeA += await driveInto(latA, concurrency, 0.5, a)
+    timeB += await driveInto(latB, concurrency, 0.5, b)
+  }
+  return [summarize(latA, timeA), summarize(latB, timeB)]
 }
 
 function poster(url: string, path: string, body: string, agent: http.Agent): () => Promise<void> {
@@ -123,16 +142,12 @@ async function main(): Promise<void> {
     for (const c of CONCURRENCY) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: c })
       const row: Record<string, unknown> = {}
-      if (!values.json) process.stdout.write(`\nconcurrency ${c} (${SECONDS}s per run; latencies in ms; node ONNX workers: ${workers})\n`)
+      if (!values.json) process.stdout.write(`\nconcurrency ${c} (${SECONDS}s per row, in half-second slices alternating with its pair; latencies in ms; node ONNX workers: ${workers})\n`)
       for (const [i, m] of MODELS.entries()) {
         const input = m.input(m.dims.reduce((a, b) => a * b, 1))
         const viaNode = poster(url, '/v1/infer', JSON.stringify({ model: m.id, inputs: { input: { dims: m.dims, type: 'float32', data: input } } }), agent)
         const inProcess = async () => { await sessions[i].run({ input: new ort.Tensor('float32', Float32Array.from(input), m.dims) }) }
-        // Warm both paths (session creation, JIT, sockets) before measuring.
-        await drive(c, 1, viaNode)
-        await drive(c, 1, inProcess)
-        const node = await drive(c, SECONDS, viaNode)
-        const local = await drive(c, SECONDS, inProcess)
+        const [node, local] = await compare(c, SECONDS, viaNode, inProcess)
         row[m.id] = { node, inProcess: local, addedP50: node.p50 - local.p50, addedP99: node.p99 - local.p99, throughputRatio: node.rps / local.rps }
         if (!values.json) {
           printRun(`${m.id} via node (HTTP, 2nd process)`, node)
@@ -147,18 +162,12 @@ async function main(): Promise<void> {
       }
       const chatNode = poster(url, '/v1/chat/completions', chatBody, agent)
       const chatDirect = poster(mock.url, '/v1/chat/completions', chatBody, agent)
-      await drive(c, 1, chatNode)
-      await drive(c, 1, chatDirect)
-      const viaNodeChat = await drive(c, SECONDS, chatNode)
-      const direct = await drive(c, SECONDS, chatDirect)
+      const [viaNodeChat, direct] = await compare(c, SECONDS, chatNode, chatDirect)
       // Streaming: time to the end of the stream (for the node, after its receipt event).
       const streamBody = JSON.stringify({ model: 'gpt-bench', messages: [{ role: 'user', content: 'bench' }], stream: true })
       const streamNode = poster(url, '/v1/chat/completions', streamBody, agent)
       const streamDirect = poster(mock.url, '/v1/chat/completions', streamBody, agent)
-      await drive(c, 1, streamNode)
-      await drive(c, 1, streamDirect)
-      const viaNodeStream = await drive(c, SECONDS, streamNode)
-      const directStream = await drive(c, SECONDS, streamDirect)
+      const [viaNodeStream, directStream] = await compare(c, SECONDS, streamNode, streamDirect)
       agent.destroy()
       row.chat = { node: viaNodeChat, direct, addedP50: viaNodeChat.p50 - direct.p50, addedP99: viaNodeChat.p99 - direct.p99 }
       row.chatStream = { node: viaNodeStream, direct: directStream, addedP50: viaNodeStream.p50 - directStream.p50, addedP99: viaNodeStream.p99 - directStream.p99 }
