@@ -10,7 +10,7 @@
  * node and paid by vouchers as the real node does, appended to a real receipt log, and drained
  * by the node's SettlementWorker into settle_batch transactions.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -31,7 +31,7 @@ import { type SignedVoucher, checkVoucher, signVoucher } from '../src/ledger/pay
 import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { prepareDevnet, RunningDevnet } from '../src/network/devnet.ts'
 
-const { values } = parseArgs({ options: { receipts: { type: 'string', default: '20000' }, batch: { type: 'string', default: '5000' }, only: { type: 'string' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, 'in-flight': { type: 'string', default: '4' } } })
+const { values } = parseArgs({ options: { receipts: { type: 'string', default: '20000' }, batch: { type: 'string', default: '5000' }, only: { type: 'string' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, 'in-flight': { type: 'string', default: '8' }, trace: { type: 'boolean' }, 'timeout-commit': { type: 'string', default: '300ms' } } })
 const IN_FLIGHT = Number(values['in-flight'])
 const RECEIPTS = Number(values.receipts)
 const BATCH = Number(values.batch)
@@ -57,13 +57,33 @@ function voucherCheckMicros(): number {
   return ((performance.now() - t) / vs.length) * 1000
 }
 
+/** CPU seconds used so far by every node and cometbft process (from /proc), for --trace. */
+async function cpuByProcess(): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^[0-9]+$/.test(pid)) continue
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      if (comm !== 'node' && comm !== 'cometbft') continue
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean)
+      const name = Number(pid) === process.pid ? 'bench + worker' : comm === 'cometbft' ? 'cometbft' : args.slice(-4).join(' ').slice(-60)
+      out.set(`${pid} ${name}`, (Number(fields[11]) + Number(fields[12])) / 100)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out
+}
+
 type Setup = { net: RunningDevnet; rpc: LedgerRpc; node: KeyFile; client: KeyFile; channelId: Hex; chainId: string; dir: string }
 
 async function setup(validators: number): Promise<Setup> {
   const dir = await mkdtemp(join(tmpdir(), `haca-bench-settle${validators}-`))
   const node = await writeKeyFile(join(dir, 'node.json'))
   const client = await writeKeyFile(join(dir, 'client.json'))
-  const layout = await prepareDevnet({ home: join(dir, 'net'), validators, basePort: 21600, timeoutCommit: '300ms', storageShards: 10, accounts: [node, client].map((k) => ({ address: k.address, balance: '1000000000000' })) })
+  const layout = await prepareDevnet({ home: join(dir, 'net'), validators, basePort: 21600, timeoutCommit: values['timeout-commit'], storageShards: 10, accounts: [node, client].map((k) => ({ address: k.address, balance: '1000000000000' })) })
   // A registry (vanilla nodes allowed), payments, and room for multi-MB settlement batches.
   for (const v of layout.validators) {
     const file = join(v.cometHome, 'config/genesis.json')
@@ -115,10 +135,20 @@ async function run(validators: number) {
     const appends: Promise<void>[] = []
     for (let i = 0; i < RECEIPTS; i++) appends.push(answers.answer())
     await Promise.all(appends)
-    const worker = new SettlementWorker({ receipts: log, vouchers: answers, rpc: s.rpc, operatorKey: s.node, signingKey: s.node.privateKey, dir: join(s.dir, 'receipts'), batchSize: BATCH, maxInFlight: IN_FLIGHT })
-    const t0 = performance.now()
+    // --trace: when each batch was known settled, and in which block (how batches share blocks).
+    const onOutcome = values.trace ? (o: { status: string; count: number; height?: number }) => console.log(`  +${(performance.now() - t0).toFixed(0)} ms ${o.status} ${o.count} at height ${o.height ?? '-'}`) : undefined
+    const worker = new SettlementWorker({ receipts: log, vouchers: answers, rpc: s.rpc, operatorKey: s.node, signingKey: s.node.privateKey, dir: join(s.dir, 'receipts'), batchSize: BATCH, maxInFlight: IN_FLIGHT, onOutcome })
+    let t0 = performance.now()
+    const cpuBefore = values.trace ? await cpuByProcess() : undefined
+    t0 = performance.now()
     const outcomes = await worker.drain()
     const seconds = (performance.now() - t0) / 1000
+    if (cpuBefore) {
+      for (const [proc, after] of await cpuByProcess()) {
+        const used = after - (cpuBefore.get(proc) ?? 0)
+        if (used > 0.05) console.log(`  cpu ${(used / seconds * 100).toFixed(0).padStart(3)}% of a core  ${proc}`)
+      }
+    }
     const settled = outcomes.filter((o) => o.status === 'settled').reduce((a, o) => a + o.count, 0)
     const refused = outcomes.filter((o) => o.status === 'refused')
     if (refused.length) console.error('refused:', refused.map((r) => (r.status === 'refused' ? r.reason : '')).join('; '))

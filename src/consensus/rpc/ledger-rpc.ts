@@ -66,42 +66,44 @@ export class LedgerRpc {
   }
 
   /**
-   * Submits; resolves once CheckTx accepted it (throws TxRejectedError otherwise). Posted
-   * directly rather than through the cosmjs client, whose JavaScript base64 cost ~50 ms for a
-   * 1.2 MB settlement batch (Buffer's is native).
+   * One JSON-RPC call, posted directly: for what carries whole transactions (broadcasts, /tx
+   * answers) the cosmjs client's JavaScript base64 cost ~50 ms per 1.2 MB settlement batch
+   * (Buffer's is native, and /tx's copy of the transaction is not decoded at all here).
    */
-  async broadcast(tx: Uint8Array): Promise<string> {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'broadcast_tx_sync', params: { tx: Buffer.from(tx.buffer, tx.byteOffset, tx.byteLength).toString('base64') } })
-    type Answer = { result?: { code: number; codespace?: string; log?: string; hash: string }; error?: { message?: string; data?: string } }
+  private async call<T>(method: string, params: Record<string, unknown>): Promise<{ result?: T; error?: string }> {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })
     const answer = await this.wrap(async () => {
       const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-      if (!res.ok && res.status !== 500) throw new Error(`HTTP ${res.status}`)
-      return (await res.json()) as Answer
+      // CometBFT answers JSON-RPC errors with 500 and a body that says what went wrong.
+      if (!res.ok && res.status !== 500) throw new Error(`HTTP ${res.status} for ${method}`)
+      return (await res.json()) as { result?: T; error?: { message?: string; data?: string } }
     })
-    if (answer.error || !answer.result) throw new RpcError(this.url, `broadcast_tx_sync: ${answer.error?.data ?? answer.error?.message ?? 'no result'}`)
-    const r = answer.result
+    if (answer.error || answer.result === undefined) return { error: answer.error?.data || answer.error?.message || 'no result' }
+    return { result: answer.result }
+  }
+
+  /** Submits; resolves once CheckTx accepted it (throws TxRejectedError otherwise). */
+  async broadcast(tx: Uint8Array): Promise<string> {
+    const { result: r, error } = await this.call<{ code: number; codespace?: string; log?: string; hash: string }>('broadcast_tx_sync', { tx: Buffer.from(tx.buffer, tx.byteOffset, tx.byteLength).toString('base64') })
+    if (!r) throw new RpcError(this.url, `broadcast_tx_sync: ${error}`)
     if (r.code !== 0) throw new TxRejectedError(r.codespace ?? '', r.code, r.log ?? '')
     return r.hash.toUpperCase()
   }
 
   async getTx(hash: string): Promise<TxResult | undefined> {
-    const bytes = Buffer.from(hash.replace(/^0x/, ''), 'hex')
-    try {
-      const res = await this.comet.tx({ hash: bytes })
-      return {
-        hash: Buffer.from(res.hash).toString('hex').toUpperCase(),
-        height: res.height,
-        code: res.result.code,
-        codespace: res.result.codespace ?? '',
-        log: res.result.log ?? '',
-        events: res.result.events.map((e) => ({
-          type: e.type,
-          attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
-        })),
-      }
-    } catch (err) {
-      if (/not found/i.test(String((err as Error).message))) return undefined
-      throw new RpcError(this.url, (err as Error).message, err)
+    type Answer = { hash: string; height: string; tx_result: { code: number; codespace?: string; log?: string; events?: Array<{ type: string; attributes?: Array<{ key: string; value: string }> }> } }
+    const { result: r, error } = await this.call<Answer>('tx', { hash: Buffer.from(hash.replace(/^0x/, ''), 'hex').toString('base64'), prove: false })
+    if (!r) {
+      if (/not found/i.test(error ?? '')) return undefined
+      throw new RpcError(this.url, `tx ${hash}: ${error}`)
+    }
+    return {
+      hash: r.hash.toUpperCase(),
+      height: Number(r.height),
+      code: r.tx_result.code ?? 0,
+      codespace: r.tx_result.codespace ?? '',
+      log: r.tx_result.log ?? '',
+      events: (r.tx_result.events ?? []).map((e) => ({ type: e.type, attributes: Object.fromEntries((e.attributes ?? []).map((a) => [a.key, a.value])) })),
     }
   }
 

@@ -244,14 +244,13 @@ export class SettlementWorker {
     })
     if (paid.length === 0) return undefined
     const latest = [...latestInBatch.keys()].sort().map((c) => latestInBatch.get(c)!)
-    const params = { chainId, node: this.o.operatorKey.address, entries: paid, vouchers: latest, signingKey: this.o.signingKey }
-    let blobId: string | undefined
+    const msg = buildSettleBatch({ chainId, node: this.o.operatorKey.address, entries: paid, vouchers: latest, signingKey: this.o.signingKey })
     if (this.o.store) {
-      const root = buildSettleBatch(params).root
-      const copy = new TextEncoder().encode(JSON.stringify({ root, entries: paid.map((p) => ({ receipt: Buffer.from(p.receiptBytes).toString('hex'), channelId: p.channelId })) }))
-      blobId = (await this.o.store.put(copy)).blobId
+      // The blob ID is not part of what the node signs (root, count, totals): the copy can name the root.
+      const copy = new TextEncoder().encode(JSON.stringify({ root: msg.root, entries: paid.map((p) => ({ receipt: Buffer.from(p.receiptBytes).toString('hex'), channelId: p.channelId })) }))
+      msg.blobId = (await this.o.store.put(copy)).blobId
     }
-    return { paid, msg: buildSettleBatch({ ...params, blobId }) }
+    return { paid, msg }
   }
 
   /** Refused as a whole, for a reason that sending again will not change: recorded, and the cursor moves on. */
