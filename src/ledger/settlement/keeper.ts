@@ -26,8 +26,20 @@ function decodeSettledReceipt(receiptId: Hex, raw: Uint8Array): SettledReceipt {
   return { receiptId, batchRoot: toHex(readBytes(it[0], 'root', 32)), height: readSmallUint(it[1], 'height'), index: readSmallUint(it[2], 'index'), receiptHash: toHex(readBytes(it[3], 'hash', 32)) }
 }
 
-export function setSettledReceipt(store: StateStore, r: SettledReceipt): void {
-  store.set(receiptKey(r.receiptId), encodeRlp([fromHex(r.batchRoot, 32), bigintToBytes(BigInt(r.height)), bigintToBytes(BigInt(r.index)), fromHex(r.receiptHash, 32)]))
+/**
+ * Records a settled batch: its record in the state (listing every receipt id and hash) and,
+ * for each receipt, its index entry (receipt id → batch, height, position, hash).
+ */
+export function recordSettledBatch(store: StateStore, b: Omit<SettledBatch, 'entries'> & { entries: Array<{ receiptId: Hex; receiptHash: Uint8Array }> }): void {
+  const root = fromHex(b.root, 32)
+  const height = bigintToBytes(BigInt(b.height))
+  const listed: Uint8Array[][] = []
+  b.entries.forEach((e, index) => {
+    const key = receiptKey(e.receiptId)
+    store.set(key, encodeRlp([root, height, bigintToBytes(BigInt(index)), e.receiptHash]))
+    listed.push([key.subarray(3), e.receiptHash])
+  })
+  store.set(batchKey(b.root), encodeRlp([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), height, bigintToBytes(b.amount), listed]))
 }
 
 export async function getBatch(store: StateReader, root: Hex): Promise<SettledBatch | undefined> {
@@ -45,7 +57,3 @@ export function decodeBatch(root: Hex, raw: Uint8Array): SettledBatch {
   return { root, node: readAddress(it[0], 'node'), count: readSmallUint(it[1], 'count'), blobId: readString(it[2], 'blobId', 43), height: readSmallUint(it[3], 'height'), amount: readUint(it[4], 'amount'), entries }
 }
 
-export function setBatch(store: StateStore, b: SettledBatch): void {
-  const entries = b.entries.map((e) => [fromHex(e.receiptId, 32), fromHex(e.receiptHash, 32)])
-  store.set(batchKey(b.root), encodeRlp([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), bigintToBytes(BigInt(b.height)), bigintToBytes(b.amount), entries]))
-}

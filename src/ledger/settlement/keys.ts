@@ -7,14 +7,18 @@
  * index, derived from those records and written in the same commit, answers "has this id
  * settled?" without a trie insert per receipt (the measured bottleneck of settlement).
  */
-import { concatBytes, fromHex } from '../../core/bytes.ts'
+import { InvalidHexError, concatBytes, fromHex } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
 import { INDEX_PREFIX } from '../state/ledger-store.ts'
 
 export const SETTLEMENT_PREFIX = 0x05
 
+const RECEIPT_KEY_PREFIX = Buffer.of(INDEX_PREFIX, SETTLEMENT_PREFIX, 0x01).toString('hex')
+
+/** Built from the id's hex in one step: settlement makes two per receipt. */
 export function receiptKey(receiptId: Hex): Uint8Array {
-  return concatBytes(Uint8Array.of(INDEX_PREFIX, SETTLEMENT_PREFIX, 0x01), fromHex(receiptId, 32))
+  if (receiptId.length !== 66) throw new InvalidHexError({ value: receiptId, expectedBytes: 32 })
+  return fromHex(`${RECEIPT_KEY_PREFIX}${receiptId.slice(2)}`, 35)
 }
 
 export function batchKey(root: Hex): Uint8Array {

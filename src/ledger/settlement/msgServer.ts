@@ -16,7 +16,7 @@ import { type NodeRecord, nodeStatus } from '../registry/node.ts'
 import { getRegistryParams } from '../registry/params.ts'
 import { batchDigest, batchRoot, channelTotals } from './batch.ts'
 import { ErrBadBatchSignature, ErrInvalidBatch, ErrInvalidEvidence, ErrNodeNotActive, ErrReceiptAlreadySettled, ErrVoucherMismatch, ErrWrongPrice } from './errors.ts'
-import { getSettledReceipt, getSettledReceipts, setBatch, setSettledReceipt } from './keeper.ts'
+import { getSettledReceipt, getSettledReceipts, recordSettledBatch } from './keeper.ts'
 import type { MsgSettleBatch, MsgSubmitEvidence } from './msgs.ts'
 import { getSettlementParams } from './params.ts'
 import { MODE_VERIFIERS } from './verifiers.ts'
@@ -60,7 +60,7 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     }
     return prices.get(model)
   }
-  const recorded: Array<{ receiptId: Hex; receiptHash: Hex }> = []
+  const recorded: Array<{ receiptId: Hex; receiptHash: Uint8Array }> = []
   for (const [index, e] of msg.entries.entries()) {
     const r = e.receipt
     if (r.node !== nodeAddress) throw new ErrInvalidBatch(`receipt ${r.id} names node ${r.node}, not ${nodeAddress}`)
@@ -73,9 +73,7 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     if (price === undefined) throw new ErrWrongPrice(`receipt ${r.id}: model "${r.model}" has no registered price (not on the ledger, not in the node's prices)`)
     if (r.price !== price) throw new ErrWrongPrice(`receipt ${r.id} charges ${r.price} for "${r.model}", the registered price is ${price}`)
     MODE_VERIFIERS[r.mode](r, node)
-    const receiptHash = toHex(sha256(e.receiptBytes))
-    setSettledReceipt(ctx.store, { receiptId: r.id, batchRoot: root, height: ctx.height, index, receiptHash })
-    recorded.push({ receiptId: r.id, receiptHash })
+    recorded.push({ receiptId: r.id, receiptHash: sha256(e.receiptBytes) })
   }
 
   let amount = 0n
@@ -95,7 +93,7 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     const paid = await settleVoucher(ctx.store, channelId, v.cumulative, { node: operator, timeMs: ctx.timeMs, payout: node.payout })
     amount += paid.amount
   }
-  setBatch(ctx.store, { root, node: operator, count: msg.entries.length, blobId: msg.blobId, height: ctx.height, amount, entries: recorded })
+  recordSettledBatch(ctx.store, { root, node: operator, count: msg.entries.length, blobId: msg.blobId, height: ctx.height, amount, entries: recorded })
   ctx.events.push(event('settle_batch', { root, node: operator, count: String(msg.entries.length), amount: amount.toString(), blob_id: msg.blobId }, ['root', 'node']))
 }
 
