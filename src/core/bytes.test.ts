@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { fromHex, toHex } from './bytes.ts'
+import { bigintToBytes, bytesToBigint, fromHex, toHex } from './bytes.ts'
 
 test('fromHex accepts exactly even-length hex (with or without 0x) and checks the size', () => {
   const valid = /^(0x)?([0-9a-fA-F]{2})*$/
@@ -12,4 +12,11 @@ test('fromHex accepts exactly even-length hex (with or without 0x) and checks th
   assert.throws(() => fromHex('0x0011', 3), /of 3 bytes/)
   assert.equal(fromHex('0x0011', 2).length, 2)
   assert.throws(() => fromHex(7 as unknown as string), /not a hex string/)
+})
+
+test('bytesToBigint and bigintToBytes round-trip across the small-integer fast path', () => {
+  for (const n of [0n, 1n, 255n, 256n, 2n ** 47n - 1n, 2n ** 48n - 1n, 2n ** 48n, 2n ** 64n + 5n, 10n ** 30n]) {
+    assert.equal(bytesToBigint(bigintToBytes(n)), n)
+  }
+  assert.equal(bytesToBigint(Uint8Array.of(0, 0, 1)), 1n)
 })

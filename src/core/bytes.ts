@@ -56,5 +56,11 @@ export function bigintToBytes(value: bigint): Uint8Array {
 
 export function bytesToBigint(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n
+  // Prices, nonces and timestamps fit in 6 bytes: exact in a double, no hex string in between.
+  if (bytes.length <= 6) {
+    let n = 0
+    for (let i = 0; i < bytes.length; i++) n = n * 256 + bytes[i]
+    return BigInt(n)
+  }
   return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`)
 }
