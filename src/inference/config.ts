@@ -71,8 +71,8 @@ export type InferenceNodeConfig = {
   settlement?: SettlementConfig
 }
 
-/** `"settlement": { "intervalMs": 2000, "batchSize": 1000 }` */
-export type SettlementConfig = { intervalMs: number; batchSize: number }
+/** `"settlement": { "intervalMs": 2000, "batchSize": 1000, "maxInFlight": 4 }` (batches sent and not yet committed, at most) */
+export type SettlementConfig = { intervalMs: number; batchSize: number; maxInFlight: number }
 
 /**
  * `"register": { "rpc": "http://127.0.0.1:26657", "stake": "1000", "endpoint": "http://node.example:8080",
@@ -101,7 +101,7 @@ function parseSettlementConfig(raw: unknown, path: string, hasPayments: boolean)
     if (!Number.isInteger(n) || (n as number) < 1) throw new InferenceConfigError({ path, reason: `settlement.${what} must be a positive integer` })
     return n as number
   }
-  return { intervalMs: int(r.intervalMs, 2000, 'intervalMs'), batchSize: int(r.batchSize, 1000, 'batchSize') }
+  return { intervalMs: int(r.intervalMs, 2000, 'intervalMs'), batchSize: int(r.batchSize, 1000, 'batchSize'), maxInFlight: int(r.maxInFlight, 4, 'maxInFlight') }
 }
 
 export class InferenceConfigError extends BaseError {

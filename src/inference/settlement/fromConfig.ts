@@ -23,6 +23,7 @@ export async function startSettlementFromConfig(config: InferenceNodeConfig, nod
     store,
     dir: config.receiptDir,
     batchSize: config.settlement.batchSize,
+    maxInFlight: config.settlement.maxInFlight,
     onOutcome: (o) => node.app.log.info({ settlement: o.status, count: o.count, ...('root' in o ? { root: o.root } : {}), ...(o.status === 'refused' ? { reason: o.reason } : {}) }, 'settlement batch'),
   })
   // Before listen: the route reports what this node knows (refusals); the ledger knows what settled.
