@@ -73,6 +73,11 @@ export async function configureCometHome(home: string, s: CometConfigSettings): 
   t = setToml(t, 'p2p', 'addr_book_strict', false)
   t = setToml(t, 'p2p', 'allow_duplicate_ip', true)
   t = setToml(t, 'p2p', 'pex', false)
+  // CometBFT's defaults (5 MB/s per peer, 1 KB packets) throttle gossip of multi-MB settlement
+  // batches between validators; these are loopback/LAN validators.
+  t = setToml(t, 'p2p', 'send_rate', 100 * 1024 * 1024)
+  t = setToml(t, 'p2p', 'recv_rate', 100 * 1024 * 1024)
+  t = setToml(t, 'p2p', 'max_packet_msg_payload_size', 16 * 1024)
   t = setToml(t, 'mempool', 'size', 50_000)
   // Settlement batches of thousands of receipts are single transactions of a few MB.
   t = setToml(t, 'mempool', 'max_tx_bytes', 4 * 1024 * 1024)
