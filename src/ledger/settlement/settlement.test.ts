@@ -176,3 +176,28 @@ test('a second statement for a settled receipt id slashes the node and compensat
   const { r: after } = await settle(c, [{ receipt: receipt(), channelId }], [voucher(channelId, 14n)])
   assert.match(after.log, /no registered node/)
 })
+
+test('fuzz: mutated settle_batch transactions are refused with a reason, crash nothing and change nothing', async () => {
+  const { c, channelId } = await setup()
+  const receipts = [receipt(), receipt(), receipt()]
+  const msg = buildSettleBatch({ chainId: CHAIN, node: NODE, entries: receipts.map((r) => ({ receipt: r, channelId })), vouchers: [voucher(channelId, 21n)], signingKey: nodeKey })
+  const good = buildSettleBatchTx({ chainId: CHAIN, nonce: c.nonce(nodeKey), fee: 10n, msg }, nodeKey).bytes
+  const before = toHex(c.app.appHash)
+  let seed = 4242
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n)
+  const reasons = new Set<string>()
+  for (let i = 0; i < 3000; i++) {
+    const m = Uint8Array.from(good)
+    for (let f = 1 + rand(3); f > 0; f--) m[rand(m.length)] = rand(256)
+    const tx = rand(10) === 0 ? m.subarray(0, rand(m.length)) : m
+    if (Buffer.compare(tx, good) === 0) continue
+    const res = await c.app.checkTx({ tx })
+    assert.notEqual(res.code, 0, `accepted a mutated batch ${toHex(tx).slice(0, 80)}`)
+    assert.ok(res.log.length > 0)
+    reasons.add(res.log.split(':')[0])
+  }
+  assert.ok(reasons.size > 3, `refusals name what was wrong (${[...reasons].join(' | ')})`)
+  assert.equal(toHex(c.app.appHash), before)
+  // The unmutated batch still settles.
+  assert.equal((await c.run(nodeKey, () => ({ bytes: good }))).code, 0)
+})
