@@ -56,6 +56,8 @@ import {
 
 export const APP_VERSION = 1n
 const VERIFIED_CACHE_LIMIT = 200_000
+/** Bytes of transactions the cache may hold: settlement batches are MBs each, and the count alone would let it grow to GBs. */
+const VERIFIED_CACHE_BYTES = 256 * 1024 * 1024
 
 type TxOutcome = { code: number; codespace: string; log: string; events: Event[] }
 
@@ -63,6 +65,7 @@ export class LedgerApp {
   private readonly routes = new Map<number, MsgRoute>()
   /** Decoded, signature-checked transactions by hash: a signature is verified once (CheckTx), not again per block. */
   private readonly verified = new Map<string, DecodedTx>()
+  private verifiedBytes = 0
   private params: Params | undefined
   private checkState: Overlay
   private checkHeight = 1
@@ -195,15 +198,19 @@ export class LedgerApp {
     if (tx.fee < params.minFee) throw new ErrFeeTooLow(`fee ${tx.fee} is below the minimum ${params.minFee}`)
     const sender = recoverSender(tx, bytes)
     const decoded: DecodedTx = { ...tx, bytes, hash, sender, msg }
-    if (this.verified.size >= VERIFIED_CACHE_LIMIT) {
-      let n = VERIFIED_CACHE_LIMIT / 4
-      for (const k of this.verified.keys()) {
-        this.verified.delete(k)
-        if (--n <= 0) break
-      }
+    // Oldest first, until there is room (a Map iterates in insertion order).
+    for (const [k, old] of this.verified) {
+      if (this.verified.size < VERIFIED_CACHE_LIMIT && this.verifiedBytes + bytes.length <= VERIFIED_CACHE_BYTES) break
+      this.forget(k, old)
     }
     this.verified.set(key, decoded)
+    this.verifiedBytes += bytes.length
     return decoded
+  }
+
+  private forget(key: string, tx: DecodedTx): void {
+    this.verified.delete(key)
+    this.verifiedBytes -= tx.bytes.length
   }
 
   /**
@@ -297,6 +304,10 @@ export class LedgerApp {
       // Failed messages still pay their fee and use their nonce: those writes are in txState.
       txState.flushInto(block)
       txResults.push(ExecTxResult.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events }))
+      // In a block, its nonce is used: it cannot be checked or proposed again, so its decoding can go.
+      const key = Buffer.from(sha256(bytes)).toString('latin1')
+      const cached = this.verified.get(key)
+      if (cached) this.forget(key, cached)
     }
     let root: Uint8Array
     try {
