@@ -91,12 +91,15 @@ export type InferenceNode = {
  */
 export async function createInferenceNode(params: CreateInferenceNodeParameters): Promise<InferenceNode> {
   const metrics = createNodeMetrics()
+  const limiter = new ConcurrencyLimiter(params.maxConcurrent ?? 64, params.maxQueue ?? 1024)
   const receipts = await ReceiptLog.open(params.receiptDir, {
     ...params.receiptLog,
     onFlush: (n, seconds) => {
       metrics.receiptFlush.observe(seconds)
       metrics.receiptBatch.observe(n)
     },
+    // The only request in flight: its receipt is written at once on the event loop.
+    writeInline: () => limiter.running <= 1,
   })
   const models = params.models ?? new FileModelSource([])
   const chat = new Map<string, ChatRoute>()
@@ -108,7 +111,7 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     mode: params.mode ?? 'vanilla',
     receipts,
     metrics,
-    limiter: new ConcurrencyLimiter(params.maxConcurrent ?? 64, params.maxQueue ?? 1024),
+    limiter,
     models,
     onnx: new OnnxRuntime(models, params.onnx),
     chat,

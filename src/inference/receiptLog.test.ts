@@ -135,3 +135,31 @@ test('segments rotate, drain across boundaries, and settled ones are deleted on 
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('writeInline: an append made alone is written before append() returns; otherwise appends batch as before', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
+  try {
+    let alone = true
+    let flushes = 0
+    const log = await ReceiptLog.open(dir, { writeInline: () => alone, onFlush: () => { flushes++ } })
+    // The first append may wait for the log's initial zero-filling, in the background.
+    await log.append(receipt(0))
+    const before = flushes
+    const second = receipt(1)
+    const appended = log.append(second)
+    assert.equal(flushes, before + 1, 'the synchronous O_DSYNC write happened inside append()')
+    assert.equal(log.durableSize, 2 * (await readFile(join(dir, segmentFileName(0)), 'latin1')).indexOf('\n') + 2)
+    await appended
+    alone = false
+    await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(receipt(i + 2))))
+    assert.ok(flushes - before - 1 <= 2, `100 concurrent appends took ${flushes - before - 1} flushes; they should be group-committed`)
+    await log.close()
+    const reopened = await ReceiptLog.open(dir)
+    const page = await reopened.read(0, 1000)
+    assert.equal(page.receipts.length, 102)
+    assert.deepEqual(page.receipts[1], second)
+    await reopened.close()
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})

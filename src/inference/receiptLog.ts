@@ -42,6 +42,14 @@ export type ReceiptLogOptions = {
   maxSegmentBytes?: number
   /** Called with each flush's size and duration, for metrics. */
   onFlush?: (receipts: number, seconds: number) => void
+  /**
+   * Asked at each append when no flush is running; true means nothing else is waiting for the
+   * event loop (the node has no other request in flight), and the receipt is then written at
+   * once with a synchronous O_DSYNC write on the calling thread. The write is as durable either
+   * way; inline it skips the thread-pool round trip, which on these loaded 2-vCPU machines
+   * costs ~0.1 ms (as much as the write itself when the disk is quiet). Default: never.
+   */
+  writeInline?: () => boolean
 }
 
 /** One page of drained receipts; `next` is the cursor to read (and eventually commit) next. */
@@ -105,6 +113,7 @@ export class ReceiptLog {
   private readonly maxIndexed: number
   private readonly maxSegmentBytes: number
   private readonly onFlush?: (receipts: number, seconds: number) => void
+  private readonly writeInline?: () => boolean
   private idleWaiters: (() => void)[] = []
   /** Bytes of the active segment's file that exist (zero-filled past its content). */
   private allocated: number
@@ -124,6 +133,7 @@ export class ReceiptLog {
     this.maxIndexed = options.maxIndexed ?? 100_000
     this.maxSegmentBytes = options.maxSegmentBytes ?? 64 << 20
     this.onFlush = options.onFlush
+    this.writeInline = options.writeInline
   }
 
   /** The active segment's path. */
@@ -223,6 +233,8 @@ export class ReceiptLog {
 
   private schedule(): void {
     if (this.flushing || this.scheduled || this.pending.length === 0) return
+    // Alone on the node: no batch can form, so the wait for one is pure cost.
+    if (this.writeInline?.()) return this.flush(true)
     this.scheduled = true
     const run = () => {
       this.scheduled = false
@@ -282,7 +294,7 @@ export class ReceiptLog {
     await this.ensureSpace(bytes)
   }
 
-  private flush(): void {
+  private flush(inline = false): void {
     if (this.flushing || this.pending.length === 0) return
     this.flushing = true
     const batch = this.pending.splice(0, this.maxBatch)
@@ -304,7 +316,7 @@ export class ReceiptLog {
       if (this.pending.length) this.schedule()
       else if (!this.flushing) for (const w of this.idleWaiters.splice(0)) w()
     }
-    const write = () => writeAll(this.fd, data, this.local, done)
+    const write = () => (inline ? writeAllSync(this.fd, data, this.local, done) : writeAll(this.fd, data, this.local, done))
     // The common case writes at once. Otherwise: a new segment, or more zero-filled space first
     // (a write past that space while an extension is in flight could be overwritten by its zeros).
     const fits = this.local + data.length <= this.allocated && this.extending === null && this.allocated - this.local - data.length >= this.chunk / 2
@@ -401,6 +413,17 @@ function writeAll(fd: number, data: Buffer, position: number, cb: (err: Error | 
     if (written < data.length) return writeAll(fd, data.subarray(written), position + written, cb)
     cb(null)
   })
+}
+
+/** {@link writeAll} on the calling thread: `cb` runs before this returns. */
+function writeAllSync(fd: number, data: Buffer, position: number, cb: (err: Error | null) => void): void {
+  let error: Error | null = null
+  try {
+    for (let at = 0; at < data.length;) at += fs.writeSync(fd, data, at, data.length - at, position + at)
+  } catch (err) {
+    error = err as Error
+  }
+  cb(error)
 }
 
 /** True when every byte of `bytes` from `from` on is zero. */
