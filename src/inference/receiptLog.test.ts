@@ -163,3 +163,26 @@ test('writeInline: an append made alone is written before append() returns; othe
     await rm(dir, { recursive: true, force: true })
   }
 })
+
+test('reads served from memory give what a read from disk gives, across the edge of what memory holds', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
+  try {
+    const log = await ReceiptLog.open(dir, { maxTail: 30 })
+    const written = Array.from({ length: 50 }, (_, i) => receipt(i + 1000))
+    for (const r of written.slice(0, 10)) await log.append(r)
+    await Promise.all(written.slice(10).map((r) => log.append(r)))
+    // The first 20 are only on disk now; a page spans disk and memory.
+    const fromBoth = await log.read(0, 35)
+    const rest = await log.read(fromBoth.next, 100)
+    await log.close()
+    const reopened = await ReceiptLog.open(dir)
+    const fromDisk = await reopened.read(0, 100)
+    assert.equal(fromBoth.receipts.length + rest.receipts.length, 50)
+    assert.deepEqual([...fromBoth.receipts, ...rest.receipts], fromDisk.receipts)
+    assert.deepEqual([...fromBoth.wire, ...rest.wire], fromDisk.wire)
+    assert.equal(rest.next, fromDisk.next)
+    await reopened.close()
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})

@@ -36,6 +36,12 @@ export type ReceiptLogOptions = {
   maxDelayMs?: number
   /** Most receipts kept in memory for `get` (default 100,000; older ones are still on disk). */
   maxIndexed?: number
+  /**
+   * Most receipts written since the drain cursor that `read` serves from memory (default
+   * 100,000); the rest are read back from disk. The node's settlement worker drains what this
+   * process just wrote, so this saves it reading and decoding every receipt again.
+   */
+  maxTail?: number
   /** Zero-filled bytes added to the active segment at a time (default 8 MiB). */
   preallocateBytes?: number
   /** A new segment is started once the active one holds this many bytes (default 64 MiB). */
@@ -111,6 +117,9 @@ export class ReceiptLog {
   private readonly maxBatch: number
   private readonly maxDelayMs: number
   private readonly maxIndexed: number
+  private readonly maxTail: number
+  /** Durable receipts by log offset, as written (oldest first): what `read` serves without the disk. */
+  private readonly tail = new Map<number, { receipt: Receipt; line: Buffer; next: number }>()
   private readonly maxSegmentBytes: number
   private readonly onFlush?: (receipts: number, seconds: number) => void
   private readonly writeInline?: () => boolean
@@ -131,6 +140,7 @@ export class ReceiptLog {
     this.maxBatch = options.maxBatch ?? 1024
     this.maxDelayMs = options.maxDelayMs ?? 0
     this.maxIndexed = options.maxIndexed ?? 100_000
+    this.maxTail = options.maxTail ?? 100_000
     this.maxSegmentBytes = options.maxSegmentBytes ?? 64 << 20
     this.onFlush = options.onFlush
     this.writeInline = options.writeInline
@@ -307,6 +317,12 @@ export class ReceiptLog {
         const wrapped = new ReceiptLogError({ path: this.path, reason: 'write failed', cause: err })
         for (const p of [...batch, ...this.pending.splice(0)]) p.reject(wrapped)
       } else {
+        let offset = this.size
+        for (const p of batch) {
+          this.tail.set(offset, { receipt: p.receipt, line: p.line, next: offset + p.line.length })
+          offset += p.line.length
+          if (this.tail.size > this.maxTail) this.tail.delete(this.tail.keys().next().value as number)
+        }
         this.size += data.length
         this.active.length += data.length
         for (const p of batch) this.remember(p.receipt)
@@ -333,6 +349,11 @@ export class ReceiptLog {
     const receipts: Receipt[] = []
     const wire: Uint8Array[] = []
     let position = Math.max(cursor, this.segments[0].start)
+    for (let t = this.tail.get(position); t && receipts.length < limit; t = this.tail.get(position)) {
+      receipts.push(t.receipt)
+      wire.push(new Uint8Array(Buffer.from(t.line.toString('latin1', 2, t.line.length - 1), 'hex')))
+      position = t.next
+    }
     const chunk = Buffer.alloc(1 << 20)
     while (position < this.size && receipts.length < limit) {
       let seg = this.segments[0]
@@ -388,6 +409,10 @@ export class ReceiptLog {
     await h.sync()
     await h.close()
     await rename(tmp, target)
+    for (const [offset] of this.tail) {
+      if (offset >= cursor) break
+      this.tail.delete(offset)
+    }
     // The active segment is never deleted; only full, settled ones.
     while (this.segments.length > 1 && this.segments[0].start + this.segments[0].length <= cursor) {
       const settled = this.segments.shift()!
