@@ -4,7 +4,9 @@
  * and the fast-path cost of the voucher check, next to this machine's native signature-verify
  * rate in the same run.
  *
- * Usage: node --import tsx bench/settlement.ts [--receipts N] [--batch N] [--only comet1|comet4]
+ * Usage: node --import tsx bench/settlement.ts [--receipts 100000] [--batch 5000] [--in-flight 8]
+ *   [--only comet1|comet4] [--timeout-commit 300ms] [--rate 1000] [--seconds 8] [--trace]
+ * (--trace: each batch's block, and the CPU each process used during the drain)
  *
  * The node is registered (vanilla), the client opens a channel; receipts are signed by the
  * node and paid by vouchers as the real node does, appended to a real receipt log, and drained
@@ -31,7 +33,7 @@ import { type SignedVoucher, checkVoucher, signVoucher } from '../src/ledger/pay
 import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { prepareDevnet, RunningDevnet } from '../src/network/devnet.ts'
 
-const { values } = parseArgs({ options: { receipts: { type: 'string', default: '20000' }, batch: { type: 'string', default: '5000' }, only: { type: 'string' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, 'in-flight': { type: 'string', default: '8' }, trace: { type: 'boolean' }, 'timeout-commit': { type: 'string', default: '300ms' } } })
+const { values } = parseArgs({ options: { receipts: { type: 'string', default: '100000' }, batch: { type: 'string', default: '5000' }, only: { type: 'string' }, rate: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '8' }, 'in-flight': { type: 'string', default: '8' }, trace: { type: 'boolean' }, 'timeout-commit': { type: 'string', default: '300ms' } } })
 const IN_FLIGHT = Number(values['in-flight'])
 const RECEIPTS = Number(values.receipts)
 const BATCH = Number(values.batch)
