@@ -147,6 +147,34 @@ test('a worker that dies with several batches in flight resumes: each receipt se
   await log.close()
 })
 
+test('after a crash, a page with nothing paid between batches in flight does not shift the ranges resent', async () => {
+  const dir = join(home.dir, 'receipts-d')
+  const log = await ReceiptLog.open(dir)
+  const book = new Book()
+  const spentBefore = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  book.cumulative = spentBefore
+  const paid = []
+  for (let i = 0; i < 4; i++) paid.push(await answer(log, book))
+  for (let i = 0; i < 4; i++) await answer(log, book, false)
+  // The last batch is shorter (2): resending from shifted ranges would group receipts differently.
+  for (let i = 0; i < 6; i++) paid.push(await answer(log, book))
+  const realCommit = log.commitCursor.bind(log)
+  log.commitCursor = async () => {
+    throw new Error('killed')
+  }
+  const crashing = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 4, maxInFlight: 4 })
+  await assert.rejects(crashing.drain(), /killed/)
+  log.commitCursor = realCommit
+  const restarted = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 5, maxInFlight: 2 })
+  const outcomes = await restarted.drain()
+  assert.ok(outcomes.every((o) => o.status !== 'refused'), JSON.stringify(outcomes))
+  assert.deepEqual([...restarted.refused], [])
+  for (const r of paid) assert.equal((await getSettlement(rpc, { receiptId: r.id })).status, 'settled')
+  assert.equal(BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent), spentBefore + 10n * 5n)
+  assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
+  await log.close()
+})
+
 test('a worker that dies after its batch landed resumes without losing or double-paying a receipt', async () => {
   const dir = join(home.dir, 'receipts-b')
   const log = await ReceiptLog.open(dir)

@@ -63,7 +63,9 @@ export type SettlementWorkerOptions = {
   onOutcome?: (o: SettlementOutcome) => void
 }
 
+/** A range of the log in the pipeline; root '0x' for a page with nothing paid (no transaction). */
 type InFlight = { start: number; next: number; count: number; root: Hex }
+const NO_BATCH: Hex = '0x'
 
 /** A batch in the pipeline: being sent (then waiting for its block), or decided without the chain (unpaid). */
 type Slot = {
@@ -144,15 +146,16 @@ export class SettlementWorker {
     const carried: InFlight[] = []
     for (const p of await this.readInFlight()) {
       if (p.start < cursor) continue
-      if (carried.length === 0 && p.start === cursor && (await this.batchLanded(p.root))) {
+      if (carried.length === 0 && p.start === cursor && (p.root === NO_BATCH || (await this.batchLanded(p.root)))) {
         await receipts.commitCursor(p.next)
         cursor = p.next
         report({ status: 'settled', root: p.root, count: 0, height: 0, tx: '' })
       } else carried.push(p)
     }
     const pipeline: Slot[] = []
-    // What the file lists: every batch sent whose fate is not known, and those still to resend.
-    const unsettled = (extra: InFlight[] = []) => [...pipeline.filter((s) => s.sent !== undefined).map((s) => s.range), ...extra, ...carried]
+    // What the file lists: every range in the pipeline (so those recorded are contiguous), and
+    // those still to resend.
+    const unsettled = (extra: InFlight[] = []) => [...pipeline.map((s) => s.range), ...extra, ...carried]
     const chainId = await rpc.chainId()
     let nonce: bigint | undefined
     let readAt = cursor
@@ -163,12 +166,15 @@ export class SettlementWorker {
     const maxInFlight = Math.max(1, this.o.maxInFlight ?? 4)
     for (;;) {
       while (filling && pipeline.length < maxInFlight) {
+        // A range recorded before is read again as it was; one that does not start here (it
+        // cannot, the ranges are contiguous) is dropped with the rest.
+        if (carried.length > 0 && carried[0].start !== readAt) carried.length = 0
         const page = await receipts.read(readAt, carried.shift()?.count ?? this.o.batchSize ?? 1000)
         if (page.receipts.length === 0) {
           filling = false
           break
         }
-        const range: InFlight = { start: readAt, next: page.next, count: page.receipts.length, root: '0x' }
+        const range: InFlight = { start: readAt, next: page.next, count: page.receipts.length, root: NO_BATCH }
         readAt = page.next
         const batch = await this.build(page.receipts, page.wire, chainId)
         if (!batch) {
