@@ -88,6 +88,24 @@ async function balance(a: string): Promise<bigint> {
   return BigInt((await rpc.queryJson<{ balance: string }>(`/accounts/account/${a}`)).balance)
 }
 
+async function spent(): Promise<bigint> {
+  return BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+}
+
+function worker(log: ReceiptLog, book: Book, dir: string, o: { batchSize: number; maxInFlight?: number }) {
+  return new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, ...o })
+}
+
+/** Drains until the worker dies recording its first cursor (after its first batch landed, with the rest still in flight). */
+async function drainAndDie(log: ReceiptLog, book: Book, dir: string, o: { batchSize: number; maxInFlight?: number }): Promise<void> {
+  const realCommit = log.commitCursor.bind(log)
+  log.commitCursor = async () => {
+    throw new Error('killed')
+  }
+  await assert.rejects(worker(log, book, dir, o).drain(), /killed/)
+  log.commitCursor = realCommit
+}
+
 test('receipts settle in batches; client spent = node earned + fee; each settlement proven against the app hash', async () => {
   const log = await ReceiptLog.open(join(home.dir, 'receipts-a'))
   const book = new Book()
@@ -95,8 +113,7 @@ test('receipts settle in batches; client spent = node earned + fee; each settlem
   for (let i = 0; i < 25; i++) receipts.push(await answer(log, book))
   await answer(log, book, false) // unpaid (no voucher): drained, not settled
   const feesBefore = await balance(FEE_POOL_ADDRESS)
-  const worker = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir: join(home.dir, 'receipts-a'), batchSize: 10 })
-  const outcomes = await worker.drain()
+  const outcomes = await worker(log, book, join(home.dir, 'receipts-a'), { batchSize: 10 }).drain()
   assert.deepEqual(outcomes.map((o) => o.status), ['settled', 'settled', 'settled'])
   const channel = await rpc.queryJson<{ spent: string; deposit: string }>(`/payments/channel/${channelId}`)
   assert.equal(channel.spent, String(25 * 5))
@@ -119,27 +136,21 @@ test('a worker that dies with several batches in flight resumes: each receipt se
   const dir = join(home.dir, 'receipts-c')
   const log = await ReceiptLog.open(dir)
   const book = new Book()
-  const spentBefore = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  const spentBefore = await spent()
   book.cumulative = spentBefore
   const receipts = []
   for (let i = 0; i < 20; i++) receipts.push(await answer(log, book))
   // Dies when recording the cursor after its first batch: four batches of 4 are in flight then.
-  const realCommit = log.commitCursor.bind(log)
-  log.commitCursor = async () => {
-    throw new Error('killed')
-  }
-  const crashing = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 4, maxInFlight: 4 })
-  await assert.rejects(crashing.drain(), /killed/)
-  log.commitCursor = realCommit
+  await drainAndDie(log, book, dir, { batchSize: 4, maxInFlight: 4 })
   assert.equal(await log.readCursor(), 0)
   const inFlight = JSON.parse(await readFile(join(dir, 'settlement-inflight.json'), 'utf8')) as unknown[]
   assert.equal(inFlight.length, 4, 'every batch sent is on record')
 
   // Restarted with another batch size: the recorded ranges are resent as they were, the rest in new batches.
-  const restarted = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 7, maxInFlight: 3 })
+  const restarted = worker(log, book, dir, { batchSize: 7, maxInFlight: 3 })
   const outcomes = await restarted.drain()
   assert.ok(outcomes.every((o) => o.status === 'settled'), JSON.stringify(outcomes))
-  assert.equal(BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent), spentBefore + 20n * 5n)
+  assert.equal(await spent(), spentBefore + 20n * 5n)
   for (const r of receipts) assert.equal((await getSettlement(rpc, { receiptId: r.id })).status, 'settled')
   assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
   assert.deepEqual(JSON.parse(await readFile(join(dir, 'settlement-inflight.json'), 'utf8')), [])
@@ -151,26 +162,20 @@ test('after a crash, a page with nothing paid between batches in flight does not
   const dir = join(home.dir, 'receipts-d')
   const log = await ReceiptLog.open(dir)
   const book = new Book()
-  const spentBefore = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  const spentBefore = await spent()
   book.cumulative = spentBefore
   const paid = []
   for (let i = 0; i < 4; i++) paid.push(await answer(log, book))
   for (let i = 0; i < 4; i++) await answer(log, book, false)
   // The last batch is shorter (2): resending from shifted ranges would group receipts differently.
   for (let i = 0; i < 6; i++) paid.push(await answer(log, book))
-  const realCommit = log.commitCursor.bind(log)
-  log.commitCursor = async () => {
-    throw new Error('killed')
-  }
-  const crashing = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 4, maxInFlight: 4 })
-  await assert.rejects(crashing.drain(), /killed/)
-  log.commitCursor = realCommit
-  const restarted = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 5, maxInFlight: 2 })
+  await drainAndDie(log, book, dir, { batchSize: 4, maxInFlight: 4 })
+  const restarted = worker(log, book, dir, { batchSize: 5, maxInFlight: 2 })
   const outcomes = await restarted.drain()
   assert.ok(outcomes.every((o) => o.status !== 'refused'), JSON.stringify(outcomes))
   assert.deepEqual([...restarted.refused], [])
   for (const r of paid) assert.equal((await getSettlement(rpc, { receiptId: r.id })).status, 'settled')
-  assert.equal(BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent), spentBefore + 10n * 5n)
+  assert.equal(await spent(), spentBefore + 10n * 5n)
   assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
   await log.close()
 })
@@ -179,26 +184,20 @@ test('a worker that dies after its batch landed resumes without losing or double
   const dir = join(home.dir, 'receipts-b')
   const log = await ReceiptLog.open(dir)
   const book = new Book()
-  book.cumulative = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  book.cumulative = await spent()
   const receipts = []
   for (let i = 0; i < 8; i++) receipts.push(await answer(log, book))
-  const spentBefore = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  const spentBefore = await spent()
   // The crash: the batch commits on the ledger, then the process dies before recording its cursor.
-  const realCommit = log.commitCursor.bind(log)
-  log.commitCursor = async () => {
-    throw new Error('killed')
-  }
-  const crashing = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 8 })
-  await assert.rejects(crashing.drain(), /killed/)
-  log.commitCursor = realCommit
+  await drainAndDie(log, book, dir, { batchSize: 8 })
   assert.equal(await log.readCursor(), 0)
-  const paidOnce = BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent)
+  const paidOnce = await spent()
   assert.equal(paidOnce, spentBefore + 40n)
 
-  const restarted = new SettlementWorker({ receipts: log, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 3 })
+  const restarted = worker(log, book, dir, { batchSize: 3 })
   const outcomes = await restarted.drain()
   assert.equal(outcomes[0].status, 'settled')
-  assert.equal(BigInt((await rpc.queryJson<{ spent: string }>(`/payments/channel/${channelId}`)).spent), paidOnce)
+  assert.equal(await spent(), paidOnce)
   for (const r of receipts) assert.equal((await getSettlement(rpc, { receiptId: r.id })).status, 'settled')
   assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
   await log.close()
