@@ -209,8 +209,7 @@ export class LedgerApp {
   }
 
   private forget(key: string, tx: DecodedTx): void {
-    this.verified.delete(key)
-    this.verifiedBytes -= tx.bytes.length
+    if (this.verified.delete(key)) this.verifiedBytes -= tx.bytes.length
   }
 
   /**
@@ -224,6 +223,8 @@ export class LedgerApp {
     } catch (err) {
       return outcomeOf(err, [])
     }
+    // In a block, its nonce is used: it cannot be checked or proposed again, so its decoding can go.
+    if (inBlock) this.forget(Buffer.from(tx.hash).toString('latin1'), tx)
     const sender = await getAccount(state, tx.sender)
     if (tx.nonce !== sender.nonce) return outcomeOf(new ErrWrongNonce(`nonce ${tx.nonce} for ${tx.sender}, expected ${sender.nonce}`), [])
     if (sender.balance < tx.fee) return outcomeOf(new ErrInsufficientFee(`${tx.sender} has ${sender.balance}, the fee is ${tx.fee}`), [])
@@ -304,10 +305,6 @@ export class LedgerApp {
       // Failed messages still pay their fee and use their nonce: those writes are in txState.
       txState.flushInto(block)
       txResults.push(ExecTxResult.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, events: out.events }))
-      // In a block, its nonce is used: it cannot be checked or proposed again, so its decoding can go.
-      const key = Buffer.from(sha256(bytes)).toString('latin1')
-      const cached = this.verified.get(key)
-      if (cached) this.forget(key, cached)
     }
     let root: Uint8Array
     try {
