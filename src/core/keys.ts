@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import type * as Secp256k1 from 'secp256k1'
 import { BaseError } from './errors.ts'
-import { type Hex, fromHex, toHex } from './bytes.ts'
+import { type Hex, fromHex, latin1String, toHex } from './bytes.ts'
 import { keccak256 } from './hash.ts'
 
 const require = createRequire(import.meta.url)
@@ -61,7 +61,7 @@ const addressCache = new Map<string, Address>()
 const ADDRESS_CACHE_LIMIT = 100_000
 
 export function addressOfPublicKey(publicKey: Uint8Array): Address {
-  const key = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1')
+  const key = latin1String(publicKey)
   const cached = addressCache.get(key)
   if (cached) return cached
   const uncompressed = publicKey.length === 65 ? publicKey : secp256k1.publicKeyConvert(publicKey, false)

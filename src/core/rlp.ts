@@ -9,6 +9,7 @@
  * input bytes (checked against @ethereumjs/rlp in rlp.test.ts), so decoders built on this need
  * no re-encode-and-compare step.
  */
+import type { Slab } from './bytes.ts'
 import { BaseError } from './errors.ts'
 
 export type RlpValue = Uint8Array | RlpValue[]
@@ -113,7 +114,8 @@ function measure(value: RlpValue, listPayloads: number[]): number {
   return headerLength(payload) + payload
 }
 
-function writeHeader(out: Uint8Array, at: number, offset: 0x80 | 0xc0, length: number): number {
+/** Writes the header of a byte string (0x80) or list (0xc0) of `length` bytes at `at`; returns where its payload starts. */
+export function writeRlpHeader(out: Uint8Array, at: number, offset: 0x80 | 0xc0, length: number): number {
   if (length <= 55) {
     out[at] = offset + length
     return at + 1
@@ -130,11 +132,11 @@ function write(value: RlpValue, out: Uint8Array, at: number, listPayloads: numbe
       out[at] = value[0]
       return at + 1
     }
-    at = writeHeader(out, at, 0x80, value.length)
+    at = writeRlpHeader(out, at, 0x80, value.length)
     out.set(value, at)
     return at + value.length
   }
-  at = writeHeader(out, at, 0xc0, listPayloads[next.list++])
+  at = writeRlpHeader(out, at, 0xc0, listPayloads[next.list++])
   for (const item of value) at = write(item, out, at, listPayloads, next)
   return at
 }
@@ -143,9 +145,10 @@ function write(value: RlpValue, out: Uint8Array, at: number, listPayloads: numbe
  * Encodes into one buffer sized up front (a settlement batch is one allocation, not a copy per
  * nesting level); byte for byte what @ethereumjs/rlp's `encode` gives (rlp.test.ts).
  */
-export function encodeRlp(value: RlpValue): Uint8Array {
+export function encodeRlp(value: RlpValue, slab?: Slab): Uint8Array {
   const listPayloads: number[] = []
-  const out = new Uint8Array(measure(value, listPayloads))
+  const length = measure(value, listPayloads)
+  const out = slab ? slab.take(length) : new Uint8Array(length)
   write(value, out, 0, listPayloads, { list: 0 })
   return out
 }

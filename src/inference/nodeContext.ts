@@ -1,6 +1,6 @@
 /** What the routes of one inference node share: its key, receipt log, runtimes and limits. */
 import type { Address } from '../core/keys.ts'
-import type { Hex } from '../core/bytes.ts'
+import { type Hex, toHex } from '../core/bytes.ts'
 import type { ChatProvider } from './providers/chatProvider.ts'
 import type { ModelSource } from './modelSource.ts'
 import type { OnnxRuntime } from './onnxRuntime.ts'
@@ -48,7 +48,7 @@ export async function issueReceipt(
     price,
     timestamp: Date.now(),
   }, ctx.privateKey, { keyAddress: ctx.address })
-  const hex = `0x${Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength).toString('hex')}` as Hex
+  const hex = toHex(wire)
   await ctx.receipts.append(receipt, hex)
   ctx.metrics.receipts.inc()
   return { receipt, hex }
