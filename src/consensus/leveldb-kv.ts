@@ -6,7 +6,16 @@ export class LevelKv implements KvDb {
   private constructor(private readonly db: ClassicLevel<string, Uint8Array>) {}
 
   static async open(dir: string): Promise<LevelKv> {
-    const db = new ClassicLevel<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    const db = new ClassicLevel<string, Uint8Array>(dir, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'view',
+      // Most of what the ledger writes is hashes (trie nodes, settlement's index entries):
+      // Snappy cannot shrink them and only costs CPU. A larger write buffer means fewer flushes
+      // and compactions of the thousands of index entries each settlement batch writes.
+      compression: false,
+      writeBufferSize: 32 * 1024 * 1024,
+      cacheSize: 32 * 1024 * 1024,
+    })
     await db.open()
     return new LevelKv(db)
   }

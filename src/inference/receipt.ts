@@ -62,7 +62,7 @@ export class InvalidReceiptError extends BaseError {
   }
 }
 
-function checkFields(r: UnsignedReceipt): void {
+function checkFields(r: Pick<UnsignedReceipt, 'version' | 'mode' | 'model' | 'price' | 'timestamp'>): void {
   if (r.version !== RECEIPT_VERSION) throw new InvalidReceiptError({ reason: `unsupported version ${r.version}` })
   if (!INFERENCE_MODES.includes(r.mode)) throw new InvalidReceiptError({ reason: `unknown mode "${r.mode}"` })
   if (typeof r.model !== 'string' || r.model.length === 0 || r.model.length > 256) throw new InvalidReceiptError({ reason: 'model must be 1 to 256 characters' })
@@ -198,17 +198,38 @@ function asInteger(item: unknown, what: string): bigint {
   return bytesToBigint(b)
 }
 
-function fixed(item: unknown, what: string, length: number): Hex {
+function fixed(item: unknown, what: string, length: number): Uint8Array {
   const b = asBytes(item, what)
   if (b.length !== length) throw new InvalidReceiptError({ reason: `${what} is ${b.length} bytes, expected ${length}` })
-  return toHex(b)
+  return b
 }
 
 // ignoreBOM: a swallowed byte-order mark would let two byte strings decode to one signed receipt.
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-/** Parses the wire form; throws {@link InvalidReceiptError} on anything malformed. Does not check the signature. */
-export function decodeReceipt(bytes: Uint8Array): Receipt {
+/**
+ * A receipt's fields as views into its wire bytes: what the ledger reads of thousands of
+ * receipts per settlement batch, without a hex string per hash (see {@link decodeReceiptFields}).
+ */
+export type ReceiptFields = {
+  version: number
+  id: Uint8Array
+  node: Uint8Array
+  model: string
+  mode: InferenceMode
+  requestHash: Uint8Array
+  responseHash: Uint8Array
+  price: bigint
+  timestamp: number
+  signature: Uint8Array
+}
+
+/**
+ * Parses the wire form into byte views (no copies; they share `bytes`), with every check of
+ * {@link decodeReceipt}; throws {@link InvalidReceiptError} on anything malformed. Does not
+ * check the signature.
+ */
+export function decodeReceiptFields(bytes: Uint8Array): ReceiptFields {
   let items: unknown
   try {
     items = decodeRlp(bytes)
@@ -228,7 +249,7 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
     if (err instanceof InvalidReceiptError) throw err
     throw new InvalidReceiptError({ reason: 'model or mode is not UTF-8', cause: err })
   }
-  const receipt: Receipt = {
+  const fields: ReceiptFields = {
     version: Number(version),
     id: fixed(items[1], 'id', 32),
     node: fixed(items[2], 'node', 20),
@@ -240,8 +261,14 @@ export function decodeReceipt(bytes: Uint8Array): Receipt {
     timestamp: Number(timestamp),
     signature: fixed(items[9], 'signature', 65),
   }
-  checkFields(receipt)
-  return receipt
+  checkFields(fields)
+  return fields
+}
+
+/** Parses the wire form; throws {@link InvalidReceiptError} on anything malformed. Does not check the signature. */
+export function decodeReceipt(bytes: Uint8Array): Receipt {
+  const f = decodeReceiptFields(bytes)
+  return { ...f, id: toHex(f.id), node: toHex(f.node), requestHash: toHex(f.requestHash), responseHash: toHex(f.responseHash), signature: toHex(f.signature) }
 }
 
 /** Hex of the wire form, as sent in the `x-haca-receipt` header. */

@@ -7,8 +7,7 @@ import { bigintToBytes, concatBytes, fromHex, toHex, utf8 } from '../../core/byt
 import type { Hex } from '../../core/bytes.ts'
 import { sha256 } from '../../core/hash.ts'
 import type { Address } from '../../core/keys.ts'
-import { merkleRoot } from './merkle.ts'
-import { entryLeaves } from './msgs.ts'
+import { entryRoot } from './msgs.ts'
 
 const DOMAIN = utf8('haca/settlement-batch/v1\n')
 
@@ -21,7 +20,7 @@ export function channelTotals(entries: Array<{ receipt: { price: bigint }; chann
 }
 
 export function batchRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Hex {
-  return toHex(merkleRoot(entryLeaves(entries)))
+  return toHex(entryRoot(entries))
 }
 
 export function batchDigest(p: { chainId: string; node: Address; root: Hex; count: number; totals: ChannelTotal[] }): Uint8Array {

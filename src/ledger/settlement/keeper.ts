@@ -1,6 +1,6 @@
 import { RLP } from '@ethereumjs/rlp'
 import { encodeRlp } from '../../core/rlp.ts'
-import { bigintToBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
+import { Slab, bigintToBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import { type StateReader, type StateStore, getMany } from '../state/overlay.ts'
@@ -15,10 +15,10 @@ export async function getSettledReceipt(store: StateReader, receiptId: Hex): Pro
   return raw ? decodeSettledReceipt(receiptId, raw) : undefined
 }
 
-/** The settled records of many receipt ids at once (undefined where an id has not settled), in order. */
-export async function getSettledReceipts(store: StateReader, receiptIds: Hex[]): Promise<Array<SettledReceipt | undefined>> {
-  const raws = await getMany(store, receiptIds.map(receiptKey))
-  return raws.map((raw, i) => (raw ? decodeSettledReceipt(receiptIds[i], raw) : undefined))
+/** Which of many receipt ids (32 bytes each) have settled, in order: one database trip for a whole batch. */
+export async function areSettled(store: StateReader, receiptIds: Uint8Array[]): Promise<boolean[]> {
+  const raws = await getMany(store, receiptIds.map((id) => receiptKey(id)))
+  return raws.map((raw) => raw !== undefined)
 }
 
 function decodeSettledReceipt(receiptId: Hex, raw: Uint8Array): SettledReceipt {
@@ -30,14 +30,14 @@ function decodeSettledReceipt(receiptId: Hex, raw: Uint8Array): SettledReceipt {
  * Records a settled batch: its record in the state (listing every receipt id and hash) and,
  * for each receipt, its index entry (receipt id → batch, height, position, hash).
  */
-export function recordSettledBatch(store: StateStore, b: Omit<SettledBatch, 'entries'> & { entries: Array<{ receiptId: Hex; receiptHash: Uint8Array }> }): void {
+export function recordSettledBatch(store: StateStore, b: Omit<SettledBatch, 'entries'> & { entries: Array<{ receiptId: Uint8Array; receiptHash: Uint8Array }> }): void {
   const root = fromHex(b.root, 32)
   const height = bigintToBytes(BigInt(b.height))
   const listed: Uint8Array[][] = []
+  const slab = new Slab(Math.min(b.entries.length, 4096) * 96)
   b.entries.forEach((e, index) => {
-    const key = receiptKey(e.receiptId)
-    store.set(key, encodeRlp([root, height, bigintToBytes(BigInt(index)), e.receiptHash]))
-    listed.push([key.subarray(3), e.receiptHash])
+    store.set(receiptKey(e.receiptId), encodeRlp([root, height, bigintToBytes(BigInt(index)), e.receiptHash], slab))
+    listed.push([e.receiptId, e.receiptHash])
   })
   store.set(batchKey(b.root), encodeRlp([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), height, bigintToBytes(b.amount), listed]))
 }

@@ -7,18 +7,22 @@
  * index, derived from those records and written in the same commit, answers "has this id
  * settled?" without a trie insert per receipt (the measured bottleneck of settlement).
  */
-import { InvalidHexError, concatBytes, fromHex } from '../../core/bytes.ts'
+import { InvalidHexError, concatBytes, fromHex, toHex } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
 import { INDEX_PREFIX } from '../state/ledger-store.ts'
 
 export const SETTLEMENT_PREFIX = 0x05
 
-const RECEIPT_KEY_PREFIX = Buffer.of(INDEX_PREFIX, SETTLEMENT_PREFIX, 0x01).toString('hex')
+const RECEIPT_KEY_PREFIX = Uint8Array.of(INDEX_PREFIX, SETTLEMENT_PREFIX, 0x01)
 
-/** Built from the id's hex in one step: settlement makes two per receipt. */
-export function receiptKey(receiptId: Hex): Uint8Array {
-  if (receiptId.length !== 66) throw new InvalidHexError({ value: receiptId, expectedBytes: 32 })
-  return fromHex(`${RECEIPT_KEY_PREFIX}${receiptId.slice(2)}`, 35)
+/** From the id's bytes or hex; settlement makes one per receipt, from the receipt's own bytes. */
+export function receiptKey(receiptId: Hex | Uint8Array): Uint8Array {
+  const id = typeof receiptId === 'string' ? fromHex(receiptId, 32) : receiptId
+  if (id.length !== 32) throw new InvalidHexError({ value: toHex(id), expectedBytes: 32 })
+  const key = new Uint8Array(35)
+  key.set(RECEIPT_KEY_PREFIX)
+  key.set(id, 3)
+  return key
 }
 
 export function batchKey(root: Hex): Uint8Array {

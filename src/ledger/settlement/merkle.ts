@@ -7,7 +7,7 @@ import { equalBytes } from '../../core/bytes.ts'
 import { sha256, sha256Parts } from '../../core/hash.ts'
 
 export const LEAF_DOMAIN = Uint8Array.of(0)
-const NODE_DOMAIN = Uint8Array.of(1)
+export const NODE_DOMAIN = Uint8Array.of(1)
 
 export function merkleLeaf(entry: Uint8Array): Uint8Array {
   return sha256Parts(LEAF_DOMAIN, entry)

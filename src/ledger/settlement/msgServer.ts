@@ -1,8 +1,8 @@
-import { fromHex, toHex } from '../../core/bytes.ts'
+import { equalBytes, fromHex, toHex } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
 import { sha256 } from '../../core/hash.ts'
 import { addressOfPublicKey, recoverPublicKey } from '../../core/keys.ts'
-import { receiptDigest, recoverReceiptSigner } from '../../inference/receipt.ts'
+import { decodeReceipt, receiptDigest, recoverReceiptSigner } from '../../inference/receipt.ts'
 import { addBalance, subtractBalance } from '../accounts/keeper.ts'
 import { FEE_POOL_ADDRESS } from '../accounts/keys.ts'
 import { event, type TxContext } from '../context.ts'
@@ -16,7 +16,7 @@ import { type NodeRecord, nodeStatus } from '../registry/node.ts'
 import { getRegistryParams } from '../registry/params.ts'
 import { batchDigest, batchRoot, channelTotals } from './batch.ts'
 import { ErrBadBatchSignature, ErrInvalidBatch, ErrInvalidEvidence, ErrNodeNotActive, ErrReceiptAlreadySettled, ErrVoucherMismatch, ErrWrongPrice } from './errors.ts'
-import { getSettledReceipt, getSettledReceipts, recordSettledBatch } from './keeper.ts'
+import { areSettled, getSettledReceipt, recordSettledBatch } from './keeper.ts'
 import type { MsgSettleBatch, MsgSubmitEvidence } from './msgs.ts'
 import { getSettlementParams } from './params.ts'
 import { MODE_VERIFIERS } from './verifiers.ts'
@@ -51,29 +51,31 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
   if (!signer || Buffer.compare(signer, node.signingKey) !== 0) throw new ErrBadBatchSignature(`batch ${root} is not signed by the registered key of node ${operator}`)
 
   const settings = await getSettlementParams(ctx.store)
-  const settledBefore = await getSettledReceipts(ctx.store, msg.entries.map((e) => e.receipt.id))
+  const settledBefore = await areSettled(ctx.store, msg.entries.map((e) => e.receipt.id))
+  const nodeBytes = fromHex(nodeAddress, 20)
   const prices = new Map<string, bigint | undefined>()
-  const priceOf = async (model: string) => {
-    if (!prices.has(model)) {
-      const record = /^0x[0-9a-f]{64}$/.test(model) ? await getModel(ctx.store, model as Hex) : undefined
-      prices.set(model, record ? record.price : registeredPrice(node, model))
-    }
-    return prices.get(model)
+  const loadPrice = async (model: string) => {
+    const record = /^0x[0-9a-f]{64}$/.test(model) ? await getModel(ctx.store, model as Hex) : undefined
+    const price = record ? record.price : registeredPrice(node, model)
+    prices.set(model, price)
+    return price
   }
-  const recorded: Array<{ receiptId: Hex; receiptHash: Uint8Array }> = []
-  for (const [index, e] of msg.entries.entries()) {
+  const recorded: Array<{ receiptId: Uint8Array; receiptHash: Uint8Array }> = new Array(msg.entries.length)
+  for (let index = 0; index < msg.entries.length; index++) {
+    const e = msg.entries[index]
     const r = e.receipt
-    if (r.node !== nodeAddress) throw new ErrInvalidBatch(`receipt ${r.id} names node ${r.node}, not ${nodeAddress}`)
-    if (settings.verifyReceiptSignatures && recoverReceiptSigner(r) !== nodeAddress) throw new ErrInvalidBatch(`receipt ${r.id} is not signed by ${nodeAddress}`)
-    if (BigInt(r.timestamp) > ctx.timeMs + MAX_RECEIPT_SKEW_MS) throw new ErrInvalidBatch(`receipt ${r.id} is dated ${r.timestamp}, after the block time ${ctx.timeMs}`)
+    if (!equalBytes(r.node, nodeBytes)) throw new ErrInvalidBatch(`receipt ${toHex(r.id)} names node ${toHex(r.node)}, not ${nodeAddress}`)
+    if (settings.verifyReceiptSignatures && recoverReceiptSigner(decodeReceipt(e.receiptBytes)) !== nodeAddress) throw new ErrInvalidBatch(`receipt ${toHex(r.id)} is not signed by ${nodeAddress}`)
+    if (BigInt(r.timestamp) > ctx.timeMs + MAX_RECEIPT_SKEW_MS) throw new ErrInvalidBatch(`receipt ${toHex(r.id)} is dated ${r.timestamp}, after the block time ${ctx.timeMs}`)
     const then = nodeStatus(node, registry, BigInt(r.timestamp))
-    if (then !== 'active') throw new ErrNodeNotActive(`node ${operator} was ${then} at receipt ${r.id}'s time ${r.timestamp}`)
-    if (settledBefore[index]) throw new ErrReceiptAlreadySettled(`receipt ${r.id} has already settled (a receipt settles once)`)
-    const price = await priceOf(r.model)
-    if (price === undefined) throw new ErrWrongPrice(`receipt ${r.id}: model "${r.model}" has no registered price (not on the ledger, not in the node's prices)`)
-    if (r.price !== price) throw new ErrWrongPrice(`receipt ${r.id} charges ${r.price} for "${r.model}", the registered price is ${price}`)
+    if (then !== 'active') throw new ErrNodeNotActive(`node ${operator} was ${then} at receipt ${toHex(r.id)}'s time ${r.timestamp}`)
+    if (settledBefore[index]) throw new ErrReceiptAlreadySettled(`receipt ${toHex(r.id)} has already settled (a receipt settles once)`)
+    // Looked up once per model of the batch (an await per receipt would cost a microtask each).
+    const price = prices.has(r.model) ? prices.get(r.model) : await loadPrice(r.model)
+    if (price === undefined) throw new ErrWrongPrice(`receipt ${toHex(r.id)}: model "${r.model}" has no registered price (not on the ledger, not in the node's prices)`)
+    if (r.price !== price) throw new ErrWrongPrice(`receipt ${toHex(r.id)} charges ${r.price} for "${r.model}", the registered price is ${price}`)
     MODE_VERIFIERS[r.mode](r, node)
-    recorded.push({ receiptId: r.id, receiptHash: sha256(e.receiptBytes) })
+    recorded[index] = { receiptId: r.id, receiptHash: sha256(e.receiptBytes) }
   }
 
   let amount = 0n
@@ -84,7 +86,8 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     if (v.chainId !== chainId) throw new ErrVoucherMismatch(`voucher for channel ${channelId} is for chain "${v.chainId}"`)
     // The voucher must be the one a request of this batch came with: a later one would pay for
     // answers this batch does not settle (and leave the next batch nothing to cover them with).
-    if (!msg.entries.some((e) => e.channelId === channelId && e.receipt.requestHash === v.requestHash)) {
+    const paidRequest = fromHex(v.requestHash, 32)
+    if (!msg.entries.some((e) => e.channelId === channelId && equalBytes(e.receipt.requestHash, paidRequest))) {
       throw new ErrVoucherMismatch(`voucher for channel ${channelId} is not the voucher of any request in the batch`)
     }
     const client = verifyVoucher(v)

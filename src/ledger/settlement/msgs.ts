@@ -1,20 +1,22 @@
+import { hash } from 'node:crypto'
 import { RLP } from '@ethereumjs/rlp'
-import { fromHex, toHex, utf8 } from '../../core/bytes.ts'
+import { fromHex, latin1String, toHex, utf8 } from '../../core/bytes.ts'
 import { sha256Parts } from '../../core/hash.ts'
-import { encodeRlpHeader } from '../../core/rlp.ts'
+import { encodeRlpHeader, writeRlpHeader } from '../../core/rlp.ts'
 import type { Hex } from '../../core/bytes.ts'
 import { type Receipt, decodeReceipt } from '../../inference/receipt.ts'
+import { BatchReceipt } from './batchReceipt.ts'
 import { type SignedVoucher, decodeVoucher } from '../payments/voucher.ts'
 import { type RlpItem, readBytes, readList, readString } from '../tx/fields.ts'
 import { ErrInvalidBatch, ErrInvalidEvidence } from './errors.ts'
-import { LEAF_DOMAIN } from './merkle.ts'
+import { LEAF_DOMAIN, NODE_DOMAIN, merkleRoot } from './merkle.ts'
 
 export const MSG_SETTLE_BATCH = 40
 export const MSG_SUBMIT_EVIDENCE = 41
 export const MAX_BATCH_ENTRIES = 10_000
 
-/** One settled answer: the node's signed receipt and the channel that paid for it. */
-export type BatchEntry = { receipt: Receipt; receiptBytes: Uint8Array; channelId: Hex }
+/** One settled answer as the ledger decodes it: the node's signed receipt and the channel that paid for it. */
+export type BatchEntry = { receipt: BatchReceipt; receiptBytes: Uint8Array; channelId: Hex }
 
 export type MsgSettleBatch = {
   entries: BatchEntry[]
@@ -26,6 +28,9 @@ export type MsgSettleBatch = {
   /** By the node's registered signing key over `batchDigest`. */
   signature: Uint8Array
 }
+
+/** What the encoder needs of a batch: each entry's receipt bytes and channel, not its decoded fields. */
+export type SettleBatchContent = Omit<MsgSettleBatch, 'entries' | 'vouchers'> & { entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }> }
 
 /** The bytes a leaf hashes: the receipt as the node signed it, and its channel. */
 export function entryBytes(e: { receiptBytes: Uint8Array; channelId: Hex }): Uint8Array {
@@ -50,12 +55,63 @@ export function entryLeaves(entries: Array<{ receiptBytes: Uint8Array; channelId
   })
 }
 
+/**
+ * The batch's Merkle root, the same as `merkleRoot(entryLeaves(entries))` (merkle.ts), computed
+ * level by level in flat buffers: each leaf's preimage is assembled in one scratch buffer, and
+ * digests go straight into the level below, with no array per hash. Every validator and the
+ * node compute this for thousands of entries per batch; the arrays were most of its cost.
+ */
+export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array {
+  const n = entries.length
+  if (n === 0) return merkleRoot([])
+  let level = Buffer.allocUnsafe(32 * n)
+  const channels = new Map<Hex, Uint8Array>()
+  let scratch = Buffer.allocUnsafe(1024)
+  for (let i = 0; i < n; i++) {
+    const { receiptBytes, channelId } = entries[i]
+    let channel = channels.get(channelId)
+    if (!channel) channels.set(channelId, (channel = fromHex(channelId, 32)))
+    const single = receiptBytes.length === 1 && receiptBytes[0] < 0x80
+    const receiptItem = single ? 1 : rlpHeaderLength(receiptBytes.length) + receiptBytes.length
+    const payload = receiptItem + 33
+    const size = 1 + rlpHeaderLength(payload) + payload
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(size * 2)
+    scratch[0] = LEAF_DOMAIN[0]
+    let at = writeRlpHeader(scratch, 1, 0xc0, payload)
+    if (!single) at = writeRlpHeader(scratch, at, 0x80, receiptBytes.length)
+    scratch.set(receiptBytes, at)
+    at += receiptBytes.length
+    scratch[at++] = 0xa0
+    scratch.set(channel, at)
+    level.write(hash('sha256', scratch.subarray(0, size), 'binary'), 32 * i, 32, 'latin1')
+  }
+  const pair = Buffer.allocUnsafe(65)
+  pair[0] = NODE_DOMAIN[0]
+  for (let count = n; count > 1; ) {
+    const up = Math.ceil(count / 2)
+    const next = Buffer.allocUnsafe(32 * up)
+    for (let j = 0; j + 1 < count; j += 2) {
+      level.copy(pair, 1, 32 * j, 32 * j + 64)
+      next.write(hash('sha256', pair, 'binary'), 16 * j, 32, 'latin1')
+    }
+    // An odd node at the end moves up unchanged.
+    if (count % 2 === 1) level.copy(next, 32 * (up - 1), 32 * (count - 1), 32 * count)
+    level = next
+    count = up
+  }
+  return new Uint8Array(level.buffer, level.byteOffset, 32)
+}
+
+function rlpHeaderLength(length: number): number {
+  return encodeRlpHeader(0x80, length).length
+}
+
 const BLOB_ID_RE = /^([A-Za-z0-9_-]{43})?$/
 
 export const settleBatchCodec = {
   type: MSG_SETTLE_BATCH,
   name: 'settle_batch',
-  encode(m: MsgSettleBatch): RlpItem[] {
+  encode(m: SettleBatchContent): RlpItem[] {
     return [m.entries.map((e) => [e.receiptBytes, fromHex(e.channelId, 32)]), m.voucherBytes, utf8(m.blobId), m.signature]
   },
   decode(body: RlpItem[]): MsgSettleBatch {
@@ -64,18 +120,26 @@ export const settleBatchCodec = {
     if (rawEntries.length === 0) throw new ErrInvalidBatch('a batch settles at least one receipt')
     if (rawEntries.length > MAX_BATCH_ENTRIES) throw new ErrInvalidBatch(`a batch settles at most ${MAX_BATCH_ENTRIES} receipts, this one has ${rawEntries.length}`)
     const seen = new Set<string>()
+    // Thousands of entries name a handful of channels: one hex string per channel, not per entry.
+    const channelIds = new Map<string, Hex>()
     const entries = rawEntries.map((raw, i): BatchEntry => {
       const pair = readList(raw, `entries[${i}]`, 2)
       const receiptBytes = readBytes(pair[0], `entries[${i}].receipt`)
-      let receipt: Receipt
+      let receipt: BatchReceipt
       try {
-        receipt = decodeReceipt(receiptBytes)
+        receipt = BatchReceipt.decode(receiptBytes)
       } catch (err) {
         throw new ErrInvalidBatch(`entries[${i}].receipt is not a receipt: ${(err as Error).message}`)
       }
-      if (seen.has(receipt.id)) throw new ErrInvalidBatch(`receipt ${receipt.id} appears twice in the batch`)
-      seen.add(receipt.id)
-      return { receipt, receiptBytes, channelId: toHex(readBytes(pair[1], `entries[${i}].channel`, 32)) }
+      const receiptId = receipt.id
+      const id = latin1String(receiptId)
+      if (seen.has(id)) throw new ErrInvalidBatch(`receipt ${toHex(receiptId)} appears twice in the batch`)
+      seen.add(id)
+      const channel = readBytes(pair[1], `entries[${i}].channel`, 32)
+      const channelKey = latin1String(channel)
+      let channelId = channelIds.get(channelKey)
+      if (channelId === undefined) channelIds.set(channelKey, (channelId = toHex(channel)))
+      return { receipt, receiptBytes, channelId }
     })
     const voucherBytes = readList(it[1], 'settle_batch.vouchers').map((v, i) => readBytes(v, `vouchers[${i}]`))
     const vouchers = voucherBytes.map((b) => decodeVoucher(b))

@@ -5,7 +5,7 @@ import { encodeReceipt, type Receipt } from '../../inference/receipt.ts'
 import { encodeVoucher, type SignedVoucher } from '../payments/voucher.ts'
 import { signTx } from '../tx/envelope.ts'
 import { batchDigest, batchRoot, channelTotals } from './batch.ts'
-import { type MsgSettleBatch, settleBatchCodec, submitEvidenceCodec } from './msgs.ts'
+import { type SettleBatchContent, settleBatchCodec, submitEvidenceCodec } from './msgs.ts'
 
 export type BuildSettleBatchParameters = {
   chainId: string
@@ -19,15 +19,21 @@ export type BuildSettleBatchParameters = {
   signingKey: Uint8Array
 }
 
+export type BuiltSettleBatch = SettleBatchContent & {
+  entries: Array<{ receipt: Receipt; receiptBytes: Uint8Array; channelId: Hex }>
+  vouchers: SignedVoucher[]
+  root: Hex
+}
+
 /** The settle_batch message, signed over its root, count and channel totals. */
-export function buildSettleBatch(p: BuildSettleBatchParameters): MsgSettleBatch & { root: Hex } {
+export function buildSettleBatch(p: BuildSettleBatchParameters): BuiltSettleBatch {
   const entries = p.entries.map((e) => ({ receipt: e.receipt, channelId: e.channelId, receiptBytes: e.receiptBytes ?? encodeReceipt(e.receipt) }))
   const root = batchRoot(entries)
   const signature = signDigest(batchDigest({ chainId: p.chainId, node: p.node, root, count: entries.length, totals: channelTotals(entries) }), p.signingKey)
   return { entries, vouchers: p.vouchers, voucherBytes: p.vouchers.map((v) => encodeVoucher(v)), blobId: p.blobId ?? '', signature, root }
 }
 
-export function buildSettleBatchTx(p: { chainId: string; nonce: bigint; fee: bigint; msg: MsgSettleBatch }, privateKey: Uint8Array) {
+export function buildSettleBatchTx(p: { chainId: string; nonce: bigint; fee: bigint; msg: SettleBatchContent }, privateKey: Uint8Array) {
   return signTx({ chainId: p.chainId, nonce: p.nonce, fee: p.fee, type: settleBatchCodec.type, body: settleBatchCodec.encode(p.msg) }, privateKey)
 }
 

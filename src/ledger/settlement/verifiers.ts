@@ -2,18 +2,19 @@
  * Per-mode checks of settled receipts: what a receipt's mode demands of the node that signed
  * it. ZKML proofs plug in here as one more entry.
  */
-import type { Receipt } from '../../inference/receipt.ts'
+import { toHex } from '../../core/bytes.ts'
+import type { ReceiptFields } from '../../inference/receipt.ts'
 import type { NodeRecord } from '../registry/node.ts'
 import { ErrUnsupportedMode } from './errors.ts'
 
-export type ModeVerifier = (receipt: Receipt, node: NodeRecord) => void
+export type ModeVerifier = (receipt: Pick<ReceiptFields, 'id' | 'mode'>, node: NodeRecord) => void
 
 export const MODE_VERIFIERS: Record<string, ModeVerifier> = {
   vanilla: () => {},
   tee: (r, node) => {
-    if (node.tee === 'none') throw new ErrUnsupportedMode(`receipt ${r.id} claims mode "tee" but its node has no attested enclave`)
+    if (node.tee === 'none') throw new ErrUnsupportedMode(`receipt ${toHex(r.id)} claims mode "tee" but its node has no attested enclave`)
   },
   zkml: (r) => {
-    throw new ErrUnsupportedMode(`receipt ${r.id} is in mode "zkml": no ZKML proof verifier is installed on this chain yet`)
+    throw new ErrUnsupportedMode(`receipt ${toHex(r.id)} is in mode "zkml": no ZKML proof verifier is installed on this chain yet`)
   },
 }

@@ -10,7 +10,7 @@ import { BaseError } from '../../core/errors.ts'
 import { fromHex, toHex } from '../../core/bytes.ts'
 import { sha256 } from '../../core/hash.ts'
 import type { KvDb } from './kv.ts'
-import type { StateReader } from './overlay.ts'
+import { type StateReader, keyName } from './overlay.ts'
 import { TrieNodeDb } from './trie-db.ts'
 
 const META_KEY = 'm:meta'
@@ -24,7 +24,7 @@ const META_KEY = 'm:meta'
  */
 export const INDEX_PREFIX = 0xff
 const isIndexKey = (key: Uint8Array) => key[0] === INDEX_PREFIX
-const indexKvKey = (key: Uint8Array) => `x:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')}`
+const indexKvKey = (key: Uint8Array) => `x:${toHex(key).slice(2)}`
 
 /**
  * The trie hashes keys and nodes with sha256 (node:crypto, native) instead of Ethereum's
@@ -95,7 +95,7 @@ export class LedgerStore {
     const cache = this.readCache
     return {
       get: async (key) => {
-        const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')
+        const k = keyName(key)
         if (cache.has(k)) return cache.get(k)
         const v = isIndexKey(key) ? await this.readIndex(key) : ((await view.get(key)) ?? undefined)
         if (cache.size >= READ_CACHE_LIMIT) cache.clear()
@@ -103,11 +103,11 @@ export class LedgerStore {
         return v
       },
       // Index keys only come in bulk (settlement's receipt ids): one LevelDB call for all of them.
-      getMany: async (keys) => {
+      getMany: async (keys, names) => {
         const out: Array<Uint8Array | undefined> = new Array(keys.length)
         const fromIndex: number[] = []
         for (let i = 0; i < keys.length; i++) {
-          const k = Buffer.from(keys[i].buffer, keys[i].byteOffset, keys[i].byteLength).toString('latin1')
+          const k = names ? names[i] : keyName(keys[i])
           if (cache.has(k)) out[i] = cache.get(k)
           else if (isIndexKey(keys[i])) fromIndex.push(i)
           else out[i] = (await view.get(keys[i])) ?? undefined

@@ -40,8 +40,6 @@ export type SignedTx = UnsignedTx & { signature: Uint8Array }
 
 export type DecodedTx = SignedTx & {
   bytes: Uint8Array
-  /** sha256 of the bytes, as CometBFT names transactions. */
-  hash: Uint8Array
   /** `from`, checked against the signature. */
   sender: Address
   /** The message, decoded (and statelessly checked) by its module. */
