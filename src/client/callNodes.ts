@@ -5,7 +5,7 @@
  */
 import type { InferenceMode } from '../inference/receipt.ts'
 // Keep-alive node:http transport: the built-in fetch costs ~0.3 ms more per call on loopback.
-import { httpFetch } from '../inference/providers/httpFetch.ts'
+import { httpFetch } from '../core/http/httpFetch.ts'
 import { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError } from './errors.ts'
 import type { NodeModel } from './nodeDirectory.ts'
 import { type Candidate, selectNodes } from './selectNodes.ts'

@@ -1,8 +1,8 @@
 /**
- * A `fetch` for provider SDKs over node:http/https with keep-alive agents. Node's built-in
- * fetch (undici) costs about 0.4 ms a call on loopback here, more than everything else the
- * node does per request; the official SDKs take a `fetch` option, so they keep their
- * behaviour (retries, parsing, streaming) and only the transport changes.
+ * A `fetch` over node:http/https with keep-alive agents, for provider SDKs, the client SDK and
+ * the ledger RPC. Node's built-in fetch (undici) costs about 0.4 ms a call on loopback here,
+ * more than everything else a node does per request. The official SDKs take a `fetch` option,
+ * so they keep their behaviour (retries, parsing, streaming) and only the transport changes.
  */
 import { Readable } from 'node:stream'
 import zlib from 'node:zlib'

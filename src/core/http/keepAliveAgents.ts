@@ -1,6 +1,6 @@
 /**
- * The keep-alive agents every outbound provider call shares: one pool of warm sockets per
- * protocol, so a call to an upstream costs no TCP (or TLS) handshake after the first.
+ * The keep-alive agents every outbound call shares (providers, nodes, the ledger RPC): one pool
+ * of warm sockets per protocol, so a call costs no TCP (or TLS) handshake after the first.
  */
 import http from 'node:http'
 import https from 'node:https'

@@ -1,6 +1,6 @@
 /** Anthropic's Messages API, presented in the OpenAI chat shape (see anthropicTranslate.ts). */
 import Anthropic from '@anthropic-ai/sdk'
-import { httpFetch } from './httpFetch.ts'
+import { httpFetch } from '../../core/http/httpFetch.ts'
 import { type ChatChunk, type ChatProvider, type ChatRequest, type ChatResponse, type ChatStreamRequest, mapSdkError } from './chatProvider.ts'
 import { AnthropicStreamTranslator, fromAnthropicMessage, toAnthropicRequest } from './anthropicTranslate.ts'
 

@@ -18,7 +18,7 @@ import type { Readable } from 'node:stream'
 import { urlToHttpOptions } from 'node:url'
 import zlib from 'node:zlib'
 import { type ChatChunk, type ChatRequest, type ChatResponse, type ChatStreamRequest, ProviderError, providerErrorForStatus } from './chatProvider.ts'
-import { transportFor } from './keepAliveAgents.ts'
+import { transportFor } from '../../core/http/keepAliveAgents.ts'
 import { sseData } from './sseData.ts'
 
 export type ChatCompletionsClientOptions = {
