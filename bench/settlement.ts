@@ -60,8 +60,8 @@ function voucherCheckMicros(): number {
 }
 
 /** CPU seconds used so far by every node and cometbft process (from /proc), for --trace. */
-async function cpuByProcess(): Promise<Map<string, number>> {
-  const out = new Map<string, number>()
+async function cpuByProcess(): Promise<Map<string, { user: number; sys: number }>> {
+  const out = new Map<string, { user: number; sys: number }>()
   for (const pid of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^[0-9]+$/.test(pid)) continue
     try {
@@ -71,7 +71,7 @@ async function cpuByProcess(): Promise<Map<string, number>> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean)
       const name = Number(pid) === process.pid ? 'bench + worker' : comm === 'cometbft' ? 'cometbft' : args.slice(-4).join(' ').slice(-60)
-      out.set(`${pid} ${name}`, (Number(fields[11]) + Number(fields[12])) / 100)
+      out.set(`${pid} ${name}`, { user: Number(fields[11]) / 100, sys: Number(fields[12]) / 100 })
     } catch {
       // gone meanwhile
     }
@@ -147,8 +147,11 @@ async function run(validators: number) {
     const seconds = (performance.now() - t0) / 1000
     if (cpuBefore) {
       for (const [proc, after] of await cpuByProcess()) {
-        const used = after - (cpuBefore.get(proc) ?? 0)
-        if (used > 0.05) console.log(`  cpu ${(used / seconds * 100).toFixed(0).padStart(3)}% of a core  ${proc}`)
+        const before = cpuBefore.get(proc) ?? { user: 0, sys: 0 }
+        const user = after.user - before.user
+        const sys = after.sys - before.sys
+        const pct = (x: number) => `${((x / seconds) * 100).toFixed(0).padStart(3)}%`
+        if (user + sys > 0.05) console.log(`  cpu ${pct(user + sys)} of a core (user ${pct(user)}, kernel ${pct(sys)})  ${proc}`)
       }
     }
     const settled = outcomes.filter((o) => o.status === 'settled').reduce((a, o) => a + o.count, 0)

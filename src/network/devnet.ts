@@ -128,8 +128,8 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
   // A fixed genesis time keeps the document a pure function of its inputs.
   const genesis = cometGenesis({ chainId, genesisTime: '2026-01-01T00:00:00Z', validators: validators.map((v) => v.identity), appState })
   for (const v of validators) {
-    const peers = validators.filter((o) => o !== v).map((o) => `${o.identity.nodeId}@127.0.0.1:${o.ports.p2p}`)
-    await configureCometHome(v.cometHome, { moniker: `validator-${v.index}`, ports: v.ports, persistentPeers: peers, timeoutCommit })
+    const peers = ringNeighbours(validators, v.index).map((o) => `${o.identity.nodeId}@127.0.0.1:${o.ports.p2p}`)
+    await configureCometHome(v.cometHome, { moniker: `validator-${v.index}`, ports: v.ports, persistentPeers: peers, timeoutCommit, indexTxs: v.index === 0 })
     await writeFile(join(v.cometHome, 'config/genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`)
   }
   const sPort = storagePort(basePort)
@@ -147,6 +147,19 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
 }
 
 /** An inference node serving every model registered on the ledger, from the devnet's store. */
+/**
+ * Validators peer in a ring (each with the one before and after it), not all with all: a
+ * transaction reaches every mempool once or twice instead of from every peer. In a full mesh of
+ * four, each settlement batch (MBs) crossed the network nine times, and CometBFT formats every
+ * duplicate it receives as hex for a debug log line, whatever the log level. A ring stays
+ * connected when any one validator is down, which is all four validators tolerate.
+ */
+export function ringNeighbours<T>(validators: T[], i: number): T[] {
+  const n = validators.length
+  if (n <= 3) return validators.filter((_, j) => j !== i)
+  return [validators[(i + n - 1) % n], validators[(i + 1) % n]]
+}
+
 async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string, provider?: Record<string, unknown>, registry?: { layout: DevnetRegistry; nodeKeys: Address[] }, payments?: boolean): Promise<DevnetInference> {
   const dir = join(home, `inference-${i}`)
   const keyFile = join(dir, 'node-key.json')

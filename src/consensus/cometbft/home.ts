@@ -36,6 +36,12 @@ export type CometConfigSettings = {
   persistentPeers: string[]
   /** How long a validator waits after a commit before the next height (shorter: faster blocks). */
   timeoutCommit: string
+  /**
+   * Whether this node indexes transactions (its RPC answers /tx and tx_search). Default true. The
+   * devnet's clients use validator 0's RPC; the others skip the index, which stores every
+   * transaction again (MBs per settlement batch) and costs its compactions.
+   */
+  indexTxs?: boolean
 }
 
 /** Sets `key = value` inside `[section]` ('' for the top level) of a TOML file's text. */
@@ -85,7 +91,7 @@ export async function configureCometHome(home: string, s: CometConfigSettings): 
   t = setToml(t, 'mempool', 'cache_size', 100_000)
   t = setToml(t, 'consensus', 'timeout_commit', s.timeoutCommit)
   t = setToml(t, 'consensus', 'timeout_propose', '2s')
-  t = setToml(t, 'tx_index', 'indexer', 'kv')
+  t = setToml(t, 'tx_index', 'indexer', s.indexTxs === false ? 'null' : 'kv')
   t = setToml(t, 'instrumentation', 'prometheus', false)
   await writeFile(path, t)
 }
