@@ -15,6 +15,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import type { Hex } from '../src/core/bytes.ts'
 import { toHex, utf8 } from '../src/core/bytes.ts'
@@ -142,9 +143,15 @@ async function run(validators: number) {
     const worker = new SettlementWorker({ receipts: log, vouchers: answers, rpc: s.rpc, operatorKey: s.node, signingKey: s.node.privateKey, dir: join(s.dir, 'receipts'), batchSize: BATCH, maxInFlight: IN_FLIGHT, onOutcome })
     let t0 = performance.now()
     const cpuBefore = values.trace ? await cpuByProcess() : undefined
+    // --trace: the collector's share of this process (bench + worker) during the drain.
+    let gcMs = 0
+    const gc = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration })
+    if (values.trace) gc.observe({ entryTypes: ['gc'] })
     t0 = performance.now()
     const outcomes = await worker.drain()
     const seconds = (performance.now() - t0) / 1000
+    gc.disconnect()
+    if (values.trace) console.log(`  gc in bench + worker: ${gcMs.toFixed(0)} ms`)
     if (cpuBefore) {
       for (const [proc, after] of await cpuByProcess()) {
         const before = cpuBefore.get(proc) ?? { user: 0, sys: 0 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { RLP } from '@ethereumjs/rlp'
-import { MAX_RLP_DEPTH, RlpError, type RlpValue, decodeRlp, encodeRlp, encodeRlpHeader } from './rlp.ts'
+import { MAX_RLP_DEPTH, RlpError, type RlpValue, decodeRlp, encodeRlp, encodeRlpHeader, rlpListOffsets } from './rlp.ts'
 
 // A deterministic generator, so a failure reproduces.
 function rng(seed: number) {
@@ -94,4 +94,39 @@ test('headers for hashing piece by piece match the encoder', () => {
     assert.deepEqual(encoded.subarray(0, encoded.length - length), encodeRlpHeader(0x80, length), `string of ${length}`)
   }
   assert.deepEqual(encodeRlp([]), encodeRlpHeader(0xc0, 0))
+})
+
+test('fuzz: rlpListOffsets accepts exactly the flat lists of N byte strings that decodeRlp accepts, and finds the same items', () => {
+  const r = rng(23)
+  let accepted = 0
+  for (let i = 0; i < 20_000; i++) {
+    const count = 1 + r(10)
+    const items: RlpValue[] = Array.from({ length: count }, () => (r(20) === 0 ? [Uint8Array.of(r(256))] : Uint8Array.from({ length: [0, 1, 1, 2, 20, 32, 55, 56, 65, 300][r(10)] }, () => r(256))))
+    const mutated = Uint8Array.from(RLP.encode(items))
+    const op = r(5)
+    let input: Uint8Array = mutated
+    if (op === 0 && mutated.length > 0) mutated[r(mutated.length)] = r(256)
+    else if (op === 1 && mutated.length > 0) mutated[r(Math.min(mutated.length, 4))] ^= 1 << r(8)
+    else if (op === 2) input = mutated.subarray(0, r(mutated.length + 1))
+    else if (op === 3) input = Uint8Array.from([...mutated, r(256)])
+    const expect = (() => {
+      try {
+        const v = decodeRlp(input)
+        return Array.isArray(v) && v.length === count && v.every((x) => x instanceof Uint8Array) ? (v as Uint8Array[]) : undefined
+      } catch {
+        return undefined
+      }
+    })()
+    const out = new Int32Array(2 * count)
+    let got: Uint8Array[] | undefined
+    try {
+      rlpListOffsets(input, out)
+      got = Array.from({ length: count }, (_, k) => input.subarray(out[2 * k], out[2 * k + 1]))
+    } catch (err) {
+      assert.ok(err instanceof RlpError, `not an RlpError: ${err}`)
+    }
+    assert.deepEqual(got, expect, `input ${Buffer.from(input).toString('hex').slice(0, 200)}`)
+    if (got) accepted++
+  }
+  assert.ok(accepted > 3000 && accepted < 19_000, `both outcomes exercised (${accepted} accepted)`)
 })

@@ -35,38 +35,43 @@ function longLength(input: Uint8Array, pos: number, n: number, end: number): num
   return length
 }
 
-function decodeAt(input: Uint8Array, pos: number, end: number, depth: number): [RlpValue, number] {
+/** What `readHeader` found: the item's payload and whether it is a list (one object, reused: no allocation per item). */
+const header = { list: false, start: 0, length: 0 }
+
+/** Reads the header of the item at `pos` (which must end by `end`) into `header`, with every strictness rule. */
+function readHeader(input: Uint8Array, pos: number, end: number): void {
   if (pos >= end) throw new RlpError(`an item is missing at byte ${pos}`)
   const prefix = input[pos]
-  if (prefix < 0x80) return [input.subarray(pos, pos + 1), pos + 1]
-  if (prefix <= 0xbf) {
-    let start: number
-    let length: number
-    if (prefix <= 0xb7) {
-      start = pos + 1
-      length = prefix - 0x80
-      if (length === 1 && start < end && input[start] < 0x80) throw new RlpError(`single byte below 0x80 at byte ${pos} must not have a prefix`)
-    } else {
-      const n = prefix - 0xb7
-      length = longLength(input, pos + 1, n, end)
-      start = pos + 1 + n
-    }
-    if (start + length > end) throw new RlpError(`byte string at byte ${pos} runs past the end`)
-    return [input.subarray(start, start + length), start + length]
+  if (prefix < 0x80) {
+    header.list = false
+    header.start = pos
+    header.length = 1
+    return
   }
-  if (depth >= MAX_RLP_DEPTH) throw new RlpError(`lists nested deeper than ${MAX_RLP_DEPTH}`)
   let start: number
   let length: number
-  if (prefix <= 0xf7) {
+  const list = prefix >= 0xc0
+  if (prefix <= 0xb7 || (list && prefix <= 0xf7)) {
     start = pos + 1
-    length = prefix - 0xc0
+    length = prefix - (list ? 0xc0 : 0x80)
+    if (!list && length === 1 && start < end && input[start] < 0x80) throw new RlpError(`single byte below 0x80 at byte ${pos} must not have a prefix`)
   } else {
-    const n = prefix - 0xf7
+    const n = prefix - (list ? 0xf7 : 0xb7)
     length = longLength(input, pos + 1, n, end)
     start = pos + 1 + n
   }
+  if (start + length > end) throw new RlpError(`${list ? 'list' : 'byte string'} at byte ${pos} runs past the end`)
+  header.list = list
+  header.start = start
+  header.length = length
+}
+
+function decodeAt(input: Uint8Array, pos: number, end: number, depth: number): [RlpValue, number] {
+  readHeader(input, pos, end)
+  const { list, start, length } = header
+  if (!list) return [input.subarray(start, start + length), start + length]
+  if (depth >= MAX_RLP_DEPTH) throw new RlpError(`lists nested deeper than ${MAX_RLP_DEPTH}`)
   const listEnd = start + length
-  if (listEnd > end) throw new RlpError(`list at byte ${pos} runs past the end`)
   const items: RlpValue[] = []
   let at = start
   while (at < listEnd) {
@@ -75,6 +80,29 @@ function decodeAt(input: Uint8Array, pos: number, end: number, depth: number): [
     at = next
   }
   return [items, listEnd]
+}
+
+/**
+ * Where each byte string of a flat list lies, by the rules of {@link decodeRlp}: item i runs
+ * from `out[2i]` to `out[2i + 1]`. The list must be the whole input and hold exactly
+ * `out.length / 2` byte strings (a nested list is refused). Allocates nothing: for reading
+ * thousands of records of one shape (the receipts of a settlement batch).
+ */
+export function rlpListOffsets(input: Uint8Array, out: Int32Array): void {
+  readHeader(input, 0, input.length)
+  if (!header.list) throw new RlpError('expected a list, found a byte string')
+  const listEnd = header.start + header.length
+  if (listEnd !== input.length) throw new RlpError(`${input.length - listEnd} bytes after the item`)
+  const count = out.length >> 1
+  let at = header.start
+  for (let i = 0; i < count; i++) {
+    if (at >= listEnd) throw new RlpError(`expected ${count} items, found ${i}`)
+    readHeader(input, at, listEnd)
+    if (header.list) throw new RlpError(`item ${i} is a list, expected a byte string`)
+    out[2 * i] = header.start
+    at = out[2 * i + 1] = header.start + header.length
+  }
+  if (at !== listEnd) throw new RlpError(`expected ${count} items, found more`)
 }
 
 /**

@@ -4,7 +4,7 @@ import { generatePrivateKey, addressOf } from '../core/keys.ts'
 import { toHex } from '../core/bytes.ts'
 import { canonicalJson, hashRequest, NonCanonicalValueError } from './canonicalJson.ts'
 import {
-  type UnsignedReceipt, InvalidReceiptError, decodeReceipt, encodeReceipt, encodeUnsignedReceipt,
+  type UnsignedReceipt, InvalidReceiptError, decodeReceipt, decodeReceiptFields, encodeReceipt, encodeUnsignedReceipt,
   receiptFromHex, receiptFromJson, receiptToHex, receiptToJson, signAndEncodeReceipt, signReceipt, verifyReceipt,
 } from './receipt.ts'
 import { newReceiptId } from './receiptId.ts'
@@ -85,4 +85,36 @@ test('signing refuses a node field that is not the key, and malformed wire forms
   assert.throws(() => receiptFromHex('0xc0'), /10 items/)
   const hex = receiptToHex(signReceipt(unsigned(), key))
   assert.throws(() => receiptFromHex(hex.slice(0, -2)), InvalidReceiptError)
+})
+
+test('fuzz: a mutated wire form is refused with InvalidReceiptError or decodes to a receipt that encodes to exactly those bytes', () => {
+  let s = 99
+  const r = (n: number) => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % n)
+  const wires = [signAndEncodeReceipt(unsigned(), key).wire, signAndEncodeReceipt(unsigned({ price: 0n, timestamp: 0, mode: 'tee', model: 'é' }), key).wire, signAndEncodeReceipt(unsigned({ price: 255n, timestamp: Number.MAX_SAFE_INTEGER }), key).wire]
+  let decoded = 0
+  for (let i = 0; i < 20_000; i++) {
+    const wire = wires[r(wires.length)]
+    const m = Uint8Array.from(wire)
+    const op = r(4)
+    let input: Uint8Array = m
+    if (op === 0) m[r(m.length)] = r(256)
+    else if (op === 1) m[r(Math.min(m.length, 140))] ^= 1 << r(8)
+    else if (op === 2) input = m.subarray(0, r(m.length + 1))
+    else input = Uint8Array.from([...m, r(256)])
+    let receipt
+    try {
+      receipt = decodeReceipt(input)
+    } catch (err) {
+      assert.ok(err instanceof InvalidReceiptError, `not an InvalidReceiptError: ${err}`)
+      assert.throws(() => decodeReceiptFields(input), InvalidReceiptError)
+      continue
+    }
+    decoded++
+    assert.equal(Buffer.compare(encodeReceipt(receipt), input), 0, 'decodes only canonical bytes')
+    const fields = decodeReceiptFields(input)
+    assert.equal(toHex(fields.id), receipt.id)
+    assert.equal(toHex(fields.signature), receipt.signature)
+    assert.equal(fields.price, receipt.price)
+  }
+  assert.ok(decoded > 1000 && decoded < 19_000, `both outcomes exercised (${decoded} decoded)`)
 })

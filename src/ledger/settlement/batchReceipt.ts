@@ -6,7 +6,7 @@
  * object that lives that long.
  */
 import type { InferenceMode, ReceiptFields } from '../../inference/receipt.ts'
-import { decodeReceiptFields } from '../../inference/receipt.ts'
+import { decodeReceiptLayout } from '../../inference/receipt.ts'
 
 /** Models and modes repeat across a batch: one string each, not one per receipt. */
 const interned = new Map<string, string>()
@@ -30,11 +30,10 @@ export class BatchReceipt implements Pick<ReceiptFields, 'id' | 'node' | 'reques
     private readonly requestHashAt: number,
   ) {}
 
-  /** Parses with every check of {@link decodeReceiptFields} (and throws its errors). */
+  /** Parses with every check of `decodeReceipt` (and throws its errors). */
   static decode(bytes: Uint8Array): BatchReceipt {
-    const f = decodeReceiptFields(bytes)
-    const at = (view: Uint8Array) => view.byteOffset - bytes.byteOffset
-    return new BatchReceipt(bytes, intern(f.model), intern(f.mode) as InferenceMode, f.price, f.timestamp, at(f.id), at(f.node), at(f.requestHash))
+    const r = decodeReceiptLayout(bytes)
+    return new BatchReceipt(bytes, intern(r.model), intern(r.mode) as InferenceMode, r.price, r.timestamp, r.idAt, r.nodeAt, r.requestHashAt)
   }
 
   get id(): Uint8Array {
