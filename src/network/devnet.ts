@@ -148,16 +148,21 @@ export async function prepareDevnet(opts: DevnetOptions): Promise<DevnetLayout> 
 
 /** An inference node serving every model registered on the ledger, from the devnet's store. */
 /**
- * Validators peer in a ring (each with the one before and after it), not all with all: a
- * transaction reaches every mempool once or twice instead of from every peer. In a full mesh of
- * four, each settlement batch (MBs) crossed the network nine times, and CometBFT formats every
- * duplicate it receives as hex for a debug log line, whatever the log level. A ring stays
- * connected when any one validator is down, which is all four validators tolerate.
+ * Validators peer in a ring (each with its neighbours up to k places either side), not all with
+ * all: a transaction then reaches each mempool once or twice instead of from every peer. In a
+ * full mesh of four, each settlement batch (MBs) crossed the network nine times, and CometBFT
+ * formats every duplicate it receives as hex for a debug log line, whatever the log level.
+ * k is the least that keeps the ring connected with as many validators down as consensus
+ * tolerates (f = ⌊(n−1)/3⌋; a ring of reach k stays connected without any 2k − 1 of them).
  */
 export function ringNeighbours<T>(validators: T[], i: number): T[] {
   const n = validators.length
-  if (n <= 3) return validators.filter((_, j) => j !== i)
-  return [validators[(i + n - 1) % n], validators[(i + 1) % n]]
+  const tolerated = Math.floor((n - 1) / 3)
+  const reach = Math.max(1, Math.ceil((tolerated + 1) / 2))
+  if (n <= 2 * reach + 1) return validators.filter((_, j) => j !== i)
+  const out: T[] = []
+  for (let d = 1; d <= reach; d++) out.push(validators[(i + n - d) % n], validators[(i + d) % n])
+  return out
 }
 
 async function writeInferenceConfig(home: string, i: number, port: number, storage: DevnetStorage, rpc: string, provider?: Record<string, unknown>, registry?: { layout: DevnetRegistry; nodeKeys: Address[] }, payments?: boolean): Promise<DevnetInference> {
