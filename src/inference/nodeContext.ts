@@ -49,7 +49,7 @@ export async function issueReceipt(
     timestamp: Date.now(),
   }, ctx.privateKey, { keyAddress: ctx.address })
   const hex = toHex(wire)
-  await ctx.receipts.append(receipt, hex)
+  await ctx.receipts.append(receipt, { hex, bytes: wire })
   ctx.metrics.receipts.inc()
   return { receipt, hex }
 }

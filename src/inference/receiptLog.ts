@@ -19,7 +19,7 @@ import fs from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BaseError } from '../core/errors.ts'
-import type { Hex } from '../core/bytes.ts'
+import { type Hex, toHex } from '../core/bytes.ts'
 import { type Receipt, decodeReceipt, encodeReceipt } from './receipt.ts'
 
 export class ReceiptLogError extends BaseError {
@@ -61,7 +61,7 @@ export type ReceiptLogOptions = {
 /** One page of drained receipts; `next` is the cursor to read (and eventually commit) next. */
 export type ReceiptPage = { receipts: Receipt[]; /** Each receipt's wire bytes, as logged (settlement sends them as they are). */ wire: Uint8Array[]; next: number }
 
-type Pending = { line: Buffer; receipt: Receipt; resolve: () => void; reject: (err: Error) => void }
+type Pending = { line: Buffer; receipt: Receipt; wire?: Uint8Array; resolve: () => void; reject: (err: Error) => void }
 /** A segment file: the log's bytes [start, start + length). */
 type Segment = { start: number; path: string; length: number }
 
@@ -125,7 +125,7 @@ export class ReceiptLog {
   private readonly maxIndexed: number
   private readonly maxTail: number
   /** Durable receipts by log offset, as written (oldest first): what `read` serves without the disk. */
-  private readonly tail = new Map<number, { receipt: Receipt; line: Buffer; next: number }>()
+  private readonly tail = new Map<number, { receipt: Receipt; line: Buffer; wire?: Uint8Array; next: number }>()
   private readonly maxSegmentBytes: number
   private readonly onFlush?: (receipts: number, seconds: number) => void
   private readonly writeInline?: () => boolean
@@ -235,14 +235,16 @@ export class ReceiptLog {
 
   /**
    * Appends a receipt; resolves once it is on stable storage (after its batch's synchronous
-   * write). `wireHex`, when the caller has it already, must be the hex of `encodeReceipt(receipt)`.
+   * write). `wire`, when the caller has it already, must be `encodeReceipt(receipt)` (bytes
+   * and/or their hex); with the bytes, a drain right after reads them from memory as they are.
    */
-  append(receipt: Receipt, wireHex?: Hex): Promise<void> {
+  append(receipt: Receipt, wire: { hex?: Hex; bytes?: Uint8Array } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new ReceiptLogError({ path: this.path, reason: 'closed' }))
     if (this.failed) return Promise.reject(new ReceiptLogError({ path: this.path, reason: 'an earlier write failed', cause: this.failed }))
-    const line = Buffer.from(`${wireHex ?? `0x${Buffer.from(encodeReceipt(receipt)).toString('hex')}`}\n`, 'latin1')
+    const bytes = wire.bytes ?? (wire.hex ? undefined : encodeReceipt(receipt))
+    const line = Buffer.from(`${wire.hex ?? toHex(bytes!)}\n`, 'latin1')
     return new Promise((resolve, reject) => {
-      this.pending.push({ line, receipt, resolve, reject })
+      this.pending.push({ line, receipt, wire: bytes, resolve, reject })
       this.schedule()
     })
   }
@@ -325,7 +327,7 @@ export class ReceiptLog {
       } else {
         let offset = this.size
         for (const p of batch) {
-          this.tail.set(offset, { receipt: p.receipt, line: p.line, next: offset + p.line.length })
+          this.tail.set(offset, { receipt: p.receipt, line: p.line, wire: p.wire, next: offset + p.line.length })
           offset += p.line.length
           if (this.tail.size > this.maxTail) this.tail.delete(this.tail.keys().next().value as number)
         }
@@ -357,7 +359,7 @@ export class ReceiptLog {
     let position = Math.max(cursor, this.segments[0].start)
     for (let t = this.tail.get(position); t && receipts.length < limit; t = this.tail.get(position)) {
       receipts.push(t.receipt)
-      wire.push(bytesOfHex(t.line.toString('latin1', 2, t.line.length - 1)))
+      wire.push(t.wire ?? bytesOfHex(t.line.toString('latin1', 2, t.line.length - 1)))
       position = t.next
     }
     const chunk = Buffer.alloc(1 << 20)
