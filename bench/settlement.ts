@@ -153,13 +153,17 @@ async function run(validators: number) {
     gc.disconnect()
     if (values.trace) console.log(`  gc in bench + worker: ${gcMs.toFixed(0)} ms`)
     if (cpuBefore) {
+      let total = 0
       for (const [proc, after] of await cpuByProcess()) {
         const before = cpuBefore.get(proc) ?? { user: 0, sys: 0 }
         const user = after.user - before.user
         const sys = after.sys - before.sys
         const pct = (x: number) => `${((x / seconds) * 100).toFixed(0).padStart(3)}%`
         if (user + sys > 0.05) console.log(`  cpu ${pct(user + sys)} of a core (user ${pct(user)}, kernel ${pct(sys)})  ${proc}`)
+        total += user + sys
       }
+      const drained = outcomes.filter((o) => o.status === 'settled').reduce((a, o) => a + o.count, 0)
+      console.log(`  cpu of all these processes: ${((total / seconds) * 100).toFixed(0)}% of a core, ${((total / Math.max(1, drained)) * 1e6).toFixed(0)} µs per settled receipt`)
     }
     const settled = outcomes.filter((o) => o.status === 'settled').reduce((a, o) => a + o.count, 0)
     const refused = outcomes.filter((o) => o.status === 'refused')
