@@ -1,5 +1,14 @@
-import { createHash, hash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import { keccak_256 } from '@noble/hashes/sha3'
+
+type OneShot = (algorithm: string, data: Uint8Array, encoding: 'binary') => string
+// crypto.hash is Node ≥ 20.12; before that, the same through a Hash object.
+const oneShot: OneShot = (crypto as unknown as { hash?: OneShot }).hash ?? ((algorithm, data) => crypto.createHash(algorithm).update(data).digest('binary'))
+
+/** sha256 as a latin1 ('binary') string of 32 characters: for code that writes digests into its own buffers. */
+export function sha256Binary(data: Uint8Array): string {
+  return oneShot('sha256', data, 'binary')
+}
 
 /**
  * The digest as a latin1 ('binary') string, into a slice of Buffer's pool: a Buffer digest is memory of
@@ -12,7 +21,7 @@ function digestBytes(latin1: string): Uint8Array {
 }
 
 export function sha256(data: Uint8Array): Uint8Array {
-  return digestBytes(hash('sha256', data, 'binary'))
+  return digestBytes(sha256Binary(data))
 }
 
 const SCRATCH_BYTES = 4096
@@ -23,7 +32,7 @@ export function sha256Parts(...parts: Uint8Array[]): Uint8Array {
   let length = 0
   for (const p of parts) length += p.length
   if (length > SCRATCH_BYTES) {
-    const h = createHash('sha256')
+    const h = crypto.createHash('sha256')
     for (const p of parts) h.update(p)
     return digestBytes(h.digest('binary'))
   }

@@ -43,7 +43,8 @@ export function generatePrivateKey(): Uint8Array {
 export function privateKeyFromHex(hex: string): Uint8Array {
   let key: Uint8Array
   try {
-    key = fromHex(hex.trim(), 32)
+    // A copy of its own: fromHex's result lies in Buffer's shared pool, beside unrelated data.
+    key = new Uint8Array(fromHex(hex.trim(), 32))
   } catch {
     throw new InvalidPrivateKeyError()
   }

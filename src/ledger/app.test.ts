@@ -173,3 +173,19 @@ test('fuzz: thousands of random and mutated transactions crash nothing and chang
   await app.commit()
   assert.equal(toHex(app.appHash), hash)
 })
+
+test('the verified-tx cache: a hit needs the same bytes; a look-alike (same length and signature) is checked in full and evicts nothing', async () => {
+  const { app } = await newApp()
+  const tx = transfer(alice, 0, 500n)
+  const first = app.validateTx(tx)
+  assert.equal(app.validateTx(Uint8Array.from(tx)), first, 'the same bytes (another array) come from the cache')
+  // The amount sits in the body, before the signature: change it, keep length and signature.
+  const lookAlike = Uint8Array.from(tx)
+  const at = Buffer.from(tx).lastIndexOf(Buffer.from(RLP.encode(500n)))
+  assert.ok(at > 0 && at < tx.length - 65)
+  lookAlike[at + 2] ^= 1 // 500 → 501: still canonical, so only the signature check can refuse it
+  assert.throws(() => app.validateTx(lookAlike), /signature is not by/, 'a look-alike is checked, not served from the cache')
+  assert.equal(app.validateTx(tx), first, 'the cached transaction stays cached')
+  const res = await block(app, 1, [tx])
+  assert.equal(res.txResults[0].code, 0, res.txResults[0].log)
+})

@@ -208,8 +208,11 @@ export class LedgerApp {
     const sender = recoverSender(tx, bytes)
     // The body's RLP tree is dropped: the decoded message is what is kept (for seconds, for a settlement batch).
     const decoded: DecodedTx = { ...tx, body: [], bytes, sender, msg }
+    // A different transaction under a cached one's key (same length and signature bytes) is not
+    // cached: anyone can make one from a transaction seen in the mempool, and evicting the first
+    // would make every validator decode it again in each ABCI call.
+    if (cached) return decoded
     // Oldest first, until there is room (a Map iterates in insertion order).
-    if (cached) this.forget(key, cached)
     for (const [k, old] of this.verified) {
       if (this.verified.size < VERIFIED_CACHE_LIMIT && this.verifiedBytes + bytes.length <= VERIFIED_CACHE_BYTES) break
       this.forget(k, old)
@@ -235,7 +238,10 @@ export class LedgerApp {
       return outcomeOf(err, [])
     }
     // In a block, its nonce is used: it cannot be checked or proposed again, so its decoding can go.
-    if (inBlock) this.forget(verifiedKey(bytes), tx)
+    if (inBlock) {
+      const key = verifiedKey(bytes)
+      if (this.verified.get(key) === tx) this.forget(key, tx)
+    }
     const sender = await getAccount(state, tx.sender)
     if (tx.nonce !== sender.nonce) return outcomeOf(new ErrWrongNonce(`nonce ${tx.nonce} for ${tx.sender}, expected ${sender.nonce}`), [])
     if (sender.balance < tx.fee) return outcomeOf(new ErrInsufficientFee(`${tx.sender} has ${sender.balance}, the fee is ${tx.fee}`), [])

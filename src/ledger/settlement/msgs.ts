@@ -1,7 +1,6 @@
-import { hash } from 'node:crypto'
 import { RLP } from '@ethereumjs/rlp'
 import { fromHex, latin1String, toHex, utf8 } from '../../core/bytes.ts'
-import { sha256Parts } from '../../core/hash.ts'
+import { sha256Binary, sha256Parts } from '../../core/hash.ts'
 import { encodeRlpHeader, writeRlpHeader } from '../../core/rlp.ts'
 import type { Hex } from '../../core/bytes.ts'
 import { type Receipt, decodeReceipt } from '../../inference/receipt.ts'
@@ -83,7 +82,7 @@ export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: 
     at += receiptBytes.length
     scratch[at++] = 0xa0
     scratch.set(channel, at)
-    level.write(hash('sha256', scratch.subarray(0, size), 'binary'), 32 * i, 32, 'latin1')
+    level.write(sha256Binary(scratch.subarray(0, size)), 32 * i, 32, 'latin1')
   }
   const pair = Buffer.allocUnsafe(65)
   pair[0] = NODE_DOMAIN[0]
@@ -92,7 +91,7 @@ export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: 
     const next = Buffer.allocUnsafe(32 * up)
     for (let j = 0; j + 1 < count; j += 2) {
       level.copy(pair, 1, 32 * j, 32 * j + 64)
-      next.write(hash('sha256', pair, 'binary'), 16 * j, 32, 'latin1')
+      next.write(sha256Binary(pair), 16 * j, 32, 'latin1')
     }
     // An odd node at the end moves up unchanged.
     if (count % 2 === 1) level.copy(next, 32 * (up - 1), 32 * (count - 1), 32 * count)
