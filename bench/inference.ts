@@ -9,10 +9,11 @@
  *     use one core at any concurrency; the node does too unless given --workers;
  * and for chat, the node's added latency over calling the provider stand-in (aimock on
  * loopback) directly. Every node answer includes signing its receipt and the receipt log's
- * group-committed synchronous write (O_DSYNC).
+ * group-committed synchronous write (O_DSYNC; with --receipt-sync background, a plain write with
+ * the disk flush right after, off the answer's path).
  *
  * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N]
- *          [--only mlp-tiny,mlp-1m,cnn-cifar,chat] [--profile DIR] [--json]
+ *          [--receipt-sync per-append|background] [--only mlp-tiny,mlp-1m,cnn-cifar,chat] [--profile DIR] [--json]
  * (--only: the rows to run, default all;
  * --workers: the node's ONNX worker threads, config onnx.workers; default 0 = main thread;
  * --profile: the node process writes a V8 CPU profile into DIR when the bench ends)
@@ -29,7 +30,7 @@ import { LLMock } from '@copilotkit/aimock'
 import { buildMlpModel } from '../src/onnx/build.ts'
 import { buildCnnModel } from '../src/onnx/buildCnn.ts'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, 'receipt-sync': { type: 'string' } } })
 const SECONDS = Number(values.seconds ?? 5)
 const CONCURRENCY = (values.concurrency ?? '1,8').split(',').map(Number)
 const ONLY = values.only?.split(',')
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
   const workers = Number(values.workers ?? 0)
   await writeFile(join(dir, 'node.json'), JSON.stringify({
     host: '127.0.0.1', port: 0, keyFile: 'key.json', receiptDir: 'receipts', logLevel: 'error', maxConcurrent: 256, maxQueue: 4096, onnx: { ...onnxOptions, workers },
+    receiptLog: { sync: values['receipt-sync'] ?? 'per-append' },
     models: MODELS.map((m) => ({ id: m.id, path: `${m.id}.onnx`, price: '1' })),
     providers: [{ name: 'aimock', kind: 'openai', baseURL: `${mock.url}/v1`, apiKey: 'bench', models: ['gpt-bench'], price: '1' }],
   }))
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
     for (const c of CONCURRENCY) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: c })
       const row: Record<string, unknown> = {}
-      if (!values.json) process.stdout.write(`\nconcurrency ${c} (${SECONDS}s per row, in half-second slices alternating with its pair; latencies in ms; node ONNX workers: ${workers})\n`)
+      if (!values.json) process.stdout.write(`\nconcurrency ${c} (${SECONDS}s per row, in half-second slices alternating with its pair; latencies in ms; node ONNX workers: ${workers}; receipt sync: ${values['receipt-sync'] ?? 'per-append'})\n`)
       for (const [i, m] of MODELS.entries()) {
         const input = m.input(m.dims.reduce((a, b) => a * b, 1))
         const viaNode = poster(url, '/v1/infer', JSON.stringify({ model: m.id, inputs: { input: { dims: m.dims, type: 'float32', data: input } } }), agent)

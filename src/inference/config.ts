@@ -46,8 +46,12 @@ export type InferenceNodeConfig = {
   port: number
   keyFile: string
   receiptDir: string
-  /** Receipt log segment and preallocation sizes in bytes (defaults 64 MiB and 8 MiB). */
-  receiptLog?: { maxSegmentBytes?: number; preallocateBytes?: number }
+  /**
+   * Receipt log segment and preallocation sizes in bytes (defaults 64 MiB and 8 MiB), and when a
+   * receipt counts as written: 'per-append' (default: on disk before the answer leaves) or
+   * 'background' (in the OS before the answer leaves, on disk about a millisecond later).
+   */
+  receiptLog?: { maxSegmentBytes?: number; preallocateBytes?: number; sync?: 'per-append' | 'background' }
   mode: InferenceMode
   maxConcurrent: number
   maxQueue: number
@@ -177,7 +181,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     port,
     keyFile: resolve(base, c.keyFile ?? 'node-key.json'),
     receiptDir: resolve(base, c.receiptDir ?? 'receipts'),
-    receiptLog: c.receiptLog,
+    receiptLog: receiptLogOf(path, c.receiptLog),
     mode,
     maxConcurrent: c.maxConcurrent ?? 64,
     maxQueue: c.maxQueue ?? 1024,
@@ -226,4 +230,15 @@ export async function loadInferenceConfig(path: string, env: NodeJS.ProcessEnv =
     throw new InferenceConfigError({ path, reason: 'is not JSON', cause: err })
   }
   return parseInferenceConfig(raw, path, env)
+}
+
+function receiptLogOf(path: string, r: unknown): InferenceNodeConfig['receiptLog'] {
+  if (r === undefined) return undefined
+  if (typeof r !== 'object' || r === null) throw new InferenceConfigError({ path, reason: '"receiptLog" must be an object' })
+  const { sync, maxSegmentBytes, preallocateBytes } = r as Record<string, unknown>
+  if (sync !== undefined && sync !== 'per-append' && sync !== 'background') throw new InferenceConfigError({ path, reason: `receiptLog.sync must be "per-append" or "background", not ${JSON.stringify(sync)}` })
+  for (const [name, v] of [['maxSegmentBytes', maxSegmentBytes], ['preallocateBytes', preallocateBytes]] as const) {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)) throw new InferenceConfigError({ path, reason: `receiptLog.${name} must be a positive integer (bytes)` })
+  }
+  return { sync, maxSegmentBytes: maxSegmentBytes as number | undefined, preallocateBytes: preallocateBytes as number | undefined }
 }

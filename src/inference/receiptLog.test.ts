@@ -1,12 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { addressOf, generatePrivateKey } from '../core/keys.ts'
 import { toHex } from '../core/bytes.ts'
 import { ReceiptLog, ReceiptLogError, segmentFileName } from './receiptLog.ts'
-import { type Receipt, signReceipt } from './receipt.ts'
+import { type Receipt, encodeReceipt, signReceipt } from './receipt.ts'
 import { newReceiptId } from './receiptId.ts'
 
 const key = generatePrivateKey()
@@ -181,6 +181,29 @@ test('reads served from memory give what a read from disk gives, across the edge
     assert.deepEqual([...fromBoth.receipts, ...rest.receipts], fromDisk.receipts)
     assert.deepEqual([...fromBoth.wire, ...rest.wire], fromDisk.wire)
     assert.equal(rest.next, fromDisk.next)
+    await reopened.close()
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test("sync 'background': an append is in the file when it resolves, rotation waits for the sync in flight, and everything reads back", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
+  try {
+    const log = await ReceiptLog.open(dir, { sync: 'background', maxSegmentBytes: 4096, preallocateBytes: 1024 })
+    const written = Array.from({ length: 120 }, (_, i) => receipt(i))
+    for (let i = 0; i < written.length; i += 7) {
+      await Promise.all(written.slice(i, i + 7).map((r) => log.append(r)))
+      // What the OS holds is what a crashed process leaves: the file already has these lines.
+      const files = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort()
+      const text = await readFile(join(dir, files[files.length - 1]), 'latin1')
+      assert.ok(text.includes(toHex(encodeReceipt(written[Math.min(i + 6, written.length - 1)])).slice(2)), `receipt ${i + 6} is in the active segment`)
+    }
+    await log.close()
+    assert.ok((await readdir(dir)).filter((f) => f.endsWith('.log')).length > 3, 'the log rotated')
+    const reopened = await ReceiptLog.open(dir)
+    const page = await reopened.read(0, 1000)
+    assert.deepEqual(page.receipts.map((r) => r.id), written.map((r) => r.id))
     await reopened.close()
   } finally {
     await rm(dir, { recursive: true, force: true })
