@@ -97,6 +97,16 @@ function worker(log: ReceiptLog, book: Book, dir: string, o: { batchSize: number
 }
 
 /** Drains until the worker dies recording its first cursor (after its first batch landed, with the rest still in flight). */
+/** A receipt log of its own and a client book that continues the channel where it stands. */
+async function crashScene(name: string): Promise<{ dir: string; log: ReceiptLog; book: Book; spentBefore: bigint }> {
+  const dir = join(home.dir, name)
+  const log = await ReceiptLog.open(dir)
+  const book = new Book()
+  const spentBefore = await spent()
+  book.cumulative = spentBefore
+  return { dir, log, book, spentBefore }
+}
+
 async function drainAndDie(log: ReceiptLog, book: Book, dir: string, o: { batchSize: number; maxInFlight?: number }): Promise<void> {
   const realCommit = log.commitCursor.bind(log)
   log.commitCursor = async () => {
@@ -133,11 +143,7 @@ test('receipts settle in batches; client spent = node earned + fee; each settlem
 })
 
 test('a worker that dies with several batches in flight resumes: each receipt settles once, the channel pays exactly', async () => {
-  const dir = join(home.dir, 'receipts-c')
-  const log = await ReceiptLog.open(dir)
-  const book = new Book()
-  const spentBefore = await spent()
-  book.cumulative = spentBefore
+  const { dir, log, book, spentBefore } = await crashScene('receipts-c')
   const receipts = []
   for (let i = 0; i < 20; i++) receipts.push(await answer(log, book))
   // Dies when recording the cursor after its first batch: four batches of 4 are in flight then.
@@ -159,11 +165,7 @@ test('a worker that dies with several batches in flight resumes: each receipt se
 })
 
 test('after a crash, a page with nothing paid between batches in flight does not shift the ranges resent', async () => {
-  const dir = join(home.dir, 'receipts-d')
-  const log = await ReceiptLog.open(dir)
-  const book = new Book()
-  const spentBefore = await spent()
-  book.cumulative = spentBefore
+  const { dir, log, book, spentBefore } = await crashScene('receipts-d')
   const paid = []
   for (let i = 0; i < 4; i++) paid.push(await answer(log, book))
   for (let i = 0; i < 4; i++) await answer(log, book, false)
@@ -181,10 +183,7 @@ test('after a crash, a page with nothing paid between batches in flight does not
 })
 
 test('a worker that dies after its batch landed resumes without losing or double-paying a receipt', async () => {
-  const dir = join(home.dir, 'receipts-b')
-  const log = await ReceiptLog.open(dir)
-  const book = new Book()
-  book.cumulative = await spent()
+  const { dir, log, book } = await crashScene('receipts-b')
   const receipts = []
   for (let i = 0; i < 8; i++) receipts.push(await answer(log, book))
   const spentBefore = await spent()

@@ -124,7 +124,8 @@ export function decodeRlp(input: Uint8Array): RlpValue {
   return value
 }
 
-function headerLength(length: number): number {
+/** Bytes of the header of a byte string or list whose payload is `length` bytes (a single byte below 0x80 has none: the caller's case). */
+export function rlpHeaderLength(length: number): number {
   if (length <= 55) return 1
   let n = 1
   while (length >= 256 ** n) n++
@@ -133,13 +134,13 @@ function headerLength(length: number): number {
 
 /** Encoded sizes of `value` and of every list inside it, in the order `write` visits them. */
 function measure(value: RlpValue, listPayloads: number[]): number {
-  if (value instanceof Uint8Array) return value.length === 1 && value[0] < 0x80 ? 1 : headerLength(value.length) + value.length
+  if (value instanceof Uint8Array) return value.length === 1 && value[0] < 0x80 ? 1 : rlpHeaderLength(value.length) + value.length
   const slot = listPayloads.length
   listPayloads.push(0)
   let payload = 0
   for (const item of value) payload += measure(item, listPayloads)
   listPayloads[slot] = payload
-  return headerLength(payload) + payload
+  return rlpHeaderLength(payload) + payload
 }
 
 /** Writes the header of a byte string (0x80) or list (0xc0) of `length` bytes at `at`; returns where its payload starts. */
@@ -148,7 +149,7 @@ export function writeRlpHeader(out: Uint8Array, at: number, offset: 0x80 | 0xc0,
     out[at] = offset + length
     return at + 1
   }
-  const n = headerLength(length) - 1
+  const n = rlpHeaderLength(length) - 1
   out[at] = offset + 55 + n
   for (let i = n; i >= 1; i--, length = Math.floor(length / 256)) out[at + i] = length % 256
   return at + 1 + n

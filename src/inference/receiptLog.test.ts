@@ -16,196 +16,173 @@ function receipt(i: number): Receipt {
   return signReceipt({ version: 1, id: newReceiptId(node, requestHash), node, model: 'm', mode: 'vanilla', requestHash, responseHash: requestHash, price: BigInt(i), timestamp: 1_700_000_000_000 + i }, key)
 }
 
-test('concurrent appends are group-committed, read back after reopening, and drained by cursor', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
-  try {
-    let flushes = 0
-    const log = await ReceiptLog.open(dir, { onFlush: () => { flushes++ } })
-    const written = Array.from({ length: 500 }, (_, i) => receipt(i))
-    await Promise.all(written.map((r) => log.append(r)))
-    assert.ok(flushes < 50, `500 concurrent appends took ${flushes} flushes; group commit should batch them`)
-    assert.deepEqual(log.get(written[42].id), written[42])
-    await log.close()
-    await assert.rejects(log.append(receipt(1)), ReceiptLogError)
-
-    // A torn last line (here: half a line written over the zero-filled space) is zeroed on open; everything complete is kept.
-    const size = (await ReceiptLog.open(dir).then(async (l) => { const n = l.durableSize; await l.close(); return n }))
-    const fd = await open(join(dir, segmentFileName(0)), 'r+')
-    await fd.write(Buffer.from('0xdeadbe'), 0, 8, size)
-    await fd.close()
-    const reopened = await ReceiptLog.open(dir)
-    assert.equal(reopened.indexed, 500)
-    assert.equal(reopened.durableSize, size)
-    const bytes = await readFile(join(dir, segmentFileName(0)))
-    assert.ok(bytes.length >= size + (4 << 20), 'space ahead is preallocated')
-    assert.equal(bytes.indexOf(0), size, 'the torn bytes were zeroed')
-    assert.deepEqual(reopened.get(written[499].id), written[499])
-
-    const first = await reopened.read(0, 200)
-    assert.equal(first.receipts.length, 200)
-    assert.deepEqual(first.receipts[0], written[0])
-    await reopened.commitCursor(first.next)
-    assert.equal(await reopened.readCursor(), first.next)
-    const rest = await reopened.read(await reopened.readCursor(), 1000)
-    assert.equal(rest.receipts.length, 300)
-    assert.deepEqual(rest.receipts[299], written[499])
-    assert.deepEqual(await reopened.read(rest.next), { receipts: [], wire: [], next: rest.next })
-    await assert.rejects(reopened.commitCursor(reopened.durableSize + 1), /outside the log/)
-    await reopened.close()
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-})
-
-test('damage before the tail is refused rather than silently skipped', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
-  try {
-    const log = await ReceiptLog.open(dir)
-    await log.append(receipt(1))
-    await log.append(receipt(2))
-    await log.close()
-    const text = (await readFile(join(dir, segmentFileName(0)), 'latin1')).replace(/\0+$/, '')
-    await writeFile(join(dir, segmentFileName(0)), `0x00\n${text}`)
-    await assert.rejects(ReceiptLog.open(dir), /corrupt line at byte 0/)
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-})
-
-test('the log grows past its preallocated space without losing or overwriting receipts', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
-  try {
-    // A 4 KiB chunk holds about six receipts, so 300 appends extend the file many times, some mid-flush.
-    const log = await ReceiptLog.open(dir, { preallocateBytes: 4096 })
-    const written = Array.from({ length: 300 }, (_, i) => receipt(i))
-    for (let i = 0; i < written.length; i += 30) await Promise.all(written.slice(i, i + 30).map((r) => log.append(r)))
-    await log.close()
-    const reopened = await ReceiptLog.open(dir, { preallocateBytes: 4096 })
-    const page = await reopened.read(0, 1000)
-    assert.deepEqual(page.receipts.map((r) => r.id), written.map((r) => r.id))
-    await reopened.close()
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
-})
-
-test('segments rotate, drain across boundaries, and settled ones are deleted on commit', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
-  try {
-    // About 600 bytes a receipt: a 16 KiB segment holds ~27, so 200 receipts make ~8 segments.
-    const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 }
-    const log = await ReceiptLog.open(dir, options)
-    const written = Array.from({ length: 200 }, (_, i) => receipt(i))
-    for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => log.append(r)))
-    assert.ok(log.segmentCount >= 6, `${log.segmentCount} segments`)
-    await log.close()
-
-    const reopened = await ReceiptLog.open(dir, options)
-    assert.equal(reopened.indexed, 200)
-    const seen: string[] = []
-    let cursor = 0
-    let halfway = 0
-    let seenAtHalfway = 0
-    for (;;) {
-      const page = await reopened.read(cursor, 7)
-      if (page.receipts.length === 0) break
-      seen.push(...page.receipts.map((r) => r.id))
-      cursor = page.next
-      if (seen.length >= 100 && halfway === 0) {
-        halfway = cursor
-        seenAtHalfway = seen.length
-      }
+/** A test with a fresh log directory of its own, removed afterwards. */
+function logTest(name: string, fn: (dir: string) => Promise<void>): void {
+  test(name, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
+    try {
+      await fn(dir)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
     }
-    assert.deepEqual(seen, written.map((r) => r.id))
-    const segmentsBefore = reopened.segmentCount
-    await reopened.commitCursor(halfway)
-    assert.ok(reopened.segmentCount < segmentsBefore, 'settled segments are deleted')
-    // Everything not yet settled is still there, and appends keep working after compaction.
-    const rest = await reopened.read(halfway, 1000)
-    assert.deepEqual(rest.receipts.map((r) => r.id), seen.slice(seenAtHalfway))
-    const late = receipt(999)
-    await reopened.append(late)
-    await reopened.close()
-    const again = await ReceiptLog.open(dir, options)
-    assert.deepEqual(again.get(late.id), late)
-    const all = await again.read(await again.readCursor(), 1000)
-    assert.equal(all.receipts.length, rest.receipts.length + 1)
-    await again.close()
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+  })
+}
+
+logTest('concurrent appends are group-committed, read back after reopening, and drained by cursor', async (dir) => {
+  let flushes = 0
+  const log = await ReceiptLog.open(dir, { onFlush: () => { flushes++ } })
+  const written = Array.from({ length: 500 }, (_, i) => receipt(i))
+  await Promise.all(written.map((r) => log.append(r)))
+  assert.ok(flushes < 50, `500 concurrent appends took ${flushes} flushes; group commit should batch them`)
+  assert.deepEqual(log.get(written[42].id), written[42])
+  await log.close()
+  await assert.rejects(log.append(receipt(1)), ReceiptLogError)
+
+  // A torn last line (here: half a line written over the zero-filled space) is zeroed on open; everything complete is kept.
+  const size = (await ReceiptLog.open(dir).then(async (l) => { const n = l.durableSize; await l.close(); return n }))
+  const fd = await open(join(dir, segmentFileName(0)), 'r+')
+  await fd.write(Buffer.from('0xdeadbe'), 0, 8, size)
+  await fd.close()
+  const reopened = await ReceiptLog.open(dir)
+  assert.equal(reopened.indexed, 500)
+  assert.equal(reopened.durableSize, size)
+  const bytes = await readFile(join(dir, segmentFileName(0)))
+  assert.ok(bytes.length >= size + (4 << 20), 'space ahead is preallocated')
+  assert.equal(bytes.indexOf(0), size, 'the torn bytes were zeroed')
+  assert.deepEqual(reopened.get(written[499].id), written[499])
+
+  const first = await reopened.read(0, 200)
+  assert.equal(first.receipts.length, 200)
+  assert.deepEqual(first.receipts[0], written[0])
+  await reopened.commitCursor(first.next)
+  assert.equal(await reopened.readCursor(), first.next)
+  const rest = await reopened.read(await reopened.readCursor(), 1000)
+  assert.equal(rest.receipts.length, 300)
+  assert.deepEqual(rest.receipts[299], written[499])
+  assert.deepEqual(await reopened.read(rest.next), { receipts: [], wire: [], next: rest.next })
+  await assert.rejects(reopened.commitCursor(reopened.durableSize + 1), /outside the log/)
+  await reopened.close()
 })
 
-test('writeInline: an append made alone is written before append() returns; otherwise appends batch as before', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
-  try {
-    let alone = true
-    let flushes = 0
-    const log = await ReceiptLog.open(dir, { writeInline: () => alone, onFlush: () => { flushes++ } })
-    // The first append may wait for the log's initial zero-filling, in the background.
-    await log.append(receipt(0))
-    const before = flushes
-    const second = receipt(1)
-    const appended = log.append(second)
-    assert.equal(flushes, before + 1, 'the synchronous O_DSYNC write happened inside append()')
-    assert.equal(log.durableSize, 2 * (await readFile(join(dir, segmentFileName(0)), 'latin1')).indexOf('\n') + 2)
-    await appended
-    alone = false
-    await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(receipt(i + 2))))
-    assert.ok(flushes - before - 1 <= 2, `100 concurrent appends took ${flushes - before - 1} flushes; they should be group-committed`)
-    await log.close()
-    const reopened = await ReceiptLog.open(dir)
-    const page = await reopened.read(0, 1000)
-    assert.equal(page.receipts.length, 102)
-    assert.deepEqual(page.receipts[1], second)
-    await reopened.close()
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+logTest('damage before the tail is refused rather than silently skipped', async (dir) => {
+  const log = await ReceiptLog.open(dir)
+  await log.append(receipt(1))
+  await log.append(receipt(2))
+  await log.close()
+  const text = (await readFile(join(dir, segmentFileName(0)), 'latin1')).replace(/\0+$/, '')
+  await writeFile(join(dir, segmentFileName(0)), `0x00\n${text}`)
+  await assert.rejects(ReceiptLog.open(dir), /corrupt line at byte 0/)
 })
 
-test('reads served from memory give what a read from disk gives, across the edge of what memory holds', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
-  try {
-    const log = await ReceiptLog.open(dir, { maxTail: 30 })
-    const written = Array.from({ length: 50 }, (_, i) => receipt(i + 1000))
-    for (const r of written.slice(0, 10)) await log.append(r)
-    await Promise.all(written.slice(10).map((r) => log.append(r)))
-    // The first 20 are only on disk now; a page spans disk and memory.
-    const fromBoth = await log.read(0, 35)
-    const rest = await log.read(fromBoth.next, 100)
-    await log.close()
-    const reopened = await ReceiptLog.open(dir)
-    const fromDisk = await reopened.read(0, 100)
-    assert.equal(fromBoth.receipts.length + rest.receipts.length, 50)
-    assert.deepEqual([...fromBoth.receipts, ...rest.receipts], fromDisk.receipts)
-    assert.deepEqual([...fromBoth.wire, ...rest.wire], fromDisk.wire)
-    assert.equal(rest.next, fromDisk.next)
-    await reopened.close()
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+logTest('the log grows past its preallocated space without losing or overwriting receipts', async (dir) => {
+  // A 4 KiB chunk holds about six receipts, so 300 appends extend the file many times, some mid-flush.
+  const log = await ReceiptLog.open(dir, { preallocateBytes: 4096 })
+  const written = Array.from({ length: 300 }, (_, i) => receipt(i))
+  for (let i = 0; i < written.length; i += 30) await Promise.all(written.slice(i, i + 30).map((r) => log.append(r)))
+  await log.close()
+  const reopened = await ReceiptLog.open(dir, { preallocateBytes: 4096 })
+  const page = await reopened.read(0, 1000)
+  assert.deepEqual(page.receipts.map((r) => r.id), written.map((r) => r.id))
+  await reopened.close()
 })
 
-test("sync 'background': an append is in the file when it resolves, rotation waits for the sync in flight, and everything reads back", async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'haca-log-'))
-  try {
-    const log = await ReceiptLog.open(dir, { sync: 'background', maxSegmentBytes: 4096, preallocateBytes: 1024 })
-    const written = Array.from({ length: 120 }, (_, i) => receipt(i))
-    for (let i = 0; i < written.length; i += 7) {
-      await Promise.all(written.slice(i, i + 7).map((r) => log.append(r)))
-      // What the OS holds is what a crashed process leaves: the file already has these lines.
-      const files = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort()
-      const text = await readFile(join(dir, files[files.length - 1]), 'latin1')
-      assert.ok(text.includes(toHex(encodeReceipt(written[Math.min(i + 6, written.length - 1)])).slice(2)), `receipt ${i + 6} is in the active segment`)
+logTest('segments rotate, drain across boundaries, and settled ones are deleted on commit', async (dir) => {
+  // About 600 bytes a receipt: a 16 KiB segment holds ~27, so 200 receipts make ~8 segments.
+  const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 }
+  const log = await ReceiptLog.open(dir, options)
+  const written = Array.from({ length: 200 }, (_, i) => receipt(i))
+  for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => log.append(r)))
+  assert.ok(log.segmentCount >= 6, `${log.segmentCount} segments`)
+  await log.close()
+
+  const reopened = await ReceiptLog.open(dir, options)
+  assert.equal(reopened.indexed, 200)
+  const seen: string[] = []
+  let cursor = 0
+  let halfway = 0
+  let seenAtHalfway = 0
+  for (;;) {
+    const page = await reopened.read(cursor, 7)
+    if (page.receipts.length === 0) break
+    seen.push(...page.receipts.map((r) => r.id))
+    cursor = page.next
+    if (seen.length >= 100 && halfway === 0) {
+      halfway = cursor
+      seenAtHalfway = seen.length
     }
-    await log.close()
-    assert.ok((await readdir(dir)).filter((f) => f.endsWith('.log')).length > 3, 'the log rotated')
-    const reopened = await ReceiptLog.open(dir)
-    const page = await reopened.read(0, 1000)
-    assert.deepEqual(page.receipts.map((r) => r.id), written.map((r) => r.id))
-    await reopened.close()
-  } finally {
-    await rm(dir, { recursive: true, force: true })
   }
+  assert.deepEqual(seen, written.map((r) => r.id))
+  const segmentsBefore = reopened.segmentCount
+  await reopened.commitCursor(halfway)
+  assert.ok(reopened.segmentCount < segmentsBefore, 'settled segments are deleted')
+  // Everything not yet settled is still there, and appends keep working after compaction.
+  const rest = await reopened.read(halfway, 1000)
+  assert.deepEqual(rest.receipts.map((r) => r.id), seen.slice(seenAtHalfway))
+  const late = receipt(999)
+  await reopened.append(late)
+  await reopened.close()
+  const again = await ReceiptLog.open(dir, options)
+  assert.deepEqual(again.get(late.id), late)
+  const all = await again.read(await again.readCursor(), 1000)
+  assert.equal(all.receipts.length, rest.receipts.length + 1)
+  await again.close()
+})
+
+logTest('writeInline: an append made alone is written before append() returns; otherwise appends batch as before', async (dir) => {
+  let alone = true
+  let flushes = 0
+  const log = await ReceiptLog.open(dir, { writeInline: () => alone, onFlush: () => { flushes++ } })
+  // The first append may wait for the log's initial zero-filling, in the background.
+  await log.append(receipt(0))
+  const before = flushes
+  const second = receipt(1)
+  const appended = log.append(second)
+  assert.equal(flushes, before + 1, 'the synchronous O_DSYNC write happened inside append()')
+  assert.equal(log.durableSize, 2 * (await readFile(join(dir, segmentFileName(0)), 'latin1')).indexOf('\n') + 2)
+  await appended
+  alone = false
+  await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(receipt(i + 2))))
+  assert.ok(flushes - before - 1 <= 2, `100 concurrent appends took ${flushes - before - 1} flushes; they should be group-committed`)
+  await log.close()
+  const reopened = await ReceiptLog.open(dir)
+  const page = await reopened.read(0, 1000)
+  assert.equal(page.receipts.length, 102)
+  assert.deepEqual(page.receipts[1], second)
+  await reopened.close()
+})
+
+logTest('reads served from memory give what a read from disk gives, across the edge of what memory holds', async (dir) => {
+  const log = await ReceiptLog.open(dir, { maxTail: 30 })
+  const written = Array.from({ length: 50 }, (_, i) => receipt(i + 1000))
+  for (const r of written.slice(0, 10)) await log.append(r)
+  await Promise.all(written.slice(10).map((r) => log.append(r)))
+  // The first 20 are only on disk now; a page spans disk and memory.
+  const fromBoth = await log.read(0, 35)
+  const rest = await log.read(fromBoth.next, 100)
+  await log.close()
+  const reopened = await ReceiptLog.open(dir)
+  const fromDisk = await reopened.read(0, 100)
+  assert.equal(fromBoth.receipts.length + rest.receipts.length, 50)
+  assert.deepEqual([...fromBoth.receipts, ...rest.receipts], fromDisk.receipts)
+  assert.deepEqual([...fromBoth.wire, ...rest.wire], fromDisk.wire)
+  assert.equal(rest.next, fromDisk.next)
+  await reopened.close()
+})
+
+logTest("sync 'background': an append is in the file when it resolves, rotation waits for the sync in flight, and everything reads back", async (dir) => {
+  const log = await ReceiptLog.open(dir, { sync: 'background', maxSegmentBytes: 4096, preallocateBytes: 1024 })
+  const written = Array.from({ length: 120 }, (_, i) => receipt(i))
+  for (let i = 0; i < written.length; i += 7) {
+    await Promise.all(written.slice(i, i + 7).map((r) => log.append(r)))
+    // What the OS holds is what a crashed process leaves: the file already has these lines.
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort()
+    const text = await readFile(join(dir, files[files.length - 1]), 'latin1')
+    assert.ok(text.includes(toHex(encodeReceipt(written[Math.min(i + 6, written.length - 1)])).slice(2)), `receipt ${i + 6} is in the active segment`)
+  }
+  await log.close()
+  assert.ok((await readdir(dir)).filter((f) => f.endsWith('.log')).length > 3, 'the log rotated')
+  const reopened = await ReceiptLog.open(dir)
+  const page = await reopened.read(0, 1000)
+  assert.deepEqual(page.receipts.map((r) => r.id), written.map((r) => r.id))
+  await reopened.close()
 })

@@ -1,7 +1,7 @@
 import { RLP } from '@ethereumjs/rlp'
 import { fromHex, latin1String, toHex, utf8 } from '../../core/bytes.ts'
-import { sha256Binary, sha256Parts } from '../../core/hash.ts'
-import { encodeRlpHeader, writeRlpHeader } from '../../core/rlp.ts'
+import { sha256, sha256Binary } from '../../core/hash.ts'
+import { rlpHeaderLength, writeRlpHeader } from '../../core/rlp.ts'
 import type { Hex } from '../../core/bytes.ts'
 import { type Receipt, decodeReceipt } from '../../inference/receipt.ts'
 import { BatchReceipt } from './batchReceipt.ts'
@@ -36,43 +36,20 @@ export function entryBytes(e: { receiptBytes: Uint8Array; channelId: Hex }): Uin
   return RLP.encode([e.receiptBytes, fromHex(e.channelId, 32)])
 }
 
-const CHANNEL_HEADER = encodeRlpHeader(0x80, 32)
-const NO_BYTES = new Uint8Array(0)
-
 /**
- * The leaves, each `merkleLeaf(entryBytes(e))`, hashed piece by piece: a batch has thousands of
- * entries and building each entry's encoding first was most of the cost of its root.
+ * The preimages of the leaves, `LEAF_DOMAIN ‖ entryBytes(e)`, each assembled in one reused
+ * buffer and handed to `leaf(preimage, i)` (valid only during the call): a batch has thousands
+ * of entries, and building each entry's encoding as arrays was most of the cost of its root.
  */
-export function entryLeaves(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array[] {
-  const channels = new Map<Hex, Uint8Array>()
-  return entries.map(({ receiptBytes, channelId }) => {
-    let channel = channels.get(channelId)
-    if (!channel) channels.set(channelId, (channel = fromHex(channelId, 32)))
-    const receiptHeader = receiptBytes.length === 1 && receiptBytes[0] < 0x80 ? NO_BYTES : encodeRlpHeader(0x80, receiptBytes.length)
-    const listHeader = encodeRlpHeader(0xc0, receiptHeader.length + receiptBytes.length + CHANNEL_HEADER.length + 32)
-    return sha256Parts(LEAF_DOMAIN, listHeader, receiptHeader, receiptBytes, CHANNEL_HEADER, channel)
-  })
-}
-
-/**
- * The batch's Merkle root, the same as `merkleRoot(entryLeaves(entries))` (merkle.ts), computed
- * level by level in flat buffers: each leaf's preimage is assembled in one scratch buffer, and
- * digests go straight into the level below, with no array per hash. Every validator and the
- * node compute this for thousands of entries per batch; the arrays were most of its cost.
- */
-export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array {
-  const n = entries.length
-  if (n === 0) return merkleRoot([])
-  let level = Buffer.allocUnsafe(32 * n)
+function forEachLeafPreimage(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>, leaf: (preimage: Uint8Array, i: number) => void): void {
   const channels = new Map<Hex, Uint8Array>()
   let scratch = Buffer.allocUnsafe(1024)
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < entries.length; i++) {
     const { receiptBytes, channelId } = entries[i]
     let channel = channels.get(channelId)
     if (!channel) channels.set(channelId, (channel = fromHex(channelId, 32)))
     const single = receiptBytes.length === 1 && receiptBytes[0] < 0x80
-    const receiptItem = single ? 1 : rlpHeaderLength(receiptBytes.length) + receiptBytes.length
-    const payload = receiptItem + 33
+    const payload = (single ? 1 : rlpHeaderLength(receiptBytes.length) + receiptBytes.length) + 33
     const size = 1 + rlpHeaderLength(payload) + payload
     if (size > scratch.length) scratch = Buffer.allocUnsafe(size * 2)
     scratch[0] = LEAF_DOMAIN[0]
@@ -82,8 +59,27 @@ export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: 
     at += receiptBytes.length
     scratch[at++] = 0xa0
     scratch.set(channel, at)
-    level.write(sha256Binary(scratch.subarray(0, size)), 32 * i, 32, 'latin1')
+    leaf(scratch.subarray(0, size), i)
   }
+}
+
+/** The leaves, each `merkleLeaf(entryBytes(e))` (for inclusion proofs; the root has its own path, `entryRoot`). */
+export function entryLeaves(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array[] {
+  const leaves: Uint8Array[] = new Array(entries.length)
+  forEachLeafPreimage(entries, (preimage, i) => (leaves[i] = sha256(preimage)))
+  return leaves
+}
+
+/**
+ * The batch's Merkle root, the same as `merkleRoot(entryLeaves(entries))` (merkle.ts), computed
+ * level by level in flat buffers: digests go straight into the level below, with no array per
+ * hash. Every validator and the node compute this for thousands of entries per batch.
+ */
+export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array {
+  const n = entries.length
+  if (n === 0) return merkleRoot([])
+  let level = Buffer.allocUnsafe(32 * n)
+  forEachLeafPreimage(entries, (preimage, i) => level.write(sha256Binary(preimage), 32 * i, 32, 'latin1'))
   const pair = Buffer.allocUnsafe(65)
   pair[0] = NODE_DOMAIN[0]
   for (let count = n; count > 1; ) {
@@ -99,10 +95,6 @@ export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: 
     count = up
   }
   return new Uint8Array(level.buffer, level.byteOffset, 32)
-}
-
-function rlpHeaderLength(length: number): number {
-  return encodeRlpHeader(0x80, length).length
 }
 
 const BLOB_ID_RE = /^([A-Za-z0-9_-]{43})?$/

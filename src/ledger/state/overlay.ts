@@ -27,7 +27,6 @@ export interface StateStore extends StateReader {
 
 /** A key as a string, one character a byte: what overlays and caches key their maps by. */
 export const keyName = (key: Uint8Array): string => latin1String(key)
-const keyOf = keyName
 /** Derived-index keys start with byte 0xff (see ledger-store.ts); their order does not reach the app hash. */
 const INDEX_NAME_PREFIX = '\xff'
 const bytesOf = (key: string): Uint8Array => new Uint8Array(Buffer.from(key, 'latin1'))
@@ -39,12 +38,12 @@ export class Overlay implements StateStore {
   constructor(private readonly parent: StateReader) {}
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const w = this.writes.get(keyOf(key))
+    const w = this.writes.get(keyName(key))
     if (w !== undefined) return w ?? undefined
     return this.parent.get(key)
   }
 
-  async getMany(keys: Uint8Array[], names: string[] = keys.map(keyOf)): Promise<Array<Uint8Array | undefined>> {
+  async getMany(keys: Uint8Array[], names: string[] = keys.map(keyName)): Promise<Array<Uint8Array | undefined>> {
     if (this.writes.size === 0) return getMany(this.parent, keys, names)
     const out: Array<Uint8Array | undefined> = new Array(keys.length)
     const missing: number[] = []
@@ -62,11 +61,11 @@ export class Overlay implements StateStore {
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.writes.set(keyOf(key), value)
+    this.writes.set(keyName(key), value)
   }
 
   delete(key: Uint8Array): void {
-    this.writes.set(keyOf(key), null)
+    this.writes.set(keyName(key), null)
   }
 
   get size(): number {
