@@ -8,12 +8,13 @@
  *     onnxruntime-node runs a session synchronously on the calling thread, so in-process runs
  *     use one core at any concurrency; the node does too unless given --workers;
  * and for chat, the node's added latency over calling the provider stand-in (aimock on
- * loopback) directly. Every node answer includes signing its receipt and the receipt log's
- * group-committed synchronous write (O_DSYNC; with --receipt-sync background, a plain write with
- * the disk flush right after, off the answer's path).
+ * loopback) directly. Every node answer includes signing its receipt and writing it to the
+ * receipt log (the node's default, --receipt-sync background: a plain write before the answer
+ * leaves, the disk flush right after, off the answer's path; per-append: a group-committed
+ * O_DSYNC write that the answer waits for).
  *
  * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N]
- *          [--receipt-sync per-append|background] [--only mlp-tiny,mlp-1m,cnn-cifar,chat] [--profile DIR] [--json]
+ *          [--receipt-sync per-append|background] [--only mlp-tiny,mlp-1m,cnn-cifar,cnn-cifar-b64,chat] [--profile DIR] [--json]
  * (--only: the rows to run, default all;
  * --workers: the node's ONNX worker threads, config onnx.workers; default 0 = main thread;
  * --profile: the node process writes a V8 CPU profile into DIR when the bench ends)
@@ -29,6 +30,7 @@ import ort from 'onnxruntime-node'
 import { LLMock } from '@copilotkit/aimock'
 import { buildMlpModel } from '../src/onnx/build.ts'
 import { buildCnnModel } from '../src/onnx/buildCnn.ts'
+import { base64Tensor } from '../src/inference/tensor.ts'
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, 'receipt-sync': { type: 'string' } } })
 const SECONDS = Number(values.seconds ?? 5)
@@ -41,10 +43,13 @@ const ONLY = values.only?.split(',')
 // each in JSON), the body a real image client sends (~55 KB for 3,072 values).
 const shortValues = (size: number) => Array.from({ length: size }, (_, i) => (i % 5) / 4 - 0.5)
 const pixels = (size: number) => Array.from({ length: size }, (_, i) => ((i * 37) % 256) / 255)
+// Each row sends its input as JSON numbers, except cnn-cifar-b64: the same model and pixels as
+// base64 of their float32 bytes (`base64Tensor`, what the SDK offers clients with typed arrays).
 const MODELS = [
-  { id: 'mlp-tiny', bytes: () => buildMlpModel({ inputSize: 16, hiddenSize: 32, outputSize: 4, seed: 1 }), dims: [1, 16], input: shortValues },
-  { id: 'mlp-1m', bytes: () => buildMlpModel({ inputSize: 256, hiddenSize: 2048, outputSize: 256, seed: 2 }), dims: [1, 256], input: shortValues },
-  { id: 'cnn-cifar', bytes: () => buildCnnModel({ seed: 3 }), dims: [1, 3, 32, 32], input: pixels },
+  { id: 'mlp-tiny', model: 'mlp-tiny', bytes: () => buildMlpModel({ inputSize: 16, hiddenSize: 32, outputSize: 4, seed: 1 }), dims: [1, 16], input: shortValues, base64: false },
+  { id: 'mlp-1m', model: 'mlp-1m', bytes: () => buildMlpModel({ inputSize: 256, hiddenSize: 2048, outputSize: 256, seed: 2 }), dims: [1, 256], input: shortValues, base64: false },
+  { id: 'cnn-cifar', model: 'cnn-cifar', bytes: () => buildCnnModel({ seed: 3 }), dims: [1, 3, 32, 32], input: pixels, base64: false },
+  { id: 'cnn-cifar-b64', model: 'cnn-cifar', bytes: () => buildCnnModel({ seed: 3 }), dims: [1, 3, 32, 32], input: pixels, base64: true },
 ].filter((m) => !ONLY || ONLY.includes(m.id))
 const CHAT = !ONLY || ONLY.includes('chat')
 
@@ -124,7 +129,7 @@ const printRun = (label: string, r: Run) => process.stdout.write(`  ${label.padE
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'haca-bench-'))
   const modelBytes = MODELS.map((m) => m.bytes())
-  for (const [i, m] of MODELS.entries()) await writeFile(join(dir, `${m.id}.onnx`), modelBytes[i])
+  for (const [i, m] of MODELS.entries()) await writeFile(join(dir, `${m.model}.onnx`), modelBytes[i])
   const mock = new LLMock({ port: 0, host: '127.0.0.1' })
   mock.onMessage('bench', { content: 'A short answer for the bench.' })
   await mock.start()
@@ -132,8 +137,8 @@ async function main(): Promise<void> {
   const workers = Number(values.workers ?? 0)
   await writeFile(join(dir, 'node.json'), JSON.stringify({
     host: '127.0.0.1', port: 0, keyFile: 'key.json', receiptDir: 'receipts', logLevel: 'error', maxConcurrent: 256, maxQueue: 4096, onnx: { ...onnxOptions, workers },
-    receiptLog: { sync: values['receipt-sync'] ?? 'per-append' },
-    models: MODELS.map((m) => ({ id: m.id, path: `${m.id}.onnx`, price: '1' })),
+    ...(values['receipt-sync'] ? { receiptLog: { sync: values['receipt-sync'] } } : {}),
+    models: [...new Set(MODELS.map((m) => m.model))].map((id) => ({ id, path: `${id}.onnx`, price: '1' })),
     providers: [{ name: 'aimock', kind: 'openai', baseURL: `${mock.url}/v1`, apiKey: 'bench', models: ['gpt-bench'], price: '1' }],
   }))
   const { child, url } = await startNode(join(dir, 'node.json'), values.profile)
@@ -144,10 +149,11 @@ async function main(): Promise<void> {
     for (const c of CONCURRENCY) {
       const agent = new http.Agent({ keepAlive: true, maxSockets: c })
       const row: Record<string, unknown> = {}
-      if (!values.json) process.stdout.write(`\nconcurrency ${c} (${SECONDS}s per row, in half-second slices alternating with its pair; latencies in ms; node ONNX workers: ${workers}; receipt sync: ${values['receipt-sync'] ?? 'per-append'})\n`)
+      if (!values.json) process.stdout.write(`\nconcurrency ${c} (${SECONDS}s per row, in half-second slices alternating with its pair; latencies in ms; node ONNX workers: ${workers}; receipt sync: ${values['receipt-sync'] ?? 'background (default)'})\n`)
       for (const [i, m] of MODELS.entries()) {
         const input = m.input(m.dims.reduce((a, b) => a * b, 1))
-        const viaNode = poster(url, '/v1/infer', JSON.stringify({ model: m.id, inputs: { input: { dims: m.dims, type: 'float32', data: input } } }), agent)
+        const tensor = m.base64 ? base64Tensor({ type: 'float32', dims: m.dims, data: Float32Array.from(input) }) : { dims: m.dims, type: 'float32', data: input }
+        const viaNode = poster(url, '/v1/infer', JSON.stringify({ model: m.model, inputs: { input: tensor } }), agent)
         const inProcess = async () => { await sessions[i].run({ input: new ort.Tensor('float32', Float32Array.from(input), m.dims) }) }
         const [node, local] = await compare(c, SECONDS, viaNode, inProcess)
         row[m.id] = { node, inProcess: local, addedP50: node.p50 - local.p50, addedP99: node.p99 - local.p99, throughputRatio: node.rps / local.rps }
@@ -193,9 +199,12 @@ async function main(): Promise<void> {
     const serverInfer = mean('haca_inference_request_duration_seconds', '\\{route="/v1/infer"\\}')
     const flush = mean('haca_inference_receipt_flush_seconds')
     const batch = mean('haca_inference_receipt_flush_batch_size')
-    results.server = { inferMeanMs: serverInfer.mean * 1000, receiptFlushMeanMs: flush.mean * 1000, receiptsPerFlush: batch.mean }
+    // The model's own run time inside the node (session.run alone): against the in-process p50,
+    // it shows how much of what the node adds is the run itself being slower there.
+    const runs = Object.fromEntries([...new Set(MODELS.map((m) => m.model))].map((id) => [id, mean('haca_inference_runtime_duration_seconds', `\\{runtime="onnx",model="${id}"\\}`).mean * 1000]))
+    results.server = { inferMeanMs: serverInfer.mean * 1000, receiptFlushMeanMs: flush.mean * 1000, receiptsPerFlush: batch.mean, modelRunMeanMs: runs }
     if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`)
-    else process.stdout.write(`\nnode's own view (all runs): /v1/infer mean ${fmt(serverInfer.mean * 1000)} ms in the server; receipt group commit mean ${fmt(flush.mean * 1000)} ms, ${batch.mean.toFixed(2)} receipts per commit (${flush.count} commits)\n`)
+    else process.stdout.write(`\nnode's own view (all runs): /v1/infer mean ${fmt(serverInfer.mean * 1000)} ms in the server; receipt group commit mean ${fmt(flush.mean * 1000)} ms, ${batch.mean.toFixed(2)} receipts per commit (${flush.count} commits); model run in the node, mean ms: ${Object.entries(runs).map(([id, ms]) => `${id} ${fmt(ms)}`).join(', ')}\n`)
   } finally {
     // Waiting for the exit lets a profiling node write its profile.
     const exited = new Promise((resolve) => child.once('exit', resolve))

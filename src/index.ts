@@ -24,7 +24,8 @@ export {
   receiptFromHex, receiptToHex, receiptFromJson, receiptToJson,
 } from './inference/receipt.ts'
 export { canonicalJson, hashRequest } from './inference/canonicalJson.ts'
-export type { TensorJson, TensorType } from './inference/tensor.ts'
+export type { Base64TensorJson, TensorInput, TensorJson, TensorType } from './inference/tensor.ts'
+export { base64Tensor } from './inference/tensor.ts'
 export { BaseError } from './core/errors.ts'
 export { ChannelPayer, ChannelBudgetError, openChannel, topUpChannel } from './client/payments/channelPayer.ts'
 export { type ClientPayments, VOUCHER_HEADER } from './client/payments/paymentHeaders.ts'

@@ -15,6 +15,7 @@ import { FileModelSource } from '../src/inference/modelSource.ts'
 import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
 import { hashRequest } from '../src/inference/canonicalJson.ts'
 import { receiptFromHex, verifyReceipt } from '../src/inference/receipt.ts'
+import { base64Tensor } from '../src/inference/tensor.ts'
 
 const MLP = { inputSize: 4, hiddenSize: 8, outputSize: 3, seed: 1 }
 let dir: string
@@ -91,6 +92,34 @@ test('a wrong input name, type, shape or size is a 400 that says which', async (
   const mode = await post('/v1/infer', { model: 'mlp', mode: 'zkml', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
   assert.equal(mode.status, 400)
   assert.match(((await mode.json()) as ErrorJson).error.message, /mode "vanilla", not "zkml"/)
+})
+
+test('an input sent as base64 of its bytes gives the same output bytes as the same values as JSON numbers', async () => {
+  const input = [0.5, -1, 0.25, 2, 1, 1, -0.5, 0.1]
+  const asJson = await post('/v1/infer', { model: 'mlp', inputs: { input: { dims: [2, 4], type: 'float32', data: input } } })
+  const b64 = base64Tensor({ type: 'float32', dims: [2, 4], data: Float32Array.from(input) })
+  const body = { model: 'mlp', inputs: { input: b64 } }
+  const asBase64 = await post('/v1/infer', body)
+  assert.equal(asBase64.status, 200)
+  const text = await asBase64.text()
+  assert.equal(text, await asJson.text())
+  // The receipt signs the request as sent: its canonical JSON, the base64 text included.
+  const receipt = receiptFromHex(asBase64.headers.get('x-haca-receipt') ?? '')
+  assert.deepEqual(verifyReceipt(receipt, { node: node.address, requestHash: hashRequest(body), model: 'mlp' }), { ok: true, signer: node.address })
+  assert.notEqual(receipt.requestHash, hashRequest({ model: 'mlp', inputs: { input: { dims: [2, 4], type: 'float32', data: input } } }))
+
+  const refused: [string, RegExp][] = [
+    [base64Tensor({ type: 'float32', dims: [6], data: Float32Array.from(input.slice(0, 6)) }).data, /input "input": 6 values for dims \[2,4\] \(which hold 8\)/],
+    [b64.data.slice(0, -1), /data is not base64: its length 43 is not a multiple of 4/],
+    [`${b64.data.slice(0, -4)}AA==`, /data is 31 bytes, not a whole number of float32 values \(4 bytes each\)/],
+    [`${b64.data.slice(0, 8)}!${b64.data.slice(9)}`, /data is not base64 \(standard alphabet/],
+    [b64.data.replace(/\//g, '_').replace(/\+/g, '-').slice(0, -4) + '_-_=', /data is not base64 \(standard alphabet/],
+  ]
+  for (const [data, message] of refused) {
+    const res = await post('/v1/infer', { model: 'mlp', inputs: { input: { ...b64, data } } })
+    assert.equal(res.status, 400, data)
+    assert.match(((await res.json()) as ErrorJson).error.message, message)
+  }
 })
 
 test('a full queue answers 429 with Retry-After, and the node recovers', async () => {

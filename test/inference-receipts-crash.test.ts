@@ -39,10 +39,10 @@ async function startNode(config: string): Promise<{ child: ChildProcess; url: st
   throw new Error(`node exited before listening (code ${child.exitCode})`)
 }
 
-test('SIGKILL under load: every receipt the client got survives the restart', () => killsAndRestart('per-append'))
+test('SIGKILL under load, receipts synced per append: every receipt the client got survives the restart', () => killsAndRestart('per-append'))
 
 // With sync 'background' an answer leaves once the OS holds its receipt; a killed process cannot lose that.
-test('SIGKILL under load, receipts synced in the background: every receipt the client got survives the restart', () => killsAndRestart('background'))
+test('SIGKILL under load, receipts synced in the background (the default): every receipt the client got survives the restart', () => killsAndRestart('background'))
 
 async function killsAndRestart(sync: 'per-append' | 'background'): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'haca-crash-'))

@@ -1,7 +1,7 @@
 /** `infer(client, { model, inputs, mode })`: runs an ONNX model on the best node and verifies its receipt. */
 import { hashRequest } from '../inference/canonicalJson.ts'
 import type { InferenceMode, Receipt } from '../inference/receipt.ts'
-import type { TensorJson } from '../inference/tensor.ts'
+import type { TensorInput, TensorJson } from '../inference/tensor.ts'
 import { callNodes, postJson } from './callNodes.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 import { readSignedAnswer } from './readSignedAnswer.ts'
@@ -10,7 +10,8 @@ import type { HacaClient } from './HacaClient.ts'
 
 export type InferParameters = {
   model: string
-  inputs: Record<string, TensorJson>
+  /** Values as JSON, or (quicker for the node, a fraction of the bytes) `base64Tensor({ type, dims, data: typedArray })`. */
+  inputs: Record<string, TensorInput>
   /** Only nodes answering in this mode; any mode when omitted. */
   mode?: InferenceMode
   /** Refuse nodes (and receipts) priced above this. */

@@ -48,8 +48,9 @@ export type InferenceNodeConfig = {
   receiptDir: string
   /**
    * Receipt log segment and preallocation sizes in bytes (defaults 64 MiB and 8 MiB), and when a
-   * receipt counts as written: 'per-append' (default: on disk before the answer leaves) or
-   * 'background' (in the OS before the answer leaves, on disk about a millisecond later).
+   * receipt counts as written: 'background' (default: in the OS before the answer leaves, which
+   * SIGKILL cannot lose; on disk about a millisecond later) or 'per-append' (on disk before the
+   * answer leaves: survives a power loss too, for ~0.2 ms an answer).
    */
   receiptLog?: { maxSegmentBytes?: number; preallocateBytes?: number; sync?: 'per-append' | 'background' }
   mode: InferenceMode

@@ -48,7 +48,7 @@ export function describeError(err: unknown): { status: number; body: ErrorBody; 
 
 export function errorHandler(this: unknown, err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body, internal } = describeError(err)
-  if (internal) request.log.error({ err }, 'request failed')
-  else if (status >= 500) request.log.warn({ code: body.error.code, reason: body.error.message }, 'upstream failure')
+  if (internal) request.log.error({ reqId: request.id, url: request.url, err }, 'request failed')
+  else if (status >= 500) request.log.warn({ reqId: request.id, url: request.url, code: body.error.code, reason: body.error.message }, 'upstream failure')
   reply.code(status).send(body)
 }

@@ -7,7 +7,7 @@ import ort from 'onnxruntime-node'
 import { readOnnxSchema } from '../onnx/schema.ts'
 import type { OnnxIoSchema } from '../onnx/types.ts'
 import type { ModelSource } from './modelSource.ts'
-import { type TensorJson, type TypedArray, checkInputs, fromTypedData, toTypedData } from './tensor.ts'
+import { type TensorInput, type TensorJson, type TypedArray, checkInputs, fromTypedData, toTypedData } from './tensor.ts'
 import { OnnxWorkerPool } from './onnxWorkerPool.ts'
 
 export type OnnxRuntimeOptions = {
@@ -95,7 +95,7 @@ export class OnnxRuntime {
   }
 
   /** Runs a model; input mistakes throw InvalidTensorError naming the input. */
-  async run(model: string, inputs: Record<string, TensorJson>): Promise<OnnxRunResult> {
+  async run(model: string, inputs: Record<string, TensorInput>): Promise<OnnxRunResult> {
     const loaded = await this.session(model)
     checkInputs(inputs, loaded.schema.inputs)
     const typed: Record<string, { type: TensorJson['type']; dims: number[]; data: TypedArray }> = {}

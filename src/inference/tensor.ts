@@ -2,7 +2,13 @@
  * Tensors as JSON, the shape `POST /v1/infer` takes and returns: `{ dims, type, data }` with
  * `data` flat in row-major order. int64/uint64 values travel as decimal strings (JSON numbers
  * lose precision past 2^53); numbers are accepted on input when they are safe integers.
+ *
+ * On input, `data` may instead be one string: the base64 (standard alphabet, padded) of the
+ * values' little-endian bytes, row-major, as a typed array holds them (bool: one byte, 0 or 1).
+ * A 3,072-pixel image is then 16 KB of base64 instead of 58 KB of decimals, and the node reads
+ * it in microseconds instead of the ~0.5 ms JSON numbers cost to parse and hash.
  */
+import { endianness } from 'node:os'
 import { BaseError } from '../core/errors.ts'
 import type { OnnxValueInfo } from '../onnx/types.ts'
 
@@ -10,6 +16,15 @@ export const TENSOR_TYPES = ['float32', 'float64', 'int8', 'uint8', 'int16', 'ui
 export type TensorType = (typeof TENSOR_TYPES)[number]
 
 export type TensorJson = { dims: number[]; type: TensorType; data: (number | string | boolean)[] }
+/** An input tensor whose `data` is base64 of its little-endian bytes (see `base64Tensor`). */
+export type Base64TensorJson = { dims: number[]; type: TensorType; data: string }
+/** What `POST /v1/infer` takes per input: values as JSON, or their bytes as base64. */
+export type TensorInput = TensorJson | Base64TensorJson
+
+/** Bytes per value of each type, as onnxruntime and typed arrays hold them. */
+export const TENSOR_TYPE_BYTES: Record<TensorType, number> = {
+  float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1,
+}
 
 /** A request's input that does not fit the model; `input` names which, `reason` says how. */
 export class InvalidTensorError extends BaseError {
@@ -24,7 +39,7 @@ export class InvalidTensorError extends BaseError {
 export type TypedArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array
 
 /** Checks names, types, ranks, fixed dimensions and sizes against the model's declared inputs. */
-export function checkInputs(inputs: Record<string, TensorJson>, declared: OnnxValueInfo[]): void {
+export function checkInputs(inputs: Record<string, TensorInput>, declared: OnnxValueInfo[]): void {
   const names = new Set(declared.map((d) => d.name))
   for (const name of Object.keys(inputs)) {
     if (!names.has(name)) throw new InvalidTensorError({ input: name, reason: `the model has no such input (it takes ${[...names].map((n) => `"${n}"`).join(', ')})` })
@@ -40,8 +55,88 @@ export function checkInputs(inputs: Record<string, TensorJson>, declared: OnnxVa
       })
     }
     const size = t.dims.reduce((a, b) => a * b, 1)
-    if (t.data.length !== size) throw new InvalidTensorError({ input: d.name, reason: `${t.data.length} values for dims [${t.dims}] (which hold ${size})` })
+    const count = valueCount(d.name, t)
+    if (count !== size) throw new InvalidTensorError({ input: d.name, reason: `${count} values for dims [${t.dims}] (which hold ${size})` })
   }
+}
+
+/** How many values a tensor's data holds (for base64, from its length: nothing is decoded yet). */
+function valueCount(name: string, t: TensorInput): number {
+  if (typeof t.data !== 'string') return t.data.length
+  const width = TENSOR_TYPE_BYTES[t.type]
+  const bytes = base64Length(name, t.data)
+  if (bytes % width !== 0) throw new InvalidTensorError({ input: name, reason: `data is ${bytes} bytes, not a whole number of ${t.type} values (${width} bytes each)` })
+  return bytes / width
+}
+
+/** The decoded length of padded standard base64 (the characters themselves are checked when decoded). */
+function base64Length(name: string, text: string): number {
+  if (text.length % 4 !== 0) throw new InvalidTensorError({ input: name, reason: `data is not base64: its length ${text.length} is not a multiple of 4 (padded standard base64 expected)` })
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0
+  return (text.length / 4) * 3 - padding
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE'
+
+/**
+ * The values of a base64 tensor, in a typed array of their own. Strict: the text must be
+ * exactly what encoding the decoded bytes gives back (no whitespace, no other alphabet, no
+ * missing padding), so one tensor has one text and a malformed one is refused, never guessed at.
+ */
+function decodeBase64Data(name: string, t: Base64TensorJson): TypedArray {
+  const width = TENSOR_TYPE_BYTES[t.type]
+  const bytes = Buffer.from(t.data, 'base64')
+  if (bytes.length !== base64Length(name, t.data) || bytes.toString('base64') !== t.data) {
+    throw new InvalidTensorError({ input: name, reason: 'data is not base64 (standard alphabet A-Z a-z 0-9 + /, padded with =, nothing else)' })
+  }
+  if (!LITTLE_ENDIAN) {
+    if (width === 2) bytes.swap16()
+    else if (width === 4) bytes.swap32()
+    else if (width === 8) bytes.swap64()
+  }
+  if (t.type === 'bool') {
+    const bad = bytes.findIndex((b) => b > 1)
+    if (bad >= 0) throw new InvalidTensorError({ input: name, reason: `data[${bad}] = ${bytes[bad]} is not a boolean (bool values are bytes 0 or 1)` })
+  }
+  const count = bytes.length / width
+  // A copy, not a view: Buffer.from may place small results in its shared pool, at any offset.
+  const out = newTypedArray(t.type, count)
+  new Uint8Array(out.buffer, out.byteOffset, bytes.length).set(bytes)
+  return out
+}
+
+function newTypedArray(type: TensorType, n: number): TypedArray {
+  switch (type) {
+    case 'float32': return new Float32Array(n)
+    case 'float64': return new Float64Array(n)
+    case 'int8': return new Int8Array(n)
+    case 'uint8': case 'bool': return new Uint8Array(n)
+    case 'int16': return new Int16Array(n)
+    case 'uint16': return new Uint16Array(n)
+    case 'int32': return new Int32Array(n)
+    case 'uint32': return new Uint32Array(n)
+    case 'int64': return new BigInt64Array(n)
+    case 'uint64': return new BigUint64Array(n)
+  }
+}
+
+/**
+ * An input tensor with its values as base64 of their bytes (what a client with a typed array
+ * should send: a fraction of the size, and far quicker for the node to read, than JSON numbers).
+ *
+ * @example
+ * const input = base64Tensor({ type: 'float32', dims: [1, 3, 32, 32], data: pixels }) // pixels: Float32Array
+ */
+export function base64Tensor({ type, dims, data }: { type: TensorType; dims: number[]; data: TypedArray }): Base64TensorJson {
+  const width = TENSOR_TYPE_BYTES[type]
+  if (data.BYTES_PER_ELEMENT !== width) throw new InvalidTensorError({ input: '(base64Tensor)', reason: `a ${data.constructor.name} does not hold ${type} values (${width} bytes each)` })
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  if (LITTLE_ENDIAN) return { type, dims: [...dims], data: bytes.toString('base64') }
+  const copy = Buffer.from(bytes)
+  if (width === 2) copy.swap16()
+  else if (width === 4) copy.swap32()
+  else if (width === 8) copy.swap64()
+  return { type, dims: [...dims], data: copy.toString('base64') }
 }
 
 /** Value ranges of the integer types: a value outside is refused, never wrapped by a typed array. */
@@ -86,8 +181,10 @@ function fillBigints<T extends BigInt64Array | BigUint64Array>(name: string, t: 
   return out
 }
 
-/** The typed array onnxruntime wants for one JSON tensor. */
-export function toTypedData(name: string, t: TensorJson): TypedArray | boolean[] {
+/** The typed array onnxruntime wants for one input tensor. */
+export function toTypedData(name: string, input: TensorInput): TypedArray | boolean[] {
+  if (typeof input.data === 'string') return decodeBase64Data(name, input as Base64TensorJson)
+  const t = input as TensorJson
   const n = t.data.length
   switch (t.type) {
     case 'float32': return fillNumbers(name, t, new Float32Array(n), false)

@@ -33,6 +33,13 @@ const server = createServer((req, res) => {
         setTimeout(() => res.end(`ta: ${JSON.stringify(chunk('llo'))}\n\ndata: [DONE]\n\n`), 10)
         return
       }
+      case 'stream-late-end': {
+        // [DONE] now, the end of the response (the chunked terminator) a little later.
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write(`data: ${JSON.stringify(chunk('x'))}\n\ndata: [DONE]\n\n`)
+        setTimeout(() => res.end(), 50)
+        return
+      }
       case 'stream-error': {
         res.writeHead(200, { 'content-type': 'text/event-stream' })
         return res.end(`data: ${JSON.stringify(chunk('a'))}\n\ndata: ${JSON.stringify({ error: { message: 'model crashed' } })}\n\n`)
@@ -86,6 +93,25 @@ test('streams chunks as they arrive, up to [DONE]', async () => {
   for await (const c of client.stream({ ...ask('stream'), stream: true })) got.push(c.choices[0].delta.content ?? '')
   assert.deepEqual(got, ['hé', 'llo'])
   assert.equal(seen?.body.stream, true)
+})
+
+test('a stream ends at [DONE] without waiting for the response to end, and its connection is reused', async () => {
+  const sockets = new Set<unknown>()
+  const track = (req: { socket: unknown }) => sockets.add(req.socket)
+  server.on('request', track)
+  try {
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now()
+      const got: string[] = []
+      for await (const c of client.stream({ ...ask('stream-late-end'), stream: true })) got.push(c.choices[0].delta.content ?? '')
+      assert.deepEqual(got, ['x'])
+      assert.ok(performance.now() - started < 45, 'the answer is complete at [DONE]')
+      await new Promise((resolve) => setTimeout(resolve, 80))
+    }
+  } finally {
+    server.off('request', track)
+  }
+  assert.equal(sockets.size, 1, 'one keep-alive connection served all three streams')
 })
 
 test('a stream fails with 502 on an error event and 504 when it stalls', async () => {

@@ -32,8 +32,16 @@ export type ChatCompletionsClientOptions = {
   timeoutMs: number
 }
 
-/** One request in flight: its status, its (decoded) body, and the means to keep its timer alive or end it. */
-type Exchange = { status: number; body: Readable; touch(): void; finish(): void }
+/**
+ * One request in flight: its status, its (decoded) body, and the means to keep its timer alive
+ * or end it. `finish({ complete: true })` after the answer's last event lets the rest of the
+ * body (the chunked-encoding terminator, usually already on its way) drain, so the connection
+ * goes back to the pool; otherwise an unread body is cut off.
+ */
+type Exchange = { status: number; body: Readable; touch(): void; finish(how?: { complete: boolean }): void }
+
+/** How long the end of a stream may lag its `[DONE]` before the connection is closed instead of reused. */
+const DRAIN_AFTER_DONE_MS = 1000
 
 export class ChatCompletionsClient {
   private readonly provider: string
@@ -75,11 +83,16 @@ export class ChatCompletionsClient {
   /** A streaming completion: the chunks up to `data: [DONE]` (or the end of the stream). */
   async *stream(request: ChatStreamRequest, signal?: AbortSignal): AsyncGenerator<ChatChunk> {
     const exchange = await this.send(request, signal)
+    let complete = false
     try {
       if (exchange.status < 200 || exchange.status >= 300) throw this.statusError(exchange.status, await readText(exchange.body))
-      for await (const data of sseData(exchange.body)) {
+      // Leaving the loop must not destroy the body: after [DONE] its end is drained, keeping the socket.
+      for await (const data of sseData(exchange.body.iterator({ destroyOnReturn: false }))) {
         exchange.touch()
-        if (data === '[DONE]') return
+        if (data === '[DONE]') {
+          complete = true
+          return
+        }
         const chunk = parseChunk(data)
         if (chunk === null) throw new ProviderError({ provider: this.provider, status: 502, reason: 'sent a stream event that is not JSON' })
         const error = (chunk as { error?: { message?: unknown } }).error
@@ -89,7 +102,7 @@ export class ChatCompletionsClient {
     } catch (err) {
       throw this.toProviderError(err, 'dropped the connection mid-stream')
     } finally {
-      exchange.finish()
+      exchange.finish({ complete })
     }
   }
 
@@ -111,11 +124,19 @@ export class ChatCompletionsClient {
       }
       const timer = setTimeout(() => fail(new ProviderError({ provider: this.provider, status: 504, reason: 'timed out' })), this.timeoutMs)
       const onAbort = () => fail(new ProviderError({ provider: this.provider, status: 502, reason: 'request aborted', cause: signal?.reason }))
-      const finish = () => {
+      const endEarly = () => fail(new ProviderError({ provider: this.provider, status: 502, reason: 'request ended early' }))
+      const finish = (how?: { complete: boolean }) => {
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
+        if (!response || response.readableEnded) return
         // A body left unread (an early return) must not leave its socket half-read in the pool.
-        if (response && !response.readableEnded) fail(new ProviderError({ provider: this.provider, status: 502, reason: 'request ended early' }))
+        if (!how?.complete) return endEarly()
+        const body = response
+        const late = setTimeout(endEarly, DRAIN_AFTER_DONE_MS)
+        body.once('end', () => clearTimeout(late))
+        // Nobody reads this body any more: a failure now only means the socket is not reused.
+        body.on('error', () => clearTimeout(late))
+        body.resume()
       }
       const req: ClientRequest = request({ ...this.target, method: 'POST', headers, agent }, (res) => {
         incoming = res

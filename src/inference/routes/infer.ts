@@ -1,15 +1,15 @@
-/** `POST /v1/infer`: run an ONNX model on JSON tensors; the answer carries a signed receipt in its headers. */
+/** `POST /v1/infer`: run an ONNX model on JSON tensors (values as numbers, or bytes as base64); the answer carries a signed receipt in its headers. */
 import type { FastifyInstance } from 'fastify'
 import { createHash } from 'node:crypto'
 import type { Hex } from '../../core/bytes.ts'
 import { type NodeContext, RECEIPT_HEADER, RECEIPT_ID_HEADER, issueReceipt } from '../nodeContext.ts'
 import { UnknownModelError } from '../modelSource.ts'
 import { BadRequestError } from '../httpErrors.ts'
-import type { TensorJson } from '../tensor.ts'
+import type { TensorInput } from '../tensor.ts'
 import { errorResponses, inferBodySchema, tensorSchema } from './schemas.ts'
 import { withSlot } from './slot.ts'
 
-type InferBody = { model: string; mode?: string; inputs: Record<string, TensorJson> }
+type InferBody = { model: string; mode?: string; inputs: Record<string, TensorInput> }
 
 export async function inferRoutes(app: FastifyInstance, { ctx }: { ctx: NodeContext }): Promise<void> {
   app.post<{ Body: InferBody }>('/v1/infer', {

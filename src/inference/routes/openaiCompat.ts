@@ -90,8 +90,8 @@ async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
     out.endWith(RECEIPT_EVENT, receiptToJson(receipt))
   } catch (err) {
     const { body, internal } = describeError(err)
-    if (internal) request.log.error({ err }, 'stream failed')
-    else request.log.warn({ code: body.error.code, reason: body.error.message }, 'stream failed upstream')
+    if (internal) request.log.error({ reqId: request.id, url: request.url, err }, 'stream failed')
+    else request.log.warn({ reqId: request.id, url: request.url, code: body.error.code, reason: body.error.message }, 'stream failed upstream')
     // The status line (200) is already sent; the node's onResponse hook counts the request,
     // so a failure mid-stream is recorded here by its code.
     ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: body.error.code })

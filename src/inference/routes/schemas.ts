@@ -27,12 +27,18 @@ export const tensorSchema = {
   additionalProperties: false,
 } as const
 
+/** An input tensor: `data` as values (as in outputs) or as one base64 string of their bytes (tensor.ts). */
+export const inputTensorSchema = {
+  ...tensorSchema,
+  properties: { ...tensorSchema.properties, data: { type: ['array', 'string'], items: { type: ['number', 'string', 'boolean'] } } },
+} as const
+
 export const inferBodySchema = {
   type: 'object',
   properties: {
     model: { type: 'string', minLength: 1, maxLength: 256 },
     mode: { type: 'string', enum: INFERENCE_MODES },
-    inputs: { type: 'object', additionalProperties: tensorSchema, minProperties: 1 },
+    inputs: { type: 'object', additionalProperties: inputTensorSchema, minProperties: 1 },
   },
   required: ['model', 'inputs'],
   additionalProperties: false,
