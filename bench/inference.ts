@@ -6,17 +6,19 @@
  *   - the same model run in-process with onnxruntime-node (same session options), at the same
  *     concurrency; the ratio of the two throughputs and the node's added latency. Note that
  *     onnxruntime-node runs a session synchronously on the calling thread, so in-process runs
- *     use one core at any concurrency; the node does too unless given --workers;
+ *     use one core at any concurrency; the node hands runs to worker threads while other
+ *     requests wait (its default; --workers 0: never);
  * and for chat, the node's added latency over calling the provider stand-in (aimock on
  * loopback) directly. Every node answer includes signing its receipt and writing it to the
  * receipt log (the node's default, --receipt-sync background: a plain write before the answer
  * leaves, the disk flush right after, off the answer's path; per-append: a group-committed
  * O_DSYNC write that the answer waits for).
  *
- * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N]
+ * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N] [--offload busy|always]
  *          [--receipt-sync per-append|background] [--only mlp-tiny,mlp-1m,cnn-cifar,cnn-cifar-b64,chat] [--profile DIR] [--json]
  * (--only: the rows to run, default all;
- * --workers: the node's ONNX worker threads, config onnx.workers; default 0 = main thread;
+ * --workers: the node's ONNX worker threads, config onnx.workers (default: the node's, cores - 1);
+ * --offload always: every run on a worker (config onnx.offload; default busy);
  * --profile: the node process writes a V8 CPU profile into DIR when the bench ends)
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -32,7 +34,7 @@ import { buildMlpModel } from '../src/onnx/build.ts'
 import { buildCnnModel } from '../src/onnx/buildCnn.ts'
 import { base64Tensor } from '../src/inference/tensor.ts'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, 'receipt-sync': { type: 'string' } } })
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, 'receipt-sync': { type: 'string' }, offload: { type: 'string' } } })
 const SECONDS = Number(values.seconds ?? 5)
 const CONCURRENCY = (values.concurrency ?? '1,8').split(',').map(Number)
 const ONLY = values.only?.split(',')
@@ -134,9 +136,10 @@ async function main(): Promise<void> {
   mock.onMessage('bench', { content: 'A short answer for the bench.' })
   await mock.start()
   const onnxOptions = { intraOpNumThreads: 1, graphOptimizationLevel: 'all' as const }
-  const workers = Number(values.workers ?? 0)
+  const onnxConfig = { ...onnxOptions, ...(values.workers ? { workers: Number(values.workers) } : {}), ...(values.offload ? { offload: values.offload } : {}) }
+  const workers = `${values.workers ?? 'default'}, offload ${values.offload ?? 'busy'}`
   await writeFile(join(dir, 'node.json'), JSON.stringify({
-    host: '127.0.0.1', port: 0, keyFile: 'key.json', receiptDir: 'receipts', logLevel: 'error', maxConcurrent: 256, maxQueue: 4096, onnx: { ...onnxOptions, workers },
+    host: '127.0.0.1', port: 0, keyFile: 'key.json', receiptDir: 'receipts', logLevel: 'error', maxConcurrent: 256, maxQueue: 4096, onnx: onnxConfig,
     ...(values['receipt-sync'] ? { receiptLog: { sync: values['receipt-sync'] } } : {}),
     models: [...new Set(MODELS.map((m) => m.model))].map((id) => ({ id, path: `${id}.onnx`, price: '1' })),
     providers: [{ name: 'aimock', kind: 'openai', baseURL: `${mock.url}/v1`, apiKey: 'bench', models: ['gpt-bench'], price: '1' }],

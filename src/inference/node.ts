@@ -120,7 +120,8 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     metrics,
     limiter,
     models,
-    onnx: new OnnxRuntime(models, params.onnx),
+    // ONNX runs leave the event loop only while other requests are waiting on it (onnxRuntime.ts).
+    onnx: new OnnxRuntime(models, { ...params.onnx, busy: () => limiter.running > 1 }),
     chat,
   }
 

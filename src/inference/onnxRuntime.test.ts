@@ -60,16 +60,45 @@ test('worker threads give the same bytes as the main thread', async () => {
   const params = { inputSize: 8, hiddenSize: 16, outputSize: 4, seed: 9 }
   const source = new MemorySource({ m: buildMlpModel(params) })
   const main = new OnnxRuntime(source)
-  const pooled = new OnnxRuntime(source, { workers: 2 })
+  const pooled = new OnnxRuntime(source, { workers: 2, offload: 'always' })
   try {
     const inputs = Array.from({ length: 6 }, (_, k) => ({ input: { dims: [2, 8], type: 'float32' as const, data: Array.from({ length: 16 }, (_, i) => ((i + k) % 7) / 4 - 1) } }))
     const a = await Promise.all(inputs.map((x) => main.run('m', x)))
     const b = await Promise.all(inputs.map((x) => pooled.run('m', x)))
+    assert.deepEqual(new Set(b.map((r) => r.thread)), new Set(['worker']))
     assert.deepEqual(b.map((r) => JSON.stringify(r.outputs)), a.map((r) => JSON.stringify(r.outputs)))
     assert.deepEqual(b[0].outputs.output.data, Array.from(runMlpReference(Float32Array.from(inputs[0].input.data), params)))
     await assert.rejects(pooled.run('m', { input: { dims: [2, 8], type: 'float32', data: [1] } }), InvalidTensorError)
   } finally {
     await main.close()
     await pooled.close()
+  }
+})
+
+test('by default a run leaves the main thread only under load, and only for a model slow enough to be worth the hand-off', async () => {
+  let busy = false
+  const quick = { inputSize: 4, hiddenSize: 8, outputSize: 2, seed: 3 }
+  const slow = { inputSize: 512, hiddenSize: 2048, outputSize: 512, seed: 4 }
+  const runtime = new OnnxRuntime(new MemorySource({ quick: buildMlpModel(quick), slow: buildMlpModel(slow) }), { workers: 1, busy: () => busy })
+  const input = (n: number) => ({ input: { dims: [1, n], type: 'float32' as const, data: Array.from({ length: n }, (_, i) => (i % 3) - 1) } })
+  try {
+    // Several each: a session's first run is a warm-up and does not count as its run time, and
+    // the average then settles past any one run slowed by this machine's other work.
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await runtime.run('quick', input(4))).thread, 'main', 'alone: the main thread')
+      assert.equal((await runtime.run('slow', input(512))).thread, 'main')
+    }
+    busy = true
+    assert.equal((await runtime.run('quick', input(4))).thread, 'main', 'a run of microseconds is not handed off')
+    const offloaded = await runtime.run('slow', input(512))
+    assert.equal(offloaded.thread, 'worker', 'under load a slow model runs on a worker')
+    assert.deepEqual(offloaded.outputs.output.data, Array.from(runMlpReference(Float32Array.from(input(512).input.data), slow)))
+    busy = false
+    assert.equal((await runtime.run('slow', input(512))).thread, 'main')
+    const never = new OnnxRuntime(new MemorySource({ slow: buildMlpModel(slow) }), { workers: 0, busy: () => true })
+    assert.equal((await never.run('slow', input(512))).thread, 'main', 'workers: 0 keeps every run on the main thread')
+    await never.close()
+  } finally {
+    await runtime.close()
   }
 })

@@ -3,6 +3,7 @@
  * and bounded (least recently used is released first). Thread count and graph optimisation
  * level are pinned so the same input gives the same output bytes on the same machine.
  */
+import { availableParallelism } from 'node:os'
 import ort from 'onnxruntime-node'
 import { readOnnxSchema } from '../onnx/schema.ts'
 import type { OnnxIoSchema } from '../onnx/types.ts'
@@ -20,21 +21,36 @@ export type OnnxRuntimeOptions = {
   /** 'cuda' only when the machine has it and the operator asks for it. */
   executionProvider?: 'cpu' | 'cuda'
   /**
-   * Worker threads that run sessions off the event loop (default 0: run on the main thread,
-   * the lowest latency for models that take microseconds). Use 1+ for models that take ms.
+   * Worker threads that run sessions off the event loop (default: the machine's cores less
+   * one, at least 1; 0: every run on the main thread). Which runs go there: see `offload`.
    */
   workers?: number
+  /**
+   * 'busy' (default): a run goes to a worker only while another request is in flight (`busy()`)
+   * and its model's runs take at least 0.2 ms. Alone, the main thread answers sooner (a hand-off
+   * costs ~0.25 ms here); a microsecond model costs less to run than to hand off; under load,
+   * workers run models while the event loop parses, signs and writes. 'always': every run.
+   */
+  offload?: 'busy' | 'always'
+  /** Whether other requests are in flight now (the node passes its limiter's count). */
+  busy?: () => boolean
 }
 
-/** A model ready to run: a session here, or its bytes for the worker pool. */
-type Loaded = { session: ort.InferenceSession | null; bytes: Uint8Array; schema: OnnxIoSchema; running: number; evicted: boolean }
+/** Runs shorter than this stay on the main thread even under load: handing them off costs more. */
+const OFFLOAD_MIN_SECONDS = 0.0002
 
-export type OnnxRunResult = { outputs: Record<string, TensorJson>; seconds: number }
+/**
+ * A model ready to run: a session here (unless every run is offloaded), its bytes for the
+ * workers, and how long its runs take (a moving average; undefined until one has run).
+ */
+type Loaded = { session: ort.InferenceSession | null; bytes: Uint8Array; schema: OnnxIoSchema; running: number; evicted: boolean; runSeconds?: number; warm: Set<'main' | 'worker'> }
+
+export type OnnxRunResult = { outputs: Record<string, TensorJson>; seconds: number; /** Where it ran. */ thread: 'main' | 'worker' }
 
 export class OnnxRuntime {
   private readonly sessions = new Map<string, Promise<Loaded>>()
   private readonly options: Required<OnnxRuntimeOptions>
-  private readonly pool: OnnxWorkerPool | null
+  private poolInstance: OnnxWorkerPool | null = null
 
   constructor(private readonly source: ModelSource, options: OnnxRuntimeOptions = {}) {
     this.options = {
@@ -42,9 +58,24 @@ export class OnnxRuntime {
       graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
       maxSessions: options.maxSessions ?? 8,
       executionProvider: options.executionProvider ?? 'cpu',
-      workers: options.workers ?? 0,
+      workers: options.workers ?? Math.max(1, availableParallelism() - 1),
+      offload: options.offload ?? 'busy',
+      busy: options.busy ?? (() => false),
     }
-    this.pool = this.options.workers > 0 ? new OnnxWorkerPool(this.options.workers) : null
+  }
+
+  /** The worker threads, started on the first run that goes there. */
+  private get pool(): OnnxWorkerPool {
+    return (this.poolInstance ??= new OnnxWorkerPool(this.options.workers))
+  }
+
+  private offloads(loaded: Loaded): boolean {
+    if (this.options.workers <= 0) return false
+    if (this.options.offload === 'always') return true
+    // Even with every worker taken the run queues there: measured, running it here instead (when
+    // no worker was idle) cost a third of the CNN's throughput at 8 in flight, as the event loop
+    // then stalls the other answers' parsing, signing and writing.
+    return this.options.busy() && (loaded.runSeconds === undefined || loaded.runSeconds >= OFFLOAD_MIN_SECONDS)
   }
 
   /** The ONNX session options this runtime pins (exported so the bench runs in-process with the same). */
@@ -69,10 +100,11 @@ export class OnnxRuntime {
     const loading = (async () => {
       const bytes = await this.source.load(model)
       const schema = readOnnxSchema(bytes)
-      // With a worker pool, sessions live in the workers; creating one here still proves the model loads.
+      // Offloading every run, sessions live in the workers; creating one here still proves the model loads.
       const session = await ort.InferenceSession.create(bytes, this.sessionOptions())
-      if (this.pool) await session.release()
-      return { session: this.pool ? null : session, bytes, schema, running: 0, evicted: false }
+      const mainThread = !(this.options.workers > 0 && this.options.offload === 'always')
+      if (!mainThread) await session.release()
+      return { session: mainThread ? session : null, bytes, schema, running: 0, evicted: false, warm: new Set<'main' | 'worker'>() }
     })()
     this.sessions.set(model, loading)
     // A failed load is not cached, so a fixed file is picked up by the next request.
@@ -82,7 +114,7 @@ export class OnnxRuntime {
       this.sessions.delete(oldest)
       p.then((l) => {
         l.evicted = true
-        this.pool?.release(oldest)
+        this.poolInstance?.release(oldest)
         if (l.running === 0) void l.session?.release()
       }, () => {})
     }
@@ -104,10 +136,12 @@ export class OnnxRuntime {
       typed[name] = { type: t.type, dims: t.dims, data: Array.isArray(data) ? Uint8Array.from(data, (b) => (b ? 1 : 0)) : data }
     }
     const outputs: Record<string, TensorJson> = {}
-    if (this.pool) {
+    const busyAtStart = this.options.busy()
+    if (this.offloads(loaded)) {
       const { outputs: raw, seconds } = await this.pool.run(model, () => loaded.bytes, this.sessionOptions(), typed)
+      noteRunTime(loaded, seconds, 'worker')
       for (const [name, t] of Object.entries(raw)) outputs[name] = fromTypedData(t.type, t.dims, t.data)
-      return { outputs, seconds }
+      return { outputs, seconds, thread: 'worker' }
     }
     const session = loaded.session!
     const feeds: Record<string, ort.Tensor> = {}
@@ -122,11 +156,14 @@ export class OnnxRuntime {
       if (loaded.evicted && loaded.running === 0) void session.release()
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    // Under load this also counts the wait for the event loop, which would make a quick model
+    // look slow; worker runs and runs started alone time the model itself.
+    if (!busyAtStart) noteRunTime(loaded, seconds, 'main')
     for (const name of session.outputNames) {
       const t = results[name] as ort.Tensor
       outputs[name] = fromTypedData(t.type, t.dims, t.data)
     }
-    return { outputs, seconds }
+    return { outputs, seconds, thread: 'main' }
   }
 
   async close(): Promise<void> {
@@ -139,6 +176,18 @@ export class OnnxRuntime {
         // A session that failed to load has nothing to release.
       }
     }
-    await this.pool?.close()
+    await this.poolInstance?.close()
   }
+}
+
+/**
+ * A moving average of a model's run time. A session's first run on a thread allocates and is
+ * several times slower, so it is not counted; the next one counts fully (it decides the next runs).
+ */
+function noteRunTime(loaded: Loaded, seconds: number, thread: 'main' | 'worker'): void {
+  if (!loaded.warm.has(thread)) {
+    loaded.warm.add(thread)
+    return
+  }
+  loaded.runSeconds = loaded.runSeconds === undefined ? seconds : loaded.runSeconds * 0.8 + seconds * 0.2
 }
