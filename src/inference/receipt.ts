@@ -274,8 +274,8 @@ export function decodeReceiptFields(bytes: Uint8Array): ReceiptFields {
   return { version: v.version, id: view(Item.id), node: view(Item.node), model: v.model, mode: v.mode, requestHash: view(Item.requestHash), responseHash: view(Item.responseHash), price: v.price, timestamp: v.timestamp, signature: view(Item.signature) }
 }
 
-/** Where a receipt's id, node and request hash start in its wire bytes, with the values settlement checks. */
-export type ReceiptLayout = Pick<UnsignedReceipt, 'version' | 'model' | 'mode' | 'price' | 'timestamp'> & { idAt: number; nodeAt: number; requestHashAt: number }
+/** Where a receipt's id, node, request hash and price lie in its wire bytes, with the values settlement checks. */
+export type ReceiptLayout = Pick<UnsignedReceipt, 'version' | 'model' | 'mode' | 'price' | 'timestamp'> & { idAt: number; nodeAt: number; requestHashAt: number; priceAt: number; priceEnd: number }
 
 /** {@link decodeReceiptFields} without the views: offsets instead (for a settlement batch's thousands of receipts). */
 export function decodeReceiptLayout(bytes: Uint8Array): ReceiptLayout {
@@ -283,6 +283,8 @@ export function decodeReceiptLayout(bytes: Uint8Array): ReceiptLayout {
   v.idAt = scratch[2 * Item.id]
   v.nodeAt = scratch[2 * Item.node]
   v.requestHashAt = scratch[2 * Item.requestHash]
+  v.priceAt = scratch[2 * Item.price]
+  v.priceEnd = scratch[2 * Item.price + 1]
   return v
 }
 

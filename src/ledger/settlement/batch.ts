@@ -7,19 +7,23 @@ import { bigintToBytes, concatBytes, fromHex, toHex, utf8 } from '../../core/byt
 import type { Hex } from '../../core/bytes.ts'
 import { sha256 } from '../../core/hash.ts'
 import type { Address } from '../../core/keys.ts'
+import type { BatchEntries, EntrySource } from './batchEntries.ts'
 import { entryRoot } from './msgs.ts'
 
 const DOMAIN = utf8('haca/settlement-batch/v1\n')
 
 export type ChannelTotal = { channelId: Hex; total: bigint }
 
-export function channelTotals(entries: Array<{ receipt: { price: bigint }; channelId: Hex }>): ChannelTotal[] {
+/** The total price per channel, sorted by channel id: from decoded entries, or from objects (a node building a batch). */
+export function channelTotals(entries: BatchEntries | ReadonlyArray<{ receipt: { price: bigint }; channelId: Hex }>): ChannelTotal[] {
   const totals = new Map<Hex, bigint>()
-  for (const e of entries) totals.set(e.channelId, (totals.get(e.channelId) ?? 0n) + e.receipt.price)
+  const add = (channelId: Hex, price: bigint) => totals.set(channelId, (totals.get(channelId) ?? 0n) + price)
+  if (Array.isArray(entries)) for (const e of entries) add(e.channelId, e.receipt.price)
+  else for (let i = 0, b = entries as BatchEntries; i < b.length; i++) add(b.channelId(i), b.price(i))
   return [...totals.keys()].sort().map((channelId) => ({ channelId, total: totals.get(channelId)! }))
 }
 
-export function batchRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Hex {
+export function batchRoot(entries: EntrySource | ReadonlyArray<{ receiptBytes: Uint8Array; channelId: Hex }>): Hex {
   return toHex(entryRoot(entries))
 }
 

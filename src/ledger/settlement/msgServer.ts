@@ -17,6 +17,7 @@ import { getRegistryParams } from '../registry/params.ts'
 import { batchDigest, batchRoot, channelTotals } from './batch.ts'
 import { ErrBadBatchSignature, ErrInvalidBatch, ErrInvalidEvidence, ErrNodeNotActive, ErrReceiptAlreadySettled, ErrVoucherMismatch, ErrWrongPrice } from './errors.ts'
 import { areSettled, getSettledReceipt, recordSettledBatch } from './keeper.ts'
+import type { BatchEntries } from './batchEntries.ts'
 import type { MsgSettleBatch, MsgSubmitEvidence } from './msgs.ts'
 import { getSettlementParams } from './params.ts'
 import { MODE_VERIFIERS } from './verifiers.ts'
@@ -51,7 +52,10 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
   if (!signer || Buffer.compare(signer, node.signingKey) !== 0) throw new ErrBadBatchSignature(`batch ${root} is not signed by the registered key of node ${operator}`)
 
   const settings = await getSettlementParams(ctx.store)
-  const settledBefore = await areSettled(ctx.store, msg.entries.map((e) => e.receipt.id))
+  const entries = msg.entries
+  const ids: Uint8Array[] = new Array(entries.length)
+  for (let i = 0; i < entries.length; i++) ids[i] = entries.id(i)
+  const settledBefore = await areSettled(ctx.store, ids)
   const nodeBytes = fromHex(nodeAddress, 20)
   const prices = new Map<string, bigint | undefined>()
   const loadPrice = async (model: string) => {
@@ -60,22 +64,26 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     prices.set(model, price)
     return price
   }
-  const recorded: Array<{ receiptId: Uint8Array; receiptHash: Uint8Array }> = new Array(msg.entries.length)
-  for (let index = 0; index < msg.entries.length; index++) {
-    const e = msg.entries[index]
-    const r = e.receipt
-    if (!equalBytes(r.node, nodeBytes)) throw new ErrInvalidBatch(`receipt ${toHex(r.id)} names node ${toHex(r.node)}, not ${nodeAddress}`)
-    if (settings.verifyReceiptSignatures && recoverReceiptSigner(decodeReceipt(e.receiptBytes)) !== nodeAddress) throw new ErrInvalidBatch(`receipt ${toHex(r.id)} is not signed by ${nodeAddress}`)
-    if (BigInt(r.timestamp) > ctx.timeMs + MAX_RECEIPT_SKEW_MS) throw new ErrInvalidBatch(`receipt ${toHex(r.id)} is dated ${r.timestamp}, after the block time ${ctx.timeMs}`)
-    const then = nodeStatus(node, registry, BigInt(r.timestamp))
-    if (then !== 'active') throw new ErrNodeNotActive(`node ${operator} was ${then} at receipt ${toHex(r.id)}'s time ${r.timestamp}`)
-    if (settledBefore[index]) throw new ErrReceiptAlreadySettled(`receipt ${toHex(r.id)} has already settled (a receipt settles once)`)
+  const recorded: Array<{ receiptId: Uint8Array; receiptHash: Uint8Array }> = new Array(entries.length)
+  for (let index = 0; index < entries.length; index++) {
+    const id = ids[index]
+    const receiptBytes = entries.receiptBytes(index)
+    const timestamp = entries.timestamp(index)
+    if (!equalBytes(entries.node(index), nodeBytes)) throw new ErrInvalidBatch(`receipt ${toHex(id)} names node ${toHex(entries.node(index))}, not ${nodeAddress}`)
+    if (settings.verifyReceiptSignatures && recoverReceiptSigner(decodeReceipt(receiptBytes)) !== nodeAddress) throw new ErrInvalidBatch(`receipt ${toHex(id)} is not signed by ${nodeAddress}`)
+    if (BigInt(timestamp) > ctx.timeMs + MAX_RECEIPT_SKEW_MS) throw new ErrInvalidBatch(`receipt ${toHex(id)} is dated ${timestamp}, after the block time ${ctx.timeMs}`)
+    const then = nodeStatus(node, registry, BigInt(timestamp))
+    if (then !== 'active') throw new ErrNodeNotActive(`node ${operator} was ${then} at receipt ${toHex(id)}'s time ${timestamp}`)
+    if (settledBefore[index]) throw new ErrReceiptAlreadySettled(`receipt ${toHex(id)} has already settled (a receipt settles once)`)
     // Looked up once per model of the batch (an await per receipt would cost a microtask each).
-    const price = prices.has(r.model) ? prices.get(r.model) : await loadPrice(r.model)
-    if (price === undefined) throw new ErrWrongPrice(`receipt ${toHex(r.id)}: model "${r.model}" has no registered price (not on the ledger, not in the node's prices)`)
-    if (r.price !== price) throw new ErrWrongPrice(`receipt ${toHex(r.id)} charges ${r.price} for "${r.model}", the registered price is ${price}`)
-    MODE_VERIFIERS[r.mode](r, node)
-    recorded[index] = { receiptId: r.id, receiptHash: sha256(e.receiptBytes) }
+    const model = entries.model(index)
+    const price = prices.has(model) ? prices.get(model) : await loadPrice(model)
+    if (price === undefined) throw new ErrWrongPrice(`receipt ${toHex(id)}: model "${model}" has no registered price (not on the ledger, not in the node's prices)`)
+    const charged = entries.price(index)
+    if (charged !== price) throw new ErrWrongPrice(`receipt ${toHex(id)} charges ${charged} for "${model}", the registered price is ${price}`)
+    const mode = entries.mode(index)
+    MODE_VERIFIERS[mode]({ id, mode }, node)
+    recorded[index] = { receiptId: id, receiptHash: sha256(receiptBytes) }
   }
 
   let amount = 0n
@@ -87,7 +95,7 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     // The voucher must be the one a request of this batch came with: a later one would pay for
     // answers this batch does not settle (and leave the next batch nothing to cover them with).
     const paidRequest = fromHex(v.requestHash, 32)
-    if (!msg.entries.some((e) => e.channelId === channelId && equalBytes(e.receipt.requestHash, paidRequest))) {
+    if (!paysForOneOf(entries, channelId, paidRequest)) {
       throw new ErrVoucherMismatch(`voucher for channel ${channelId} is not the voucher of any request in the batch`)
     }
     const client = verifyVoucher(v)
@@ -98,6 +106,12 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
   }
   recordSettledBatch(ctx.store, { root, node: operator, count: msg.entries.length, blobId: msg.blobId, height: ctx.height, amount, entries: recorded })
   ctx.events.push(event('settle_batch', { root, node: operator, count: String(msg.entries.length), amount: amount.toString(), blob_id: msg.blobId }, ['root', 'node']))
+}
+
+/** Whether some entry of `channelId` is for the request `requestHash` (what a voucher names). */
+function paysForOneOf(entries: BatchEntries, channelId: Hex, requestHash: Uint8Array): boolean {
+  for (let i = 0; i < entries.length; i++) if (entries.channelId(i) === channelId && equalBytes(entries.requestHash(i), requestHash)) return true
+  return false
 }
 
 /**

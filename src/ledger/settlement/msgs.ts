@@ -1,10 +1,10 @@
 import { RLP } from '@ethereumjs/rlp'
-import { fromHex, latin1String, toHex, utf8 } from '../../core/bytes.ts'
+import { fromHex, utf8 } from '../../core/bytes.ts'
 import { sha256, sha256Binary } from '../../core/hash.ts'
 import { rlpHeaderLength, writeRlpHeader } from '../../core/rlp.ts'
 import type { Hex } from '../../core/bytes.ts'
 import { type Receipt, decodeReceipt } from '../../inference/receipt.ts'
-import { BatchReceipt } from './batchReceipt.ts'
+import { BatchEntries, type EntrySource, entrySource } from './batchEntries.ts'
 import { type SignedVoucher, decodeVoucher } from '../payments/voucher.ts'
 import { type RlpItem, readBytes, readList, readString } from '../tx/fields.ts'
 import { ErrInvalidBatch, ErrInvalidEvidence } from './errors.ts'
@@ -14,11 +14,9 @@ export const MSG_SETTLE_BATCH = 40
 export const MSG_SUBMIT_EVIDENCE = 41
 export const MAX_BATCH_ENTRIES = 10_000
 
-/** One settled answer as the ledger decodes it: the node's signed receipt and the channel that paid for it. */
-export type BatchEntry = { receipt: BatchReceipt; receiptBytes: Uint8Array; channelId: Hex }
-
 export type MsgSettleBatch = {
-  entries: BatchEntry[]
+  /** Each settled answer: the node's signed receipt and the channel that paid for it. */
+  entries: BatchEntries
   /** The latest voucher of every channel the entries name, one each. */
   vouchers: SignedVoucher[]
   voucherBytes: Uint8Array[]
@@ -41,13 +39,11 @@ export function entryBytes(e: { receiptBytes: Uint8Array; channelId: Hex }): Uin
  * buffer and handed to `leaf(preimage, i)` (valid only during the call): a batch has thousands
  * of entries, and building each entry's encoding as arrays was most of the cost of its root.
  */
-function forEachLeafPreimage(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>, leaf: (preimage: Uint8Array, i: number) => void): void {
-  const channels = new Map<Hex, Uint8Array>()
+function forEachLeafPreimage(entries: EntrySource, leaf: (preimage: Uint8Array, i: number) => void): void {
   let scratch = Buffer.allocUnsafe(1024)
   for (let i = 0; i < entries.length; i++) {
-    const { receiptBytes, channelId } = entries[i]
-    let channel = channels.get(channelId)
-    if (!channel) channels.set(channelId, (channel = fromHex(channelId, 32)))
+    const receiptBytes = entries.receiptBytes(i)
+    const channel = entries.channel(i)
     const single = receiptBytes.length === 1 && receiptBytes[0] < 0x80
     const payload = (single ? 1 : rlpHeaderLength(receiptBytes.length) + receiptBytes.length) + 33
     const size = 1 + rlpHeaderLength(payload) + payload
@@ -64,9 +60,9 @@ function forEachLeafPreimage(entries: Array<{ receiptBytes: Uint8Array; channelI
 }
 
 /** The leaves, each `merkleLeaf(entryBytes(e))` (for inclusion proofs; the root has its own path, `entryRoot`). */
-export function entryLeaves(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array[] {
+export function entryLeaves(entries: EntrySource | ReadonlyArray<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array[] {
   const leaves: Uint8Array[] = new Array(entries.length)
-  forEachLeafPreimage(entries, (preimage, i) => (leaves[i] = sha256(preimage)))
+  forEachLeafPreimage(sourceOf(entries), (preimage, i) => (leaves[i] = sha256(preimage)))
   return leaves
 }
 
@@ -75,11 +71,11 @@ export function entryLeaves(entries: Array<{ receiptBytes: Uint8Array; channelId
  * level by level in flat buffers: digests go straight into the level below, with no array per
  * hash. Every validator and the node compute this for thousands of entries per batch.
  */
-export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array {
+export function entryRoot(entries: EntrySource | ReadonlyArray<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array {
   const n = entries.length
   if (n === 0) return merkleRoot([])
   let level = Buffer.allocUnsafe(32 * n)
-  forEachLeafPreimage(entries, (preimage, i) => level.write(sha256Binary(preimage), 32 * i, 32, 'latin1'))
+  forEachLeafPreimage(sourceOf(entries), (preimage, i) => level.write(sha256Binary(preimage), 32 * i, 32, 'latin1'))
   const pair = Buffer.allocUnsafe(65)
   pair[0] = NODE_DOMAIN[0]
   for (let count = n; count > 1; ) {
@@ -97,6 +93,10 @@ export function entryRoot(entries: Array<{ receiptBytes: Uint8Array; channelId: 
   return new Uint8Array(level.buffer, level.byteOffset, 32)
 }
 
+function sourceOf(entries: EntrySource | ReadonlyArray<{ receiptBytes: Uint8Array; channelId: Hex }>): EntrySource {
+  return Array.isArray(entries) ? entrySource(entries) : (entries as EntrySource)
+}
+
 const BLOB_ID_RE = /^([A-Za-z0-9_-]{43})?$/
 
 export const settleBatchCodec = {
@@ -110,31 +110,10 @@ export const settleBatchCodec = {
     const rawEntries = readList(it[0], 'settle_batch.entries')
     if (rawEntries.length === 0) throw new ErrInvalidBatch('a batch settles at least one receipt')
     if (rawEntries.length > MAX_BATCH_ENTRIES) throw new ErrInvalidBatch(`a batch settles at most ${MAX_BATCH_ENTRIES} receipts, this one has ${rawEntries.length}`)
-    const seen = new Set<string>()
-    // Thousands of entries name a handful of channels: one hex string per channel, not per entry.
-    const channelIds = new Map<string, Hex>()
-    const entries = rawEntries.map((raw, i): BatchEntry => {
-      const pair = readList(raw, `entries[${i}]`, 2)
-      const receiptBytes = readBytes(pair[0], `entries[${i}].receipt`)
-      let receipt: BatchReceipt
-      try {
-        receipt = BatchReceipt.decode(receiptBytes)
-      } catch (err) {
-        throw new ErrInvalidBatch(`entries[${i}].receipt is not a receipt: ${(err as Error).message}`)
-      }
-      const receiptId = receipt.id
-      const id = latin1String(receiptId)
-      if (seen.has(id)) throw new ErrInvalidBatch(`receipt ${toHex(receiptId)} appears twice in the batch`)
-      seen.add(id)
-      const channel = readBytes(pair[1], `entries[${i}].channel`, 32)
-      const channelKey = latin1String(channel)
-      let channelId = channelIds.get(channelKey)
-      if (channelId === undefined) channelIds.set(channelKey, (channelId = toHex(channel)))
-      return { receipt, receiptBytes, channelId }
-    })
+    const entries = BatchEntries.decode(rawEntries)
     const voucherBytes = readList(it[1], 'settle_batch.vouchers').map((v, i) => readBytes(v, `vouchers[${i}]`))
     const vouchers = voucherBytes.map((b) => decodeVoucher(b))
-    const channels = new Set(entries.map((e) => e.channelId))
+    const channels = new Set(entries.channelIds())
     const covered = new Set<string>()
     for (const v of vouchers) {
       if (!channels.has(v.channelId)) throw new ErrInvalidBatch(`voucher for channel ${v.channelId}, which no receipt in the batch names`)
