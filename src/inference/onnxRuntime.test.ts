@@ -75,28 +75,24 @@ test('worker threads give the same bytes as the main thread', async () => {
   }
 })
 
-test('by default a run leaves the main thread only under load, and only for a model slow enough to be worth the hand-off', async () => {
+test('by default a run leaves the main thread only while other requests are in flight', async () => {
   let busy = false
-  const quick = { inputSize: 4, hiddenSize: 8, outputSize: 2, seed: 3 }
-  const slow = { inputSize: 512, hiddenSize: 2048, outputSize: 512, seed: 4 }
-  const runtime = new OnnxRuntime(new MemorySource({ quick: buildMlpModel(quick), slow: buildMlpModel(slow) }), { workers: 1, busy: () => busy })
-  const input = (n: number) => ({ input: { dims: [1, n], type: 'float32' as const, data: Array.from({ length: n }, (_, i) => (i % 3) - 1) } })
+  const params = { inputSize: 4, hiddenSize: 8, outputSize: 2, seed: 3 }
+  const runtime = new OnnxRuntime(new MemorySource({ m: buildMlpModel(params) }), { workers: 1, busy: () => busy })
+  const input = { input: { dims: [1, 4], type: 'float32' as const, data: [1, -1, 0.5, 2] } }
+  const expected = Array.from(runMlpReference(Float32Array.from(input.input.data), params))
   try {
-    // Several each: a session's first run is a warm-up and does not count as its run time, and
-    // the average then settles past any one run slowed by this machine's other work.
-    for (let i = 0; i < 10; i++) {
-      assert.equal((await runtime.run('quick', input(4))).thread, 'main', 'alone: the main thread')
-      assert.equal((await runtime.run('slow', input(512))).thread, 'main')
-    }
+    const alone = await runtime.run('m', input)
+    assert.equal(alone.thread, 'main', 'alone: the main thread, no hand-off')
     busy = true
-    assert.equal((await runtime.run('quick', input(4))).thread, 'main', 'a run of microseconds is not handed off')
-    const offloaded = await runtime.run('slow', input(512))
-    assert.equal(offloaded.thread, 'worker', 'under load a slow model runs on a worker')
-    assert.deepEqual(offloaded.outputs.output.data, Array.from(runMlpReference(Float32Array.from(input(512).input.data), slow)))
+    const underLoad = await runtime.run('m', input)
+    assert.equal(underLoad.thread, 'worker', 'under load: a worker, leaving the event loop to the other requests')
+    assert.deepEqual(underLoad.outputs.output.data, alone.outputs.output.data)
+    assert.deepEqual(alone.outputs.output.data, expected)
     busy = false
-    assert.equal((await runtime.run('slow', input(512))).thread, 'main')
-    const never = new OnnxRuntime(new MemorySource({ slow: buildMlpModel(slow) }), { workers: 0, busy: () => true })
-    assert.equal((await never.run('slow', input(512))).thread, 'main', 'workers: 0 keeps every run on the main thread')
+    assert.equal((await runtime.run('m', input)).thread, 'main')
+    const never = new OnnxRuntime(new MemorySource({ m: buildMlpModel(params) }), { workers: 0, busy: () => true })
+    assert.equal((await never.run('m', input)).thread, 'main', 'workers: 0 keeps every run on the main thread')
     await never.close()
   } finally {
     await runtime.close()

@@ -26,24 +26,19 @@ export type OnnxRuntimeOptions = {
    */
   workers?: number
   /**
-   * 'busy' (default): a run goes to a worker only while another request is in flight (`busy()`)
-   * and its model's runs take at least 0.2 ms. Alone, the main thread answers sooner (a hand-off
-   * costs ~0.25 ms here); a microsecond model costs less to run than to hand off; under load,
-   * workers run models while the event loop parses, signs and writes. 'always': every run.
+   * 'busy' (default): a run goes to a worker only while another request is in flight (`busy()`).
+   * Alone, the main thread answers sooner (a hand-off costs ~0.25 ms here); under load, workers
+   * run models while the event loop parses, signs and writes (for a 10 µs model too: measured,
+   * onnxruntime-node's own per-run work is worth moving). 'always': every run.
    */
   offload?: 'busy' | 'always'
   /** Whether other requests are in flight now (the node passes its limiter's count). */
   busy?: () => boolean
 }
 
-/** Runs shorter than this stay on the main thread even under load: handing them off costs more. */
-const OFFLOAD_MIN_SECONDS = 0.0002
 
-/**
- * A model ready to run: a session here (unless every run is offloaded), its bytes for the
- * workers, and how long its runs take (a moving average; undefined until one has run).
- */
-type Loaded = { session: ort.InferenceSession | null; bytes: Uint8Array; schema: OnnxIoSchema; running: number; evicted: boolean; runSeconds?: number; warm: Set<'main' | 'worker'> }
+/** A model ready to run: a session here (unless every run is offloaded), and its bytes for the workers. */
+type Loaded = { session: ort.InferenceSession | null; bytes: Uint8Array; schema: OnnxIoSchema; running: number; evicted: boolean }
 
 export type OnnxRunResult = { outputs: Record<string, TensorJson>; seconds: number; /** Where it ran. */ thread: 'main' | 'worker' }
 
@@ -69,13 +64,12 @@ export class OnnxRuntime {
     return (this.poolInstance ??= new OnnxWorkerPool(this.options.workers))
   }
 
-  private offloads(loaded: Loaded): boolean {
+  private offloads(): boolean {
     if (this.options.workers <= 0) return false
-    if (this.options.offload === 'always') return true
     // Even with every worker taken the run queues there: measured, running it here instead (when
     // no worker was idle) cost a third of the CNN's throughput at 8 in flight, as the event loop
     // then stalls the other answers' parsing, signing and writing.
-    return this.options.busy() && (loaded.runSeconds === undefined || loaded.runSeconds >= OFFLOAD_MIN_SECONDS)
+    return this.options.offload === 'always' || this.options.busy()
   }
 
   /** The ONNX session options this runtime pins (exported so the bench runs in-process with the same). */
@@ -104,7 +98,7 @@ export class OnnxRuntime {
       const session = await ort.InferenceSession.create(bytes, this.sessionOptions())
       const mainThread = !(this.options.workers > 0 && this.options.offload === 'always')
       if (!mainThread) await session.release()
-      return { session: mainThread ? session : null, bytes, schema, running: 0, evicted: false, warm: new Set<'main' | 'worker'>() }
+      return { session: mainThread ? session : null, bytes, schema, running: 0, evicted: false }
     })()
     this.sessions.set(model, loading)
     // A failed load is not cached, so a fixed file is picked up by the next request.
@@ -136,10 +130,8 @@ export class OnnxRuntime {
       typed[name] = { type: t.type, dims: t.dims, data: Array.isArray(data) ? Uint8Array.from(data, (b) => (b ? 1 : 0)) : data }
     }
     const outputs: Record<string, TensorJson> = {}
-    const busyAtStart = this.options.busy()
-    if (this.offloads(loaded)) {
+    if (this.offloads()) {
       const { outputs: raw, seconds } = await this.pool.run(model, () => loaded.bytes, this.sessionOptions(), typed)
-      noteRunTime(loaded, seconds, 'worker')
       for (const [name, t] of Object.entries(raw)) outputs[name] = fromTypedData(t.type, t.dims, t.data)
       return { outputs, seconds, thread: 'worker' }
     }
@@ -156,9 +148,6 @@ export class OnnxRuntime {
       if (loaded.evicted && loaded.running === 0) void session.release()
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
-    // Under load this also counts the wait for the event loop, which would make a quick model
-    // look slow; worker runs and runs started alone time the model itself.
-    if (!busyAtStart) noteRunTime(loaded, seconds, 'main')
     for (const name of session.outputNames) {
       const t = results[name] as ort.Tensor
       outputs[name] = fromTypedData(t.type, t.dims, t.data)
@@ -178,16 +167,4 @@ export class OnnxRuntime {
     }
     await this.poolInstance?.close()
   }
-}
-
-/**
- * A moving average of a model's run time. A session's first run on a thread allocates and is
- * several times slower, so it is not counted; the next one counts fully (it decides the next runs).
- */
-function noteRunTime(loaded: Loaded, seconds: number, thread: 'main' | 'worker'): void {
-  if (!loaded.warm.has(thread)) {
-    loaded.warm.add(thread)
-    return
-  }
-  loaded.runSeconds = loaded.runSeconds === undefined ? seconds : loaded.runSeconds * 0.8 + seconds * 0.2
 }
