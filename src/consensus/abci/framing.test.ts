@@ -48,3 +48,13 @@ test('fuzz: random bytes never crash the reader; oversized lengths are refused',
   }
   assert.throws(() => new FrameReader(1000).push(Buffer.from(encodeUvarint(5000))), FrameTooLargeError)
 })
+
+test('a small frame arriving with a large one does not keep the large buffer alive', () => {
+  const big = new Uint8Array(1_000_000).fill(7)
+  const small = new Uint8Array(200).fill(9)
+  const frames = new FrameReader().push(Buffer.concat([frame(big), frame(small)]))
+  assert.equal(frames.length, 2)
+  assert.deepEqual(frames[1], Buffer.from(small))
+  assert.ok(frames[1].buffer.byteLength < 100_000, `the 200-byte frame holds a ${frames[1].buffer.byteLength}-byte buffer`)
+  assert.equal(frames[0].length, big.length)
+})

@@ -62,7 +62,9 @@ export class FrameReader {
         this.need = i - off + len
         break
       }
-      frames.push(buf.subarray(i, i + len))
+      // A frame is the request's memory from here on (the app may keep views of it, e.g. a cached
+      // transaction): a small one is copied out, so it does not keep a large buffer alive with it.
+      frames.push(2 * len < buf.length ? Buffer.from(buf.subarray(i, i + len)) : buf.subarray(i, i + len))
       off = i + len
     }
     const rest = buf.subarray(off)

@@ -40,6 +40,14 @@ const server = createServer((req, res) => {
         setTimeout(() => res.end(), 50)
         return
       }
+      case 'stream-gzip-error': {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' })
+        return res.end(gzipSync(`data: ${JSON.stringify(chunk('a'))}\n\ndata: ${JSON.stringify({ error: { message: 'model crashed' } })}\n\ndata: ${JSON.stringify(chunk('b'))}\n\n`))
+      }
+      case 'stream-gzip-long': {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' })
+        return res.end(gzipSync(Array.from({ length: 50 }, (_, i) => `data: ${JSON.stringify(chunk(String(i)))}\n\n`).join('')))
+      }
       case 'stream-error': {
         res.writeHead(200, { 'content-type': 'text/event-stream' })
         return res.end(`data: ${JSON.stringify(chunk('a'))}\n\ndata: ${JSON.stringify({ error: { message: 'model crashed' } })}\n\n`)
@@ -112,6 +120,28 @@ test('a stream ends at [DONE] without waiting for the response to end, and its c
     server.off('request', track)
   }
   assert.equal(sockets.size, 1, 'one keep-alive connection served all three streams')
+})
+
+test('a compressed stream left early (an error event, or a consumer that stops) fails that call only', async () => {
+  const uncaught: unknown[] = []
+  const record = (err: unknown) => uncaught.push(err)
+  process.on('uncaughtException', record)
+  try {
+    await assert.rejects(async () => {
+      for await (const _ of client.stream({ ...ask('stream-gzip-error'), stream: true })) { /* the error event ends it */ }
+    }, providerError(502, /failed mid-stream: model crashed/))
+    const got: string[] = []
+    for await (const c of client.stream({ ...ask('stream-gzip-long'), stream: true })) {
+      got.push(c.choices[0].delta.content ?? '')
+      if (got.length === 3) break
+    }
+    assert.deepEqual(got, ['0', '1', '2'])
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(uncaught, [])
+    assert.deepEqual(await client.create(ask('plain')), completion, 'the client keeps working')
+  } finally {
+    process.off('uncaughtException', record)
+  }
 })
 
 test('a stream fails with 502 on an error event and 504 when it stalls', async () => {

@@ -129,13 +129,15 @@ export class ChatCompletionsClient {
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
         if (!response || response.readableEnded) return
+        const body = response
+        // Nobody reads this body any more: a failure now only means the socket is not reused
+        // (unheard, a decompressor's error would be re-emitted with no listener and crash the node).
+        body.on('error', () => {})
         // A body left unread (an early return) must not leave its socket half-read in the pool.
         if (!how?.complete) return endEarly()
-        const body = response
         const late = setTimeout(endEarly, DRAIN_AFTER_DONE_MS)
         body.once('end', () => clearTimeout(late))
-        // Nobody reads this body any more: a failure now only means the socket is not reused.
-        body.on('error', () => clearTimeout(late))
+        body.once('error', () => clearTimeout(late))
         body.resume()
       }
       const req: ClientRequest = request({ ...this.target, method: 'POST', headers, agent }, (res) => {

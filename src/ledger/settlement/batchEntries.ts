@@ -79,6 +79,8 @@ export class BatchEntries implements EntrySource {
       const pair = readList(rawEntries[i], `entries[${i}]`, 2)
       const receipt = readBytes(pair[0], `entries[${i}].receipt`)
       const channel = readBytes(pair[1], `entries[${i}].channel`, 32)
+      // Offsets are Int32: ABCI frames are capped far below 2 GiB, but the memory may be larger.
+      if (base === undefined && receipt.buffer.byteLength > 0x7fffffff) throw new ErrInvalidBatch('the batch lies in more than 2 GiB of memory')
       base ??= new Uint8Array(receipt.buffer)
       if (receipt.buffer !== base.buffer || channel.buffer !== base.buffer) throw new ErrInvalidBatch(`entries[${i}] is not in the batch's bytes`)
       let r: ReturnType<typeof decodeReceiptLayout>
