@@ -2,6 +2,7 @@
  * The embedded engine's RPC: the subset of CometBFT's JSON-RPC that haca's clients use, with
  * CometBFT's JSON shapes (so @cosmjs/tendermint-rpc's Comet38Client and curl scripts work
  * unchanged against `haca dev`). JSON-RPC over POST / (single or batch), and GET /<method>?...
+ * or POST /<method> with the same parameters as a form.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
 import { sha256 } from '../../core/hash.ts'
@@ -202,6 +203,9 @@ export function buildRpcServer(engine: EmbeddedEngine, genesisDoc: unknown): Fas
     return call(body?.method, body?.params, body?.id ?? -1)
   })
   app.get('/:method', async (req) => call((req.params as { method: string }).method, req.query as RpcParams, -1))
+  // CometBFT's URI routes also take their parameters as a POSTed form (LedgerRpc broadcasts so).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))))
+  app.post('/:method', async (req) => call((req.params as { method: string }).method, (req.body ?? {}) as RpcParams, -1))
   return app
 }
 
