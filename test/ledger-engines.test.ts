@@ -59,20 +59,23 @@ test('the embedded engine and CometBFT give the same app hash for the same trans
 
 test('the embedded engine survives a restart: same height, same app hash, chain goes on', async () => {
   const home = await tempHome('dev-restart')
+  let dev: Awaited<ReturnType<typeof startDev>> | undefined
   try {
-    let dev = await startDev({ home: home.dir, port: 0, storagePort: 0, storageShards: 10, blockTimeMs: 50, emptyBlockMs: 100 })
+    dev = await startDev({ home: home.dir, port: 0, storagePort: 0, storageShards: 10, blockTimeMs: 50, emptyBlockMs: 100 })
     const { readKeyFile } = await import('../src/core/keyfile.ts')
     const demo = (await readKeyFile(dev.demoKeyFile)).privateKey
     await runSequence(dev.rpc, transferStream({ chainId: dev.chainId, from: demo, count: 5 }))
     const before = await appInfo(dev.rpc)
     await dev.close()
+    dev = undefined
     dev = await startDev({ home: home.dir, port: 0, storagePort: 0, storageShards: 10, blockTimeMs: 50, emptyBlockMs: 100 })
     const after = await appInfo(dev.rpc)
     assert.ok(after.height >= before.height)
     assert.equal(after.appHash, before.appHash)
     await runSequence(dev.rpc, transferStream({ chainId: dev.chainId, from: demo, startNonce: 5, count: 5 }))
-    await dev.close()
   } finally {
+    // Also on failure: a running engine would keep the test process alive until its timeout.
+    await dev?.close()
     await home.cleanup()
   }
 })
