@@ -36,7 +36,6 @@ export type OnnxRuntimeOptions = {
   busy?: () => boolean
 }
 
-
 /** A model ready to run: a session here (unless every run is offloaded), and its bytes for the workers. */
 type Loaded = { session: ort.InferenceSession | null; bytes: Uint8Array; schema: OnnxIoSchema; running: number; evicted: boolean }
 
@@ -64,12 +63,17 @@ export class OnnxRuntime {
     return (this.poolInstance ??= new OnnxWorkerPool(this.options.workers))
   }
 
+  /** Every run on a worker: sessions then live only there. */
+  private get alwaysOffloaded(): boolean {
+    return this.options.workers > 0 && this.options.offload === 'always'
+  }
+
   private offloads(): boolean {
     if (this.options.workers <= 0) return false
     // Even with every worker taken the run queues there: measured, running it here instead (when
     // no worker was idle) cost a third of the CNN's throughput at 8 in flight, as the event loop
     // then stalls the other answers' parsing, signing and writing.
-    return this.options.offload === 'always' || this.options.busy()
+    return this.alwaysOffloaded || this.options.busy()
   }
 
   /** The ONNX session options this runtime pins (exported so the bench runs in-process with the same). */
@@ -96,9 +100,8 @@ export class OnnxRuntime {
       const schema = readOnnxSchema(bytes)
       // Offloading every run, sessions live in the workers; creating one here still proves the model loads.
       const session = await ort.InferenceSession.create(bytes, this.sessionOptions())
-      const mainThread = !(this.options.workers > 0 && this.options.offload === 'always')
-      if (!mainThread) await session.release()
-      return { session: mainThread ? session : null, bytes, schema, running: 0, evicted: false }
+      if (this.alwaysOffloaded) await session.release()
+      return { session: this.alwaysOffloaded ? null : session, bytes, schema, running: 0, evicted: false }
     })()
     this.sessions.set(model, loading)
     // A failed load is not cached, so a fixed file is picked up by the next request.

@@ -185,23 +185,15 @@ function fillBigints<T extends BigInt64Array | BigUint64Array>(name: string, t: 
 export function toTypedData(name: string, input: TensorInput): TypedArray | boolean[] {
   if (typeof input.data === 'string') return decodeBase64Data(name, input as Base64TensorJson)
   const t = input as TensorJson
-  const n = t.data.length
-  switch (t.type) {
-    case 'float32': return fillNumbers(name, t, new Float32Array(n), false)
-    case 'float64': return fillNumbers(name, t, new Float64Array(n), false)
-    case 'int8': return fillNumbers(name, t, new Int8Array(n), true)
-    case 'uint8': return fillNumbers(name, t, new Uint8Array(n), true)
-    case 'int16': return fillNumbers(name, t, new Int16Array(n), true)
-    case 'uint16': return fillNumbers(name, t, new Uint16Array(n), true)
-    case 'int32': return fillNumbers(name, t, new Int32Array(n), true)
-    case 'uint32': return fillNumbers(name, t, new Uint32Array(n), true)
-    case 'int64': return fillBigints(name, t, new BigInt64Array(n))
-    case 'uint64': return fillBigints(name, t, new BigUint64Array(n))
-    case 'bool': return t.data.map((v, i) => {
+  if (t.type === 'bool') {
+    return t.data.map((v, i) => {
       if (typeof v !== 'boolean') throw new InvalidTensorError({ input: name, reason: `data[${i}] is not a boolean` })
       return v
     })
   }
+  const out = newTypedArray(t.type, t.data.length)
+  if (out instanceof BigInt64Array || out instanceof BigUint64Array) return fillBigints(name, t, out)
+  return fillNumbers(name, t, out, t.type !== 'float32' && t.type !== 'float64')
 }
 
 /** A runtime output as JSON. */
