@@ -20,6 +20,7 @@ import { AnthropicProvider } from '../src/inference/providers/anthropicProvider.
 import { hashRequest } from '../src/inference/canonicalJson.ts'
 import { type ReceiptJson, receiptFromHex, receiptFromJson, verifyReceipt } from '../src/inference/receipt.ts'
 import type { Hex } from '../src/core/bytes.ts'
+import type { ChatProvider } from '../src/inference/providers/chatProvider.ts'
 
 let mock: LLMock
 let node: InferenceNode
@@ -35,6 +36,21 @@ const cutting = createServer((_req, res) => {
   setTimeout(() => res.destroy(), 20)
 })
 
+// A peer that takes requests and never answers, reporting each one and when its connection
+// closes: a client that goes away must end the node's upstream call too.
+const hangingSeen: Array<() => void> = []
+const hangingClosed: Array<() => void> = []
+const hanging = createServer((req) => {
+  hangingSeen.shift()?.()
+  req.socket.once('close', () => hangingClosed.shift()?.())
+})
+// A provider with a bug: its failures are not ProviderErrors (a crash inside one request).
+const broken: ChatProvider = {
+  name: 'broken',
+  chat: async () => { throw new TypeError("Cannot read properties of undefined (reading 'choices')") },
+  chatStream: async function* () { yield* []; throw new TypeError('stream bug') },
+}
+
 const weatherTool = { type: 'function' as const, function: { name: 'get_weather', description: 'weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
 
 before(async () => {
@@ -46,6 +62,7 @@ before(async () => {
   await mock.start()
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
   await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve))
   const silentPort = (silent.address() as AddressInfo).port
   dir = await mkdtemp(join(tmpdir(), 'haca-node-'))
   node = await createInferenceNode({
@@ -57,6 +74,8 @@ before(async () => {
       { provider: new OpenAIProvider({ name: 'slowpoke', baseURL: `http://127.0.0.1:${silentPort}/v1`, apiKey: 'x', timeoutMs: 300 }), models: ['gpt-slow'], price: 1n },
       { provider: new OpenAIProvider({ name: 'nowhere', baseURL: 'http://127.0.0.1:9/v1', apiKey: 'x' }), models: ['gpt-down'], price: 1n },
       { provider: new OpenAIProvider({ name: 'cutter', baseURL: `http://127.0.0.1:${(cutting.address() as AddressInfo).port}/v1`, apiKey: 'x' }), models: ['gpt-cut'], price: 1n },
+      { provider: new OpenAIProvider({ name: 'hanger', baseURL: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/v1`, apiKey: 'x', timeoutMs: 60_000 }), models: ['gpt-hang'], price: 1n },
+      { provider: broken, models: ['gpt-broken'], price: 1n },
     ],
   })
   url = await node.listen({ host: '127.0.0.1', port: 0 })
@@ -69,6 +88,8 @@ after(async () => {
   silent.closeAllConnections()
   silent.close()
   cutting.close()
+  hanging.closeAllConnections()
+  hanging.close()
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -175,7 +196,7 @@ test('healthz, models and metrics', async () => {
   assert.equal(health.ok, true)
   assert.equal(health.node, node.address)
   const models = await client.models.list()
-  assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-test', 'gpt-cut', 'gpt-down', 'gpt-slow', 'gpt-test'])
+  assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-test', 'gpt-broken', 'gpt-cut', 'gpt-down', 'gpt-hang', 'gpt-slow', 'gpt-test'])
   const metrics = await (await fetch(`${url}/metrics`)).text()
   // 2 plain + 2 streaming via the openai client, 2 raw streams, 1 tool call, 1 after the faults, and the
   // 2 streams cut mid-way (their status line was already 200): each counted once.
@@ -184,6 +205,15 @@ test('healthz, models and metrics', async () => {
   assert.match(metrics, /haca_inference_errors_total\{route="\/v1\/chat\/completions",code="504"\} 1/)
   assert.match(metrics, /haca_inference_runtime_duration_seconds_count\{runtime="oa",model="gpt-test"\} \d+/)
   assert.match(metrics, /haca_inference_receipts_total \d+/)
+  // The latency histogram: cumulative buckets up to +Inf, whose count is every answered request.
+  const buckets = [...metrics.matchAll(/^haca_inference_request_duration_seconds_bucket\{le="([^"]+)",route="\/v1\/chat\/completions"\} (\d+)$/gm)]
+  assert.ok(buckets.length >= 5, 'latency buckets for the chat route')
+  const counts = buckets.map((b) => Number(b[2]))
+  assert.deepEqual(counts, [...counts].sort((a, b) => a - b), 'buckets are cumulative')
+  assert.equal(buckets.at(-1)?.[1], '+Inf')
+  const count = Number(/^haca_inference_request_duration_seconds_count\{route="\/v1\/chat\/completions"\} (\d+)$/m.exec(metrics)?.[1])
+  assert.equal(counts.at(-1), count)
+  assert.ok(count >= 10)
   assert.doesNotMatch(metrics, /sk-secret/)
 })
 
@@ -210,4 +240,97 @@ test('provider keys never reach the logs, even at trace level and on upstream fa
   }
   assert.match(logged, /upstream failure/, 'the failure itself is logged')
   assert.doesNotMatch(logged, new RegExp(secret))
+})
+
+test('a stream\'s [DONE] leaves only once its receipt is in the log (clients stop reading at [DONE])', async () => {
+  const log = node.context.receipts
+  const append = log.append
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let logged = false
+  log.append = async function (this: typeof log, ...args: Parameters<typeof append>) {
+    await gate
+    await append.apply(this, args)
+    logged = true
+  }
+  try {
+    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hello stream' }], stream: true }) })
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+    let text = ''
+    let loggedAtDone: boolean | undefined
+    const readAll = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) return
+        text += value
+        if (loggedAtDone === undefined && text.includes('data: [DONE]')) loggedAtDone = logged
+      }
+    })()
+    // Every chunk arrives while the receipt waits on the log; [DONE] does not.
+    const deadline = Date.now() + 5000
+    while (!text.includes('"finish_reason":"stop"') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.match(text, /Hi there, friend!|"finish_reason":"stop"/)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    assert.doesNotMatch(text, /\[DONE\]/, '[DONE] waits for the receipt')
+    release()
+    await readAll
+    assert.equal(loggedAtDone, true, 'the receipt was in the log when [DONE] arrived')
+    assert.match(text, /data: \[DONE\]\n\nevent: haca\.receipt\n/)
+    const id = res.headers.get('x-haca-receipt-id')
+    assert.equal((await fetch(`${url}/v1/receipts/${id}`)).status, 200)
+  } finally {
+    log.append = append
+    release()
+  }
+})
+
+test('legacy completions carry receipts that verify, plain (headers) and streaming (final event)', async () => {
+  const body = { model: 'claude-test', prompt: 'hello there' }
+  const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const raw = await res.text()
+  const receipt = receiptFromHex(res.headers.get('x-haca-receipt') ?? '')
+  const responseHash: Hex = `0x${createHash('sha256').update(raw).digest('hex')}`
+  assert.deepEqual(verifyReceipt(receipt, { node: node.address, requestHash: hashRequest(body), responseHash, model: 'claude-test', price: 250n }), { ok: true, signer: node.address })
+
+  const streamBody = { ...body, stream: true }
+  const text = await (await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(streamBody) })).text()
+  const at = text.indexOf('event: haca.receipt\n')
+  assert.ok(at > 0)
+  assert.match(text.slice(0, at), /"object":"text_completion"/)
+  const streamed = receiptFromJson(JSON.parse(text.slice(at).split('\n')[1].slice('data: '.length)))
+  assert.deepEqual(verifyReceipt(streamed, { node: node.address, requestHash: hashRequest(streamBody), responseHash: `0x${createHash('sha256').update(text.slice(0, at)).digest('hex')}`, model: 'claude-test' }), { ok: true, signer: node.address })
+  // A wrong response hash fails: the check can fail.
+  assert.equal(verifyReceipt(streamed, { responseHash: `0x${createHash('sha256').update(text.slice(0, at - 1)).digest('hex')}` }).ok, false)
+})
+
+for (const stream of [false, true]) {
+  test(`a client that goes away ends the node's upstream call (${stream ? 'streaming' : 'plain'})`, async () => {
+    const seen = new Promise<void>((resolve) => hangingSeen.push(resolve))
+    const closed = new Promise<void>((resolve) => hangingClosed.push(resolve))
+    const goAway = new AbortController()
+    const answer = fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-hang', messages: [{ role: 'user', content: 'hello' }], stream }), signal: goAway.signal })
+    answer.catch(() => {})
+    await seen
+    const started = Date.now()
+    goAway.abort()
+    // The provider's own timeout is a minute; the upstream connection must close long before.
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the upstream call outlived its client')), 5000))])
+    assert.ok(Date.now() - started < 5000)
+    assert.equal((await fetch(`${url}/healthz`)).status, 200)
+  })
+}
+
+test('a request that crashes inside the node is a 500 (or an error event) without internals, and the node keeps serving', async () => {
+  for (const stream of [false, true]) {
+    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-broken', messages: [{ role: 'user', content: 'hello' }], stream }) })
+    const text = await res.text()
+    if (!stream) {
+      assert.equal(res.status, 500)
+      assert.deepEqual(JSON.parse(text).error.code, 'internal_error')
+    }
+    assert.match(text, /internal error/)
+    assert.doesNotMatch(text, /Cannot read properties|stream bug|TypeError/)
+  }
+  const ok = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hello after a crash' }] })
+  assert.equal(ok.choices[0].message.content, 'Hi there, friend!')
 })

@@ -33,7 +33,10 @@ test('sessions are cached, bounded, and evicted ones finish their runs', async (
   // Three models through two slots, concurrently: each answer must come from its own model.
   const results = await Promise.all([0, 1, 2, 0, 1, 2].map(run))
   results.forEach((r, k) => assert.deepEqual(r, expected[k % 3]))
-  assert.ok(source.loads >= 3)
+  // Three models in turn through two slots: an unbounded cache would load none of them again.
+  const before = source.loads
+  for (const i of [0, 1, 2, 0, 1, 2]) assert.deepEqual(await run(i), expected[i])
+  assert.ok(source.loads - before >= 4, `with room for two sessions, three models in turn reload (${source.loads - before} loads)`)
   await assert.rejects(runtime.run('nope', {}), UnknownModelError)
   await assert.rejects(runtime.run('m0', { input: { dims: [1, 4], type: 'float32', data: [1] } }), InvalidTensorError)
   await runtime.close()
@@ -72,6 +75,33 @@ test('worker threads give the same bytes as the main thread', async () => {
   } finally {
     await main.close()
     await pooled.close()
+  }
+})
+
+test('a worker thread that dies is replaced, idle or busy: later runs are answered', async () => {
+  const params = { inputSize: 4, hiddenSize: 8, outputSize: 2, seed: 5 }
+  const runtime = new OnnxRuntime(new MemorySource({ m: buildMlpModel(params) }), { workers: 1, offload: 'always' })
+  const input = { input: { dims: [1, 4], type: 'float32' as const, data: [0.5, -1, 2, 0.25] } }
+  const expected = Array.from(runMlpReference(Float32Array.from(input.input.data), params))
+  const worker = () => runtime['pool']['slots'][0].worker
+  try {
+    assert.deepEqual((await runtime.run('m', input)).outputs.output.data, expected)
+    // Idle: nothing pending when it exits (before, such a worker stayed in the pool, and runs sent to it hung).
+    const first = worker()
+    await first.terminate()
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.notEqual(worker(), first, 'a new worker took the dead one\'s place')
+    const again = await runtime.run('m', input)
+    assert.equal(again.thread, 'worker')
+    assert.deepEqual(again.outputs.output.data, expected)
+    // Busy: the run in flight fails with a clear error, the next one is answered.
+    const running = runtime.run('m', input)
+    const second = worker()
+    void second.terminate()
+    await assert.rejects(running, /model "m" failed to run: its worker thread exited/)
+    assert.deepEqual((await runtime.run('m', input)).outputs.output.data, expected)
+  } finally {
+    await runtime.close()
   }
 })
 

@@ -22,6 +22,7 @@ type Slot = { worker: Worker; busy: number; models: Set<string>; pending: Map<nu
 export class OnnxWorkerPool {
   private readonly slots: Slot[]
   private nextId = 0
+  private closing = false
 
   constructor(size: number) {
     this.slots = Array.from({ length: size }, () => this.spawn())
@@ -38,9 +39,10 @@ export class OnnxWorkerPool {
       slot.busy--
       p.resolve(reply)
     })
-    // A worker that dies (a native crash in a model) fails its own runs and is replaced.
+    // A worker that dies (a native crash in a model, an uncaught error) fails its own runs and is
+    // replaced, idle or not: runs sent to a dead worker would never be answered.
     worker.on('error', (err) => this.replace(slot, err))
-    worker.on('exit', (code) => { if (slot.pending.size) this.replace(slot, new OnnxWorkerError({ model: [...slot.models].join(', ') || '?', reason: `its worker thread exited with code ${code}` })) })
+    worker.on('exit', (code) => this.replace(slot, new OnnxWorkerError({ model: [...slot.models].join(', ') || '?', reason: `its worker thread exited with code ${code}` })))
     return slot
   }
 
@@ -48,7 +50,8 @@ export class OnnxWorkerPool {
     for (const p of slot.pending.values()) p.reject(err)
     slot.pending.clear()
     const i = this.slots.indexOf(slot)
-    if (i >= 0) this.slots[i] = this.spawn()
+    // 'error' then 'exit' for one death: the second finds the slot already replaced.
+    if (i >= 0 && !this.closing) this.slots[i] = this.spawn()
   }
 
   /** Runs on the least busy worker; `bytes` is asked for only when that worker lacks the model. */
@@ -77,6 +80,7 @@ export class OnnxWorkerPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true
     await Promise.all(this.slots.map((s) => s.worker.terminate()))
   }
 }

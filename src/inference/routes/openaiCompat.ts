@@ -54,11 +54,21 @@ function chunkToCompletion(chunk: ChatChunk): unknown {
   }
 }
 
+/**
+ * Aborts when the client goes away before its answer is complete: the provider call stops
+ * too, rather than running (and being paid upstream) for an answer no one will read.
+ */
+function abortOnClientClose(reply: FastifyReply): AbortSignal {
+  const abort = new AbortController()
+  reply.raw.once('close', () => { if (!reply.raw.writableFinished) abort.abort(new Error('the client closed the connection')) })
+  return abort.signal
+}
+
 async function answer(ctx: NodeContext, request: FastifyRequest, reply: FastifyReply, shape: Shape, chatRequest: ChatRequest): Promise<FastifyReply> {
   const model = chatRequest.model
   const route = routeFor(ctx, model)
   const started = process.hrtime.bigint()
-  const res = await route.provider.chat({ ...chatRequest, stream: false })
+  const res = await route.provider.chat({ ...chatRequest, stream: false }, abortOnClientClose(reply))
   ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
   const body = JSON.stringify(shape === 'chat' ? res : chatToCompletion(res))
   const responseHash = `0x${createHash('sha256').update(body).digest('hex')}` as Hex
@@ -69,24 +79,21 @@ async function answer(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
 async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyReply, shape: Shape, chatRequest: ChatStreamRequest): Promise<FastifyReply> {
   const model = chatRequest.model
   const route = routeFor(ctx, model)
-  const abort = new AbortController()
   const started = process.hrtime.bigint()
-  const chunks = route.provider.chatStream(chatRequest, abort.signal)[Symbol.asyncIterator]()
+  const chunks = route.provider.chatStream(chatRequest, abortOnClientClose(reply))[Symbol.asyncIterator]()
   // The first chunk is awaited before any byte is sent, so an upstream that fails at once
   // (bad key, timeout, refused connection) still gets a proper 4xx/5xx status.
   let next = await chunks.next()
   const id = newReceiptId(ctx.address, request.requestHash)
   reply.hijack()
   const out = new HashedEventStream(reply.raw, { [RECEIPT_ID_HEADER]: id })
-  reply.raw.on('close', () => { if (!reply.raw.writableFinished) abort.abort() })
   try {
     while (!next.done) {
       out.data(shape === 'chat' ? next.value : chunkToCompletion(next.value))
       next = await chunks.next()
     }
     ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
-    out.done()
-    const { receipt } = await issueReceipt(ctx, { id, model, requestHash: request.requestHash, responseHash: out.digest(), price: route.price })
+    const { receipt } = await issueReceipt(ctx, { id, model, requestHash: request.requestHash, responseHash: out.digestWithDone(), price: route.price })
     out.endWith(RECEIPT_EVENT, receiptToJson(receipt))
   } catch (err) {
     const { body, internal } = describeError(err)
