@@ -17,7 +17,7 @@ export { HacaChatStream } from './client/chatStream.ts'
 export { type NodeDirectory, type NodeInfo, type NodeModel, type StaticNode, StaticNodeDirectory, fetchNodeModels } from './client/nodeDirectory.ts'
 export { RegistryNodeDirectory, type RegistryNodeDirectoryParameters, type RegistryParamsJson } from './client/registryNodeDirectory.ts'
 export { verifyNodeAttestation, type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, type VerifyNodeAttestationErrorType } from './client/verifyNodeAttestation.ts'
-export { AllNodesFailedError, EncryptedStreamError, NoNodeAvailableError, NodeAttestationError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError, StreamConsumedError } from './client/errors.ts'
+export { AllNodesFailedError, EncryptedStreamError, NoNodeAvailableError, NodeAttestationError, NodeRequestError, NodeStreamStalledError, NodeTimeoutError, ReceiptVerificationError, StreamConsumedError } from './client/errors.ts'
 export {
   type Receipt, type ReceiptJson, type UnsignedReceipt, type InferenceMode, type VerifyReceiptExpectations, type VerifyReceiptResult, type ReceiptCheck,
   InvalidReceiptError, RECEIPT_DOMAIN, RECEIPT_VERSION, verifyReceipt, recoverReceiptSigner, receiptDigest, encodeReceipt, decodeReceipt,

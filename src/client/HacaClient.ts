@@ -22,8 +22,18 @@ export type HacaClientNodeSource =
   | { rpc: string; directory?: never; nodes?: never }
 
 export type HacaClientParameters = HacaClientNodeSource & {
-  /** Per-attempt deadline in ms (for streams: until the answer starts). Default 60,000. */
+  /**
+   * Per-attempt deadline in ms: for a plain answer, until its whole body has arrived; for a
+   * stream, until its headers. A node that misses it is left for the next one. Default 60,000.
+   */
   timeoutMs?: number
+  /**
+   * Longest silence in ms a stream may keep: each wait for its next bytes (the first chunk
+   * included) is bounded by this. Before the first chunk a stalled node is left for the next
+   * one; after it, iteration throws a NodeStreamStalledError and the request is aborted.
+   * Default 30,000.
+   */
+  streamIdleTimeoutMs?: number
   /** Most nodes tried for one request. Default 3. */
   maxAttempts?: number
   /** Pay nodes that charge: a voucher per request from a payment channel (opened on demand with `autoOpen`). */
@@ -42,6 +52,7 @@ export class HacaClient {
   readonly directory: NodeDirectory
   readonly stats = new NodeStats()
   readonly timeoutMs: number
+  readonly streamIdleTimeoutMs: number
   readonly maxAttempts: number
   readonly payments?: ClientPayments
   private readonly ledgerUrl?: string
@@ -49,11 +60,12 @@ export class HacaClient {
   /** OpenAI-shaped chat: `client.chat.completions.create(params)`, streaming with `stream: true`. */
   readonly chat: { completions: { create: <P extends CreateChatCompletionParameters>(params: P) => Promise<CreateChatCompletionReturnType<P>> } }
 
-  constructor({ directory, nodes, rpc, timeoutMs = 60_000, maxAttempts = 3, payments }: HacaClientParameters) {
+  constructor({ directory, nodes, rpc, timeoutMs = 60_000, streamIdleTimeoutMs = 30_000, maxAttempts = 3, payments }: HacaClientParameters) {
     this.payments = payments
     this.ledgerUrl = rpc
     this.directory = directory ?? (rpc !== undefined ? new RegistryNodeDirectory({ rpc }) : new StaticNodeDirectory(nodes ?? []))
     this.timeoutMs = timeoutMs
+    this.streamIdleTimeoutMs = streamIdleTimeoutMs
     this.maxAttempts = maxAttempts
     this.chat = { completions: { create: (params) => createChatCompletion(this, params) } }
   }

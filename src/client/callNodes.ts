@@ -72,8 +72,11 @@ export async function callNodes<T>(client: HacaClient, params: CallNodesParamete
 /**
  * POSTs JSON with a deadline; non-2xx answers become NodeRequestError. With `sealTo` (a node's
  * attested HPKE key) the body is sent encrypted and the answer decrypted before it is returned.
+ * The deadline runs until `cancelTimeout`: a plain answer is read whole (httpFetch) before this
+ * returns, so the deadline covers its body too; a stream (SSE) returns at its headers, and its
+ * reader bounds each wait for data itself (chatStream.ts). `abort` closes the request's socket.
  */
-export async function postJson(url: string, body: string, timeoutMs: number, sealTo?: Hex, extraHeaders: Record<string, string> = {}): Promise<{ response: Response; cancelTimeout: () => void }> {
+export async function postJson(url: string, body: string, timeoutMs: number, sealTo?: Hex, extraHeaders: Record<string, string> = {}): Promise<{ response: Response; cancelTimeout: () => void; abort: (reason: Error) => void }> {
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(new NodeTimeoutError({ node: new URL(url).origin, timeoutMs })), timeoutMs)
   let response: Response
@@ -100,5 +103,12 @@ export async function postJson(url: string, body: string, timeoutMs: number, sea
     }
     throw new NodeRequestError({ node: new URL(url).origin, status: response.status, message })
   }
-  return { response, cancelTimeout: () => clearTimeout(timer) }
+  return {
+    response,
+    cancelTimeout: () => clearTimeout(timer),
+    abort: (reason) => {
+      clearTimeout(timer)
+      controller.abort(reason)
+    },
+  }
 }

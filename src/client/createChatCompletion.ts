@@ -1,7 +1,9 @@
 /**
  * `client.chat.completions.create(params)`: OpenAI's chat-completions call, routed to a node
  * that serves the model, with the node's receipt verified before the answer is returned
- * (for a stream: when the stream has been read to the end).
+ * (for a stream: when the stream has been read to the end). A stream resolves once its first
+ * chunk has arrived; a node that then goes quiet for `streamIdleTimeoutMs` ends the iteration
+ * with a NodeStreamStalledError.
  */
 import { hashRequest } from '../inference/canonicalJson.ts'
 import type { InferenceMode, Receipt } from '../inference/receipt.ts'
@@ -29,7 +31,7 @@ export type HacaAnswerInfo = { receipt: Receipt; node: string }
 export type CreateChatCompletionReturnType<P extends CreateChatCompletionParameters> =
   P extends { stream: true } ? HacaChatStream : ChatResponse & { haca: HacaAnswerInfo }
 
-export type CreateChatCompletionErrorType = import('./errors.ts').ReceiptVerificationError | import('./errors.ts').AllNodesFailedError | import('./errors.ts').NoNodeAvailableError | import('./errors.ts').NodeRequestError
+export type CreateChatCompletionErrorType = import('./errors.ts').ReceiptVerificationError | import('./errors.ts').AllNodesFailedError | import('./errors.ts').NoNodeAvailableError | import('./errors.ts').NodeRequestError | import('./errors.ts').NodeStreamStalledError
 
 /**
  * @example
@@ -46,11 +48,15 @@ export async function createChatCompletion<P extends CreateChatCompletionParamet
   const checkSigner = client.directory.checkReceiptSigner?.bind(client.directory)
   const result = await callNodes(client, { model, mode, maxPrice, kind: 'chat', encrypted }, async ({ node, model: offer }) => {
     const pay = await paymentHeaders(client.payments, node, offer.price, requestHash)
-    const { response, cancelTimeout } = await postJson(`${node.url}/v1/chat/completions`, body, client.timeoutMs, encrypted ? node.hpkePublicKey : undefined, pay)
+    const { response, cancelTimeout, abort } = await postJson(`${node.url}/v1/chat/completions`, body, client.timeoutMs, encrypted ? node.hpkePublicKey : undefined, pay)
     if (request.stream) {
-      // The deadline covers the wait for the answer to start; a long stream may then run on.
+      // The deadline covers the wait for the headers; from then on each wait for data is bounded
+      // by the idle timeout, so a long stream may run on but a silent one may not. The first
+      // chunk is read here, so a node that stalls or fails before it is retried on another node.
       cancelTimeout()
-      return new HacaChatStream(response, { node, requestHash, model, mode, maxPrice, checkSigner })
+      const stream = new HacaChatStream(response, { node, requestHash, model, mode, maxPrice, checkSigner, idleTimeoutMs: client.streamIdleTimeoutMs, abort })
+      await stream.start()
+      return stream
     }
     const { bytes, receipt } = await readSignedAnswer({ node, response, cancelTimeout, requestHash, model, mode, maxPrice, checkSigner })
     const completion = JSON.parse(bytes.toString('utf8')) as ChatResponse

@@ -36,6 +36,30 @@ export class NodeTimeoutError extends BaseError {
   }
 }
 
+/**
+ * A node's stream went quiet: no bytes for `idleMs` (the client's `streamIdleTimeoutMs`). Before
+ * its first chunk the client moves on to another node; after chunks reached the caller it cannot
+ * retry unseen, so iteration ends with this error and the request is aborted. `chunks` says how
+ * many chunks the node had sent.
+ */
+export class NodeStreamStalledError extends BaseError {
+  override name = 'NodeStreamStalledError' as const
+  readonly node: string
+  readonly idleMs: number
+  readonly chunks: number
+  constructor({ node, idleMs, chunks }: { node: string; idleMs: number; chunks: number }) {
+    super(
+      chunks === 0
+        ? `node ${redactUrl(node)} stalled before its first chunk: no data for ${idleMs} ms`
+        : `node ${redactUrl(node)} stalled mid-stream after ${chunks} chunk${chunks === 1 ? '' : 's'}: no data for ${idleMs} ms`,
+      { code: 'node_stream_stalled' },
+    )
+    this.node = node
+    this.idleMs = idleMs
+    this.chunks = chunks
+  }
+}
+
 /** A stream object was iterated a second time. */
 export class StreamConsumedError extends BaseError {
   override name = 'StreamConsumedError' as const
