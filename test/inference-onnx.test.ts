@@ -161,3 +161,37 @@ test('when the receipt log cannot write, answers are withheld (500) and healthz 
     await broken.close().catch(() => {})
   }
 })
+
+test('onnx.executionProvider: "cuda" runs on CUDA or the node does not start; "auto" falls back to the CPU and says so', async () => {
+  const { cudaUnavailableReason, ExecutionProviderUnavailableError } = await import('../src/inference/executionProvider.ts')
+  const reason = await cudaUnavailableReason()
+  const models = new FileModelSource([{ id: 'mlp', path: join(dir, 'mlp.onnx'), price: 7n }])
+  const start = (executionProvider: 'cuda' | 'auto', name: string) => createInferenceNode({ privateKey: generatePrivateKey(), receiptDir: join(dir, name), models, onnx: { executionProvider } })
+  const expected = reason === null ? 'cuda' : 'cpu'
+  if (reason === null) {
+    const cuda = await start('cuda', 'receipts-cuda')
+    await cuda.close()
+  } else {
+    await assert.rejects(start('cuda', 'receipts-cuda'), (err: unknown) => {
+      assert.ok(err instanceof ExecutionProviderUnavailableError)
+      assert.equal(err.code, 'execution_provider_unavailable')
+      assert.match(err.message, /"cuda" was asked for but cannot run here: .+\(use "cpu", or "auto"/)
+      return true
+    })
+  }
+  const auto = await start('auto', 'receipts-auto')
+  try {
+    const autoUrl = await auto.listen({ host: '127.0.0.1', port: 0 })
+    const health = (await (await fetch(`${autoUrl}/healthz`)).json()) as { executionProvider: string }
+    assert.equal(health.executionProvider, expected)
+    const input = [0.5, -1, 0.25, 2]
+    const res = await fetch(`${autoUrl}/v1/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: input } } }) })
+    assert.equal(res.status, 200)
+    const out = (await res.json()) as { outputs: { output: { data: number[] } } }
+    const want = Array.from(runMlpReference(Float32Array.from(input), MLP))
+    out.outputs.output.data.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5))
+  } finally {
+    await auto.close()
+  }
+  assert.equal((await (await fetch(`${url}/healthz`)).json() as { executionProvider: string }).executionProvider, 'cpu', 'the default is the CPU')
+})

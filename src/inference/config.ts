@@ -19,7 +19,8 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { BaseError } from '../core/errors.ts'
 import { INFERENCE_MODES, type InferenceMode } from './receipt.ts'
-import type { OnnxRuntimeOptions } from './onnxRuntime.ts'
+import type { OnnxConfig } from './onnxRuntime.ts'
+import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from './executionProvider.ts'
 import { type PaymentsConfig, parsePaymentsConfig } from './payments/config.ts'
 
 export type ProviderConfig = {
@@ -57,7 +58,11 @@ export type InferenceNodeConfig = {
   maxConcurrent: number
   maxQueue: number
   logLevel: string
-  onnx: OnnxRuntimeOptions
+  /**
+   * `"onnx": { "executionProvider": "cpu" | "cuda" | "auto", "workers": 1, "offload": "busy",
+   * "intraOpNumThreads": 1, "graphOptimizationLevel": "all", "maxSessions": 8 }` (all optional).
+   */
+  onnx: OnnxConfig
   models: ModelConfig[]
   storage?: StorageConfig
   /** The ledger this node reads models from; with `serveRegisteredModels` it serves every registered model by ID. */
@@ -187,7 +192,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     maxConcurrent: c.maxConcurrent ?? 64,
     maxQueue: c.maxQueue ?? 1024,
     logLevel: c.logLevel ?? 'info',
-    onnx: c.onnx ?? {},
+    onnx: onnxOf(path, c.onnx),
     models,
     storage,
     ledger: c.ledger === undefined ? undefined : { rpc: str(path, 'ledger.rpc', c.ledger.rpc), serveRegisteredModels: c.ledger.serveRegisteredModels !== false },
@@ -242,4 +247,32 @@ function receiptLogOf(path: string, r: unknown): InferenceNodeConfig['receiptLog
     if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)) throw new InferenceConfigError({ path, reason: `receiptLog.${name} must be a positive integer (bytes)` })
   }
   return { sync, maxSegmentBytes: maxSegmentBytes as number | undefined, preallocateBytes: preallocateBytes as number | undefined }
+}
+
+const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const
+
+function onnxOf(path: string, o: unknown): OnnxConfig {
+  if (o === undefined) return {}
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InferenceConfigError({ path, reason: '"onnx" must be an object' })
+  const { executionProvider, graphOptimizationLevel, offload, intraOpNumThreads, maxSessions, workers, ...unknown } = o as Record<string, unknown>
+  const extra = Object.keys(unknown)
+  if (extra.length) throw new InferenceConfigError({ path, reason: `onnx has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}` })
+  const oneOf = <T extends string>(name: string, v: unknown, allowed: readonly T[]): T | undefined => {
+    if (v === undefined || allowed.includes(v as T)) return v as T | undefined
+    throw new InferenceConfigError({ path, reason: `onnx.${name} must be ${allowed.map((a) => `"${a}"`).join(', ')}, not ${JSON.stringify(v)}` })
+  }
+  const integer = (name: string, v: unknown, min: number): number | undefined => {
+    if (v === undefined || (Number.isSafeInteger(v) && (v as number) >= min)) return v as number | undefined
+    throw new InferenceConfigError({ path, reason: `onnx.${name} must be an integer of at least ${min}, not ${JSON.stringify(v)}` })
+  }
+  const config: OnnxConfig = {
+    executionProvider: oneOf<ExecutionProviderChoice>('executionProvider', executionProvider, EXECUTION_PROVIDER_CHOICES),
+    graphOptimizationLevel: oneOf('graphOptimizationLevel', graphOptimizationLevel, GRAPH_OPTIMIZATION_LEVELS),
+    offload: oneOf('offload', offload, ['busy', 'always'] as const),
+    intraOpNumThreads: integer('intraOpNumThreads', intraOpNumThreads, 1),
+    maxSessions: integer('maxSessions', maxSessions, 1),
+    workers: integer('workers', workers, 0),
+  }
+  // Absent fields stay absent, so the runtime's defaults apply.
+  return Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as OnnxConfig
 }

@@ -18,7 +18,8 @@ import { startSettlementFromConfig } from './settlement/fromConfig.ts'
 import { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
 import { WalrusClient } from '../storage/walrusClient.ts'
 import { ModelCache } from '../storage/modelCache.ts'
-import { OnnxRuntime, type OnnxRuntimeOptions } from './onnxRuntime.ts'
+import { OnnxRuntime, type OnnxConfig } from './onnxRuntime.ts'
+import { resolveExecutionProvider } from './executionProvider.ts'
 import { ReceiptLog, type ReceiptLogOptions } from './receiptLog.ts'
 import type { InferenceMode } from './receipt.ts'
 import type { ChatProvider } from './providers/chatProvider.ts'
@@ -62,7 +63,8 @@ export type CreateInferenceNodeParameters = {
   receiptLog?: Pick<ReceiptLogOptions, 'maxSegmentBytes' | 'preallocateBytes' | 'sync'>
   mode?: InferenceMode
   models?: ModelSource
-  onnx?: OnnxRuntimeOptions
+  /** ONNX runtime options; `executionProvider` 'cuda' fails here when the machine lacks it, 'auto' falls back to the CPU (executionProvider.ts). */
+  onnx?: OnnxConfig
   providers?: ProviderRoute[]
   maxConcurrent?: number
   maxQueue?: number
@@ -96,6 +98,8 @@ export type InferenceNode = {
  * const url = await node.listen({ host: '127.0.0.1', port: 0 })
  */
 export async function createInferenceNode(params: CreateInferenceNodeParameters): Promise<InferenceNode> {
+  // Checked before anything is opened: a node asked to use CUDA that cannot does not start.
+  const executionProvider = await resolveExecutionProvider(params.onnx?.executionProvider)
   const metrics = createNodeMetrics()
   const limiter = new ConcurrencyLimiter(params.maxConcurrent ?? 64, params.maxQueue ?? 1024)
   const receipts = await ReceiptLog.open(params.receiptDir, {
@@ -121,7 +125,7 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     limiter,
     models,
     // ONNX runs leave the event loop only while other requests are waiting on it (onnxRuntime.ts).
-    onnx: new OnnxRuntime(models, { ...params.onnx, busy: () => limiter.running > 1 }),
+    onnx: new OnnxRuntime(models, { ...params.onnx, executionProvider: executionProvider.provider, busy: () => limiter.running > 1 }),
     chat,
   }
 
@@ -150,6 +154,7 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     },
   })
   app.setErrorHandler(errorHandler)
+  if (executionProvider.fallback) app.log.warn({ asked: params.onnx?.executionProvider }, executionProvider.fallback)
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
     metrics.requests.inc({ route, status: String(reply.statusCode) })

@@ -10,6 +10,7 @@ import type { OnnxIoSchema } from '../onnx/types.ts'
 import type { ModelSource } from './modelSource.ts'
 import { type TensorInput, type TensorJson, type TypedArray, checkInputs, fromTypedData, toTypedData } from './tensor.ts'
 import { OnnxWorkerPool } from './onnxWorkerPool.ts'
+import type { ExecutionProvider, ExecutionProviderChoice } from './executionProvider.ts'
 
 export type OnnxRuntimeOptions = {
   /** Threads inside one operator (default 1: reproducible, and a node runs many requests at once). */
@@ -18,8 +19,8 @@ export type OnnxRuntimeOptions = {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all'
   /** Most sessions kept loaded (default 8). */
   maxSessions?: number
-  /** 'cuda' only when the machine has it and the operator asks for it. */
-  executionProvider?: 'cpu' | 'cuda'
+  /** Default 'cpu'; 'cuda' once the node has checked the machine has it (executionProvider.ts). */
+  executionProvider?: ExecutionProvider
   /**
    * Worker threads that run sessions off the event loop (default: the machine's cores less
    * one, at least 1; 0: every run on the main thread). Which runs go there: see `offload`.
@@ -36,6 +37,9 @@ export type OnnxRuntimeOptions = {
   busy?: () => boolean
 }
 
+/** The `onnx` section of a node's config: the runtime's options, with the execution provider as the operator chose it. */
+export type OnnxConfig = Omit<OnnxRuntimeOptions, 'executionProvider' | 'busy'> & { executionProvider?: ExecutionProviderChoice }
+
 /** A model ready to run: a session here (unless every run is offloaded), and its bytes for the workers. */
 type Loaded = { session: ort.InferenceSession | null; bytes: Uint8Array; schema: OnnxIoSchema; running: number; evicted: boolean }
 
@@ -43,7 +47,7 @@ export type OnnxRunResult = { outputs: Record<string, TensorJson>; seconds: numb
 
 export class OnnxRuntime {
   private readonly sessions = new Map<string, Promise<Loaded>>()
-  private readonly options: Required<OnnxRuntimeOptions>
+  readonly options: Readonly<Required<OnnxRuntimeOptions>>
   private poolInstance: OnnxWorkerPool | null = null
 
   constructor(private readonly source: ModelSource, options: OnnxRuntimeOptions = {}) {

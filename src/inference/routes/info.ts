@@ -50,23 +50,18 @@ export async function infoRoutes(app: FastifyInstance, { ctx }: { ctx: NodeConte
     }
   })
 
+  const health = { type: 'object', properties: { ok: { type: 'boolean' }, node: { type: 'string' }, mode: { type: 'string' }, executionProvider: { type: 'string' }, running: { type: 'integer' }, queued: { type: 'integer' } } }
   app.get('/healthz', {
     schema: {
       response: {
-        '2xx': {
-          type: 'object',
-          properties: { ok: { type: 'boolean' }, node: { type: 'string' }, mode: { type: 'string' }, running: { type: 'integer' }, queued: { type: 'integer' } },
-        },
-        503: {
-          type: 'object',
-          properties: { ok: { type: 'boolean' }, node: { type: 'string' }, mode: { type: 'string' }, running: { type: 'integer' }, queued: { type: 'integer' } },
-        },
+        '2xx': health,
+        503: health,
       },
     },
   }, async (_request, reply) => {
     // A node whose receipt log cannot write answers nothing, so it reports itself down.
     const ok = ctx.receipts.healthy
-    return reply.code(ok ? 200 : 503).send({ ok, node: ctx.address, mode: ctx.mode, running: ctx.limiter.running, queued: ctx.limiter.queued })
+    return reply.code(ok ? 200 : 503).send({ ok, node: ctx.address, mode: ctx.mode, executionProvider: ctx.onnx.options.executionProvider, running: ctx.limiter.running, queued: ctx.limiter.queued })
   })
 
   app.get('/metrics', { schema: { response: { 200: { type: 'string', description: 'Prometheus text exposition format' } } } }, async (_request, reply) =>
