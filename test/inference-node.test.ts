@@ -335,3 +335,12 @@ test('a request that crashes inside the node is a 500 (or an error event) withou
   const ok = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hello after a crash' }] })
   assert.equal(ok.choices[0].message.content, 'Hi there, friend!')
 })
+
+test('receipt lookups: an unknown id is a 404 that says how far back the node looks; a malformed id is a 400', async () => {
+  const missing = await fetch(`${url}/v1/receipts/0x${'ab'.repeat(32)}`)
+  assert.equal(missing.status, 404)
+  const body = (await missing.json()) as { error: { code: string; message: string } }
+  assert.equal(body.error.code, 'receipt_not_found')
+  assert.match(body.error.message, /among this node's latest 100000 receipts/)
+  assert.equal((await fetch(`${url}/v1/receipts/0x1234`)).status, 400)
+})

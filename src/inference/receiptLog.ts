@@ -132,7 +132,8 @@ export class ReceiptLog {
   private readonly index = new Map<string, Receipt>()
   private readonly maxBatch: number
   private readonly maxDelayMs: number
-  private readonly maxIndexed: number
+  /** How many of the latest receipts `get` finds (older ones are only in the segments). */
+  readonly maxIndexed: number
   private readonly maxTail: number
   /** Durable receipts by log offset, as written (oldest first): what `read` serves without the disk. */
   private readonly tail = new Map<number, { receipt: Receipt; line: Buffer; wire?: Uint8Array; next: number }>()

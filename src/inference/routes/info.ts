@@ -13,7 +13,7 @@ export async function infoRoutes(app: FastifyInstance, { ctx }: { ctx: NodeConte
     },
   }, async (request, reply) => {
     const receipt = ctx.receipts.get(request.params.id as `0x${string}`)
-    if (!receipt) return reply.code(404).send(errorBody(`no receipt ${request.params.id} on this node`, 'invalid_request_error', 'receipt_not_found', 'id'))
+    if (!receipt) return reply.code(404).send(errorBody(`no receipt ${request.params.id} among this node's latest ${ctx.receipts.maxIndexed} receipts`, 'invalid_request_error', 'receipt_not_found', 'id'))
     return receiptToJson(receipt)
   })
 
