@@ -78,3 +78,65 @@ test('a Message and a stream of events come back in the OpenAI shape', () => {
   assert.equal(chunks.at(-1)?.choices[0].finish_reason, 'tool_calls')
   assert.ok(chunks.every((c) => c.id === 'msg_1' && c.object === 'chat.completion.chunk'))
 })
+
+test('temperature and top_p go through as the client set them', () => {
+  const ask = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] }
+  const both = toAnthropicRequest('an', { ...ask, temperature: 0.3, top_p: 0.8 }) as { temperature?: number; top_p?: number }
+  assert.equal(both.temperature, 0.3)
+  assert.equal(both.top_p, 0.8)
+  const zero = toAnthropicRequest('an', { ...ask, temperature: 0 }) as { temperature?: number; top_p?: number }
+  assert.equal(zero.temperature, 0, 'zero is a setting, not an absence')
+  assert.equal('top_p' in zero, false)
+  const none = toAnthropicRequest('an', { ...ask, temperature: null })
+  assert.equal('temperature' in none || 'top_p' in none, false)
+})
+
+test('an assistant turn with no content and no tool calls is left out; the user turns around it merge', () => {
+  for (const content of ['', null, [{ type: 'text' as const, text: '' }]]) {
+    const out = toAnthropicRequest('an', {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'first' },
+        { role: 'assistant', content },
+        { role: 'user', content: 'second' },
+        { role: 'assistant', content: 'ok' },
+      ],
+    })
+    assert.deepEqual(out.messages, [
+      { role: 'user', content: [{ type: 'text', text: 'first' }, { type: 'text', text: 'second' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'ok' }] },
+    ], `content ${JSON.stringify(content)}`)
+    assert.ok(out.messages.every((m) => Array.isArray(m.content) && m.content.length > 0), 'no message has empty content')
+  }
+})
+
+test('usage: cache tokens count as prompt tokens; a stream asked for usage ends with an OpenAI usage chunk', () => {
+  const msg = {
+    id: 'msg_u', type: 'message', role: 'assistant', model: 'claude-x', stop_reason: 'end_turn', stop_sequence: null,
+    content: [{ type: 'text', text: 'Hi' }],
+    usage: { input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 3, cache_read_input_tokens: 2 },
+  } as unknown as Anthropic.Messages.Message
+  assert.deepEqual(fromAnthropicMessage(msg, 1).usage, { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 })
+
+  const events = [
+    { type: 'message_start', message: { ...msg, content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 3, cache_read_input_tokens: null } } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+    { type: 'content_block_stop', index: 0 },
+    // message_delta's counts are cumulative; null means "not given", not zero.
+    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 7, input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: 2 } },
+    { type: 'message_stop' },
+  ] as unknown as Anthropic.Messages.RawMessageStreamEvent[]
+
+  const t = new AnthropicStreamTranslator({ includeUsage: true })
+  const chunks = events.flatMap((e) => t.translate(e))
+  const last = chunks.at(-1)
+  assert.deepEqual(last, { id: 'msg_u', object: 'chat.completion.chunk', created: last?.created, model: 'claude-x', choices: [], usage: { prompt_tokens: 15, completion_tokens: 7, total_tokens: 22 } })
+  assert.ok(chunks.slice(0, -1).every((c) => c.usage === null && c.choices.length === 1), 'the other chunks carry usage: null, as OpenAI sends them')
+  assert.equal(chunks.at(-2)?.choices[0].finish_reason, 'stop')
+
+  const u = new AnthropicStreamTranslator()
+  const without = events.flatMap((e) => u.translate(e))
+  assert.equal(without.length, chunks.length - 1, 'no usage chunk unless asked for')
+  assert.ok(without.every((c) => !('usage' in c)))
+})

@@ -61,7 +61,10 @@ export function toAnthropicRequest(provider: string, req: ChatRequest | OpenAI.C
           if (call.type !== 'function') continue
           blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(provider, call.function.arguments) })
         }
-        push('assistant', blocks)
+        // An assistant turn that said nothing (empty content, no tool calls) is left out:
+        // Anthropic rejects empty content and empty text blocks alike, and the user turns on
+        // either side of it merge into one (push), so the roles still alternate.
+        if (blocks.length) push('assistant', blocks)
         break
       }
       case 'tool':
@@ -77,7 +80,13 @@ export function toAnthropicRequest(provider: string, req: ChatRequest | OpenAI.C
     max_tokens: req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_MAX_TOKENS,
   }
   if (system.length) out.system = system.join('\n\n')
-  // temperature and top_p are not sent: the current Messages API no longer takes them.
+  // Sampling parameters go through as the client set them, both when it set both: that is the
+  // client's choice. Some newer models take only one of the two, or no temperature at all, and
+  // the SDK's request type no longer lists them; such a model's refusal comes back to the
+  // client as a 400 naming the field, rather than the node dropping it unseen.
+  const sampling = out as { temperature?: number; top_p?: number }
+  if (req.temperature != null) sampling.temperature = req.temperature
+  if (req.top_p != null) sampling.top_p = req.top_p
   if (req.stop != null) out.stop_sequences = Array.isArray(req.stop) ? req.stop : [req.stop]
   if (req.tools?.length) {
     out.tools = req.tools.flatMap((t) => (t.type === 'function'
@@ -101,6 +110,19 @@ export function finishReason(stop: string | null | undefined): ChatResponse['cho
   }
 }
 
+/** The usage counts on a Message, or in a stream's message_start and message_delta events (null: not given). */
+type AnthropicUsage = { input_tokens?: number | null; output_tokens?: number | null; cache_creation_input_tokens?: number | null; cache_read_input_tokens?: number | null }
+
+/**
+ * Anthropic usage → OpenAI usage. Anthropic counts prompt tokens read from or written to the
+ * cache apart from `input_tokens`; OpenAI's `prompt_tokens` counts every prompt token.
+ */
+export function toOpenAIUsage(usage: AnthropicUsage): NonNullable<ChatResponse['usage']> {
+  const prompt = (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
+  const completion = usage.output_tokens ?? 0
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+}
+
 /** Anthropic Message → OpenAI ChatCompletion. */
 export function fromAnthropicMessage(msg: Anthropic.Messages.Message, created = Math.floor(Date.now() / 1000)): ChatResponse {
   let text = ''
@@ -117,8 +139,16 @@ export function fromAnthropicMessage(msg: Anthropic.Messages.Message, created = 
     created,
     model: msg.model,
     choices: [{ index: 0, message, finish_reason: finishReason(msg.stop_reason), logprobs: null }],
-    usage: { prompt_tokens: msg.usage.input_tokens, completion_tokens: msg.usage.output_tokens, total_tokens: msg.usage.input_tokens + msg.usage.output_tokens },
+    usage: toOpenAIUsage(msg.usage),
   }
+}
+
+export type AnthropicStreamTranslatorOptions = {
+  /**
+   * The client's `stream_options.include_usage`: as OpenAI does then, every chunk carries
+   * `usage: null` and the stream ends with a chunk with no choices and the whole usage.
+   */
+  includeUsage?: boolean
 }
 
 /** Turns Anthropic stream events into OpenAI chunks; one instance per stream. */
@@ -128,9 +158,25 @@ export class AnthropicStreamTranslator {
   private readonly created = Math.floor(Date.now() / 1000)
   /** Anthropic content-block index → OpenAI tool_calls index. */
   private readonly toolIndex = new Map<number, number>()
+  private readonly includeUsage: boolean
+  /** Counts so far: message_start gives them, message_delta updates them (its counts are cumulative). */
+  private readonly usage: AnthropicUsage = {}
+
+  constructor({ includeUsage = false }: AnthropicStreamTranslatorOptions = {}) {
+    this.includeUsage = includeUsage
+  }
 
   private chunk(delta: ChatChunk['choices'][number]['delta'], finish: ChatChunk['choices'][number]['finish_reason'] = null): ChatChunk {
-    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }
+    const chunk: ChatChunk = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }
+    if (this.includeUsage) chunk.usage = null
+    return chunk
+  }
+
+  private count(usage: AnthropicUsage): void {
+    for (const key of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
+      const n = usage[key]
+      if (typeof n === 'number') this.usage[key] = n
+    }
   }
 
   /** The chunks one event becomes (often none). */
@@ -139,6 +185,7 @@ export class AnthropicStreamTranslator {
       case 'message_start':
         this.id = event.message.id
         this.model = event.message.model
+        this.count(event.message.usage)
         return [this.chunk({ role: 'assistant', content: '' })]
       case 'content_block_start':
         if (event.content_block.type === 'tool_use') {
@@ -156,7 +203,11 @@ export class AnthropicStreamTranslator {
         }
         return []
       case 'message_delta':
+        if (event.usage) this.count(event.usage)
         return [this.chunk({}, finishReason(event.delta.stop_reason))]
+      case 'message_stop':
+        if (!this.includeUsage) return []
+        return [{ id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [], usage: toOpenAIUsage(this.usage) }]
       default:
         return []
     }
