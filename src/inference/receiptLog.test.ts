@@ -186,3 +186,37 @@ logTest("sync 'background': an append is in the file when it resolves, rotation 
   assert.deepEqual(page.receipts.map((r) => r.id), written.map((r) => r.id))
   await reopened.close()
 })
+
+logTest('open decodes only the newest maxIndexed receipts: sealed segments are checked at their ends and decoded when drained', async (dir) => {
+  const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 }
+  const log = await ReceiptLog.open(dir, options)
+  const written = Array.from({ length: 200 }, (_, i) => receipt(i))
+  for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => log.append(r)))
+  await log.close()
+  const names = (await readdir(dir)).filter((n) => n.startsWith('receipts-')).sort()
+  assert.ok(names.length >= 6)
+
+  const small = await ReceiptLog.open(dir, { ...options, maxIndexed: 50 })
+  assert.equal(small.indexed, 50)
+  assert.deepEqual(small.get(written[150].id), written[150])
+  assert.equal(small.get(written[149].id), undefined, 'older receipts are not indexed')
+  assert.deepEqual((await small.read(0, 1000)).receipts.map((r) => r.id), written.map((r) => r.id), 'every receipt is still drained')
+  await small.close()
+
+  // Damage in the oldest segment, beyond the index: the log opens (it is not read there), and the drain names it.
+  const oldest = join(dir, names[0])
+  const original = await readFile(oldest, 'latin1')
+  const damaged = `0x${'zz'.repeat((original.indexOf('\n') - 2) / 2)}${original.slice(original.indexOf('\n'))}`
+  assert.equal(damaged.length, original.length)
+  await writeFile(oldest, damaged, 'latin1')
+  const opened = await ReceiptLog.open(dir, { ...options, maxIndexed: 50 })
+  await assert.rejects(opened.read(0, 10), (err: unknown) => err instanceof ReceiptLogError && /receipts-0000000000000000\.log.*corrupt line at byte 0/.test((err as Error).message))
+  await opened.close()
+  // Within the index it is refused at open, as before.
+  await assert.rejects(ReceiptLog.open(dir, { ...options, maxIndexed: 1000 }), /corrupt line at byte 0/)
+  await writeFile(oldest, original, 'latin1')
+
+  // A sealed segment cut short (its last line torn) no longer meets the next one: refused at open.
+  await writeFile(oldest, original.slice(0, -5), 'latin1')
+  await assert.rejects(ReceiptLog.open(dir, options), /does not end with a complete line at byte \d+, where the next segment starts/)
+})

@@ -89,24 +89,42 @@ export function segmentFileName(start: number): string {
   return `receipts-${String(start).padStart(16, '0')}.log`
 }
 
-/** Parses complete lines; returns the receipts and the length of the valid prefix. */
-function parseLines(text: string, path: string): { receipts: Receipt[]; validLength: number } {
+const DEFAULT_MAX_INDEXED = 100_000
+
+/**
+ * Decodes the last `count` complete lines of `text[0, end)` (which ends with a newline), in log
+ * order. A whole line that does not decode is damage: refused, since dropping it would lose a
+ * receipt without a word (a torn write leaves a tail without its newline, which is not a line).
+ */
+function lastLines(text: string, end: number, count: number, path: string): Receipt[] {
   const receipts: Receipt[] = []
-  let offset = 0
-  for (;;) {
-    const end = text.indexOf('\n', offset)
-    if (end < 0) break
-    const line = text.slice(offset, end)
+  let lineEnd = end - 1
+  while (lineEnd > 0 && receipts.length < count) {
+    const lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1
     try {
-      receipts.push(decodeReceipt(Buffer.from(line.slice(2), 'hex')))
+      receipts.push(decodeReceipt(Buffer.from(text.slice(lineStart + 2, lineEnd), 'hex')))
     } catch (err) {
-      // A torn write leaves a tail without its newline (not parsed here); a whole line that does
-      // not decode is damage, and dropping it would lose a receipt without a word.
-      throw new ReceiptLogError({ path, reason: `corrupt line at byte ${offset} (a complete line that is not a receipt)`, cause: err })
+      throw new ReceiptLogError({ path, reason: `corrupt line at byte ${lineStart} (a complete line that is not a receipt)`, cause: err })
     }
-    offset = end + 1
+    lineEnd = lineStart - 1
   }
-  return { receipts, validLength: offset }
+  return receipts.reverse()
+}
+
+/** A sealed segment must hold `length` bytes ending with a complete line (where the next segment starts). */
+async function checkSealedEnd(seg: Segment): Promise<void> {
+  if (seg.length < 0) throw new ReceiptLogError({ path: seg.path, reason: `starts after the next segment's start (${seg.start + seg.length})` })
+  if (seg.length === 0) return
+  const handle = await open(seg.path, 'r').catch((err: unknown) => { throw new ReceiptLogError({ path: seg.path, reason: 'cannot be read', cause: err }) })
+  try {
+    const byte = Buffer.alloc(1)
+    const { bytesRead } = await handle.read(byte, 0, 1, seg.length - 1)
+    if (bytesRead !== 1 || byte[0] !== 0x0a) {
+      throw new ReceiptLogError({ path: seg.path, reason: `does not end with a complete line at byte ${seg.start + seg.length}, where the next segment starts` })
+    }
+  } finally {
+    await handle.close()
+  }
 }
 
 function fsyncDir(dir: string): void {
@@ -160,7 +178,7 @@ export class ReceiptLog {
     this.chunk = options.preallocateBytes ?? 8 << 20
     this.maxBatch = options.maxBatch ?? 1024
     this.maxDelayMs = options.maxDelayMs ?? 0
-    this.maxIndexed = options.maxIndexed ?? 100_000
+    this.maxIndexed = options.maxIndexed ?? DEFAULT_MAX_INDEXED
     this.maxTail = options.maxTail ?? 100_000
     this.maxSegmentBytes = options.maxSegmentBytes ?? 64 << 20
     this.onFlush = options.onFlush
@@ -176,7 +194,14 @@ export class ReceiptLog {
     return this.segments[this.segments.length - 1]
   }
 
-  /** Opens (or creates) the log in `dir`, reading back every segment and zeroing a torn last line. */
+  /**
+   * Opens (or creates) the log in `dir`: reads back the active (last) segment and zeroes a torn
+   * last line, and decodes the newest receipts, up to `maxIndexed`, for `get`. Sealed segments
+   * are not read whole: each must end with a complete line where the next begins (checked), and
+   * their receipts are decoded when drained. A node that has logged millions of receipts (one
+   * that is never settled keeps them all) then starts in the time its active segment takes,
+   * not in minutes and gigabytes.
+   */
   static async open(dir: string, options: ReceiptLogOptions = {}): Promise<ReceiptLog> {
     await mkdir(dir, { recursive: true })
     const segments: Segment[] = []
@@ -185,32 +210,38 @@ export class ReceiptLog {
       if (m) segments.push({ start: Number(m[1]), path: join(dir, name), length: 0 })
     }
     if (segments.length === 0) segments.push({ start: 0, path: join(dir, segmentFileName(0)), length: 0 })
-    const receipts: Receipt[] = []
-    let bytes = Buffer.alloc(0)
-    for (const [i, seg] of segments.entries()) {
-      try {
-        bytes = await readFile(seg.path)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ReceiptLogError({ path: seg.path, reason: 'cannot be read', cause: err })
-        bytes = Buffer.alloc(0)
-      }
-      const firstZero = bytes.indexOf(0)
-      const parsed = parseLines(bytes.toString('latin1', 0, firstZero < 0 ? bytes.length : firstZero), seg.path)
-      seg.length = parsed.validLength
-      receipts.push(...parsed.receipts)
-      const next = segments[i + 1]
-      if (next && seg.start + seg.length !== next.start) {
-        throw new ReceiptLogError({ path: seg.path, reason: `ends at byte ${seg.start + seg.length} but the next segment starts at ${next.start}` })
-      }
+    const last = segments.length - 1
+    for (let i = 0; i < last; i++) {
+      segments[i].length = segments[i + 1].start - segments[i].start
+      await checkSealedEnd(segments[i])
     }
-    const active = segments[segments.length - 1]
+    const active = segments[last]
+    let bytes: Buffer
+    try {
+      bytes = await readFile(active.path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ReceiptLogError({ path: active.path, reason: 'cannot be read', cause: err })
+      bytes = Buffer.alloc(0)
+    }
+    const firstZero = bytes.indexOf(0)
+    const text = bytes.toString('latin1', 0, firstZero < 0 ? bytes.length : firstZero)
+    active.length = text.lastIndexOf('\n') + 1
+    // The newest receipts for the index, newest segment first, each segment's in log order.
+    const maxIndexed = options.maxIndexed ?? DEFAULT_MAX_INDEXED
+    const newest: Receipt[][] = [lastLines(text, active.length, maxIndexed, active.path)]
+    let indexed = newest[0].length
+    for (let i = last - 1; i >= 0 && indexed < maxIndexed; i--) {
+      const sealed = await readFile(segments[i].path, 'latin1')
+      newest.unshift(lastLines(sealed, segments[i].length, maxIndexed - indexed, segments[i].path))
+      indexed += newest[0].length
+    }
     const fd = fs.openSync(active.path, openFlags(options), 0o644)
     // Whatever follows the last complete line (a torn write, stray bytes) must read as zeros.
     if (!isZero(bytes, active.length)) fs.writeSync(fd, Buffer.alloc(bytes.length - active.length), 0, bytes.length - active.length, active.length)
     // The directory entry of a newly created segment must be durable too.
     fsyncDir(dir)
     const log = new ReceiptLog(dir, fd, segments, bytes.length, options)
-    for (const r of receipts) log.remember(r)
+    for (const receipts of newest) for (const r of receipts) log.remember(r)
     await log.ensureSpace(0)
     return log
   }
@@ -415,7 +446,12 @@ export class ReceiptLog {
             const nl = text.indexOf('\n', lineStart)
             if (nl < 0 || receipts.length >= limit) break
             const bytes = bytesOfHex(text.slice(lineStart + 2, nl))
-            receipts.push(decodeReceipt(bytes))
+            try {
+              receipts.push(decodeReceipt(bytes))
+            } catch (err) {
+              // Sealed segments are decoded first here, not at open: damage is named where it is.
+              throw new ReceiptLogError({ path: seg.path, reason: `corrupt line at byte ${position - seg.start + lineStart} (a complete line that is not a receipt)`, cause: err })
+            }
             wire.push(bytes)
             lineStart = nl + 1
           }
