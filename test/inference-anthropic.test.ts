@@ -18,7 +18,8 @@ import { AnthropicProvider, deadlineFetch } from '../src/inference/providers/ant
 import { ProviderError } from '../src/inference/providers/chatProvider.ts'
 
 /** The provider timeout under test: short, so a stall shows within a test's time. */
-const TIMEOUT_MS = 300
+// Generous against timer jitter on a loaded 2-vCPU machine: the trickle below sends every quarter of it.
+const TIMEOUT_MS = 1000
 
 type MessagesBody = { model: string; stream?: boolean; messages: { role: string; content: { type: string; text?: string }[] }[]; [k: string]: unknown }
 
@@ -57,16 +58,16 @@ const upstream = createServer((req, res) => {
         event(res, { type: 'message_stop' })
         return res.end()
       case 'trickle': {
-        // A delta every half timeout, twice the timeout in all: slow, but never silent that long.
+        // A delta every quarter timeout, about twice the timeout in all: slow, but never silent that long.
         startStream(res, 'a')
         let n = 0
         const next = setInterval(() => {
-          if (++n < 4) return void event(res, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a' } } as { type: string })
+          if (++n < 8) return void event(res, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a' } } as { type: string })
           clearInterval(next)
           event(res, { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 4 } } as { type: string })
           event(res, { type: 'message_stop' })
           res.end()
-        }, TIMEOUT_MS / 2)
+        }, TIMEOUT_MS / 4)
         return
       }
       case 'broken': return apiError(500, 'api_error', 'Internal server error')
@@ -185,7 +186,7 @@ test('a client that leaves mid-stream ends the upstream call at once, and the cu
   leave.abort()
   await closed
   assert.ok(performance.now() - left < TIMEOUT_MS / 2, 'the upstream connection closed well before the timeout')
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await new Promise((resolve) => setTimeout(resolve, 300))
   assert.equal(await receipts(), before, 'no receipt for an answer cut short')
   await answersHello()
 })
@@ -194,7 +195,7 @@ test('a slow stream is not a stalled one: the limit is on silence, not on the wh
   let got = ''
   const started = performance.now()
   for await (const chunk of await client.chat.completions.create({ ...say('trickle'), stream: true }, guard())) got += chunk.choices[0]?.delta?.content ?? ''
-  assert.equal(got, 'aaaa')
+  assert.equal(got, 'a'.repeat(8))
   assert.ok(performance.now() - started > TIMEOUT_MS * 1.5, 'it ran past the timeout in all')
 })
 

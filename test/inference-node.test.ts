@@ -304,8 +304,16 @@ test('legacy completions carry receipts that verify, plain (headers) and streami
   assert.equal(verifyReceipt(streamed, { responseHash: `0x${createHash('sha256').update(text.slice(0, at - 1)).digest('hex')}` }).ok, false)
 })
 
+/** Chat-route error counts: the client's leaving (499 or its code) and upstream failures (502 or its code). */
+async function errorCounts(): Promise<{ clientClosed: number; upstream: number }> {
+  const metrics = await (await fetch(`${url}/metrics`)).text()
+  const count = (code: string) => Number(new RegExp(`^haca_inference_errors_total\\{route="/v1/chat/completions",code="${code}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
+  return { clientClosed: count('499') + count('client_closed_request'), upstream: count('502') + count('upstream_error') }
+}
+
 for (const stream of [false, true]) {
   test(`a client that goes away ends the node's upstream call (${stream ? 'streaming' : 'plain'})`, async () => {
+    const errorsBefore = await errorCounts()
     const seen = new Promise<void>((resolve) => hangingSeen.push(resolve))
     const closed = new Promise<void>((resolve) => hangingClosed.push(resolve))
     const goAway = new AbortController()
@@ -318,6 +326,14 @@ for (const stream of [false, true]) {
     await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the upstream call outlived its client')), 5000))])
     assert.ok(Date.now() - started < 5000)
     assert.equal((await fetch(`${url}/healthz`)).status, 200)
+    // Counted as the client's leaving, not as an upstream failure.
+    let after = await errorCounts()
+    for (let i = 0; i < 50 && after.clientClosed === errorsBefore.clientClosed; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      after = await errorCounts()
+    }
+    assert.equal(after.clientClosed, errorsBefore.clientClosed + 1)
+    assert.equal(after.upstream, errorsBefore.upstream)
   })
 }
 

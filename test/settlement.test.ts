@@ -23,7 +23,7 @@ import { buildOpenChannelTx } from '../src/ledger/payments/tx.ts'
 import { type SignedVoucher, signVoucher } from '../src/ledger/payments/voucher.ts'
 import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { startEmbeddedChain } from './helpers/embedded-chain.ts'
-import { readFile } from 'node:fs/promises'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempHome } from './helpers/ledger.ts'
 
@@ -200,4 +200,30 @@ test('a worker that dies after its batch landed resumes without losing or double
   for (const r of receipts) assert.equal((await getSettlement(rpc, { receiptId: r.id })).status, 'settled')
   assert.equal(await log.readCursor(), (await log.read(0, 100)).next)
   await log.close()
+})
+
+test('a drain that fails (here: a damaged receipt in a sealed segment) is reported each interval, not swallowed', async () => {
+  const dir = join(home.dir, 'receipts-damaged')
+  const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 }
+  const log = await ReceiptLog.open(dir, options)
+  const book = new Book()
+  book.cumulative = await spent()
+  for (let i = 0; i < 60; i++) await answer(log, book)
+  await log.close()
+  const oldest = join(dir, (await readdir(dir)).filter((n) => n.startsWith('receipts-')).sort()[0])
+  const text = await readFile(oldest, 'latin1')
+  await writeFile(oldest, `0x${'zz'.repeat((text.indexOf('\n') - 2) / 2)}${text.slice(text.indexOf('\n'))}`, 'latin1')
+  // The node starts (the damage is beyond the receipts it indexes); the drain then meets it.
+  const reopened = await ReceiptLog.open(dir, { ...options, maxIndexed: 5 })
+  const errors: unknown[] = []
+  const w = new SettlementWorker({ receipts: reopened, vouchers: book, rpc, operatorKey: node, signingKey: node.privateKey, dir, batchSize: 10, onError: (err) => errors.push(err) })
+  w.start(20)
+  const deadline = Date.now() + 10_000
+  while (errors.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  await w.stop()
+  assert.ok(errors.length >= 2, 'reported at every interval it fails')
+  assert.match(String(errors[0]), /receipts-0000000000000000\.log.*corrupt line at byte 0/)
+  assert.match(w.lastError ?? '', /corrupt line at byte 0/)
+  assert.equal(await reopened.readCursor(), 0, 'nothing was skipped')
+  await reopened.close()
 })

@@ -31,7 +31,9 @@ export type HacaClientParameters = HacaClientNodeSource & {
    * Longest silence in ms a stream may keep: each wait for its next bytes (the first chunk
    * included) is bounded by this. Before the first chunk a stalled node is left for the next
    * one; after it, iteration throws a NodeStreamStalledError and the request is aborted.
-   * Default 30,000.
+   * Default 90,000: longer than a node's own provider timeout (60 s by default), after which
+   * the node ends a silent stream with an error event itself, so a slow but working upstream
+   * is not cut off by the client first.
    */
   streamIdleTimeoutMs?: number
   /** Most nodes tried for one request. Default 3. */
@@ -60,7 +62,7 @@ export class HacaClient {
   /** OpenAI-shaped chat: `client.chat.completions.create(params)`, streaming with `stream: true`. */
   readonly chat: { completions: { create: <P extends CreateChatCompletionParameters>(params: P) => Promise<CreateChatCompletionReturnType<P>> } }
 
-  constructor({ directory, nodes, rpc, timeoutMs = 60_000, streamIdleTimeoutMs = 30_000, maxAttempts = 3, payments }: HacaClientParameters) {
+  constructor({ directory, nodes, rpc, timeoutMs = 60_000, streamIdleTimeoutMs = 90_000, maxAttempts = 3, payments }: HacaClientParameters) {
     this.payments = payments
     this.ledgerUrl = rpc
     this.directory = directory ?? (rpc !== undefined ? new RegistryNodeDirectory({ rpc }) : new StaticNodeDirectory(nodes ?? []))

@@ -18,6 +18,7 @@ export function createNodeMetrics({ defaultMetrics = false }: { defaultMetrics?:
     inflight: new Gauge({ name: 'haca_inference_inflight_requests', help: 'Requests running now', registers: [registry] }),
     receiptFlush: new Histogram({ name: 'haca_inference_receipt_flush_seconds', help: 'One group commit of the receipt log (one O_DSYNC write)', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1], registers: [registry] }),
     receiptBatch: new Histogram({ name: 'haca_inference_receipt_flush_batch_size', help: 'Receipts per group commit', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], registers: [registry] }),
+    settlementErrors: new Counter({ name: 'haca_inference_settlement_errors_total', help: 'Settlement drains that failed (retried at the next interval; the log says why)', registers: [registry] }),
     receipts: new Counter({ name: 'haca_inference_receipts_total', help: 'Receipts signed and made durable', registers: [registry] }),
   }
 }

@@ -125,7 +125,13 @@ export async function createInferenceNode(params: CreateInferenceNodeParameters)
     limiter,
     models,
     // ONNX runs leave the event loop only while other requests are waiting on it (onnxRuntime.ts).
-    onnx: new OnnxRuntime(models, { ...params.onnx, executionProvider: executionProvider.provider, busy: () => limiter.running > 1 }),
+    onnx: new OnnxRuntime(models, {
+      ...params.onnx,
+      executionProvider: executionProvider.provider,
+      busy: () => limiter.running > 1,
+      // Workers start on the first offloaded run, after `app` exists.
+      onWorkerExit: (exit) => app.log.warn(exit, 'an ONNX worker thread exited; it is restarted'),
+    }),
     chat,
   }
 

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildMlpModel, runMlpReference } from '../onnx/build.ts'
 import { OnnxRuntime } from './onnxRuntime.ts'
+import { type WorkerExit, restartDelayMs } from './onnxWorkerPool.ts'
 import { type ModelInfo, type ModelSource, UnknownModelError } from './modelSource.ts'
 import { InvalidTensorError } from './tensor.ts'
 
@@ -99,6 +100,43 @@ test('a worker thread that dies is replaced, idle or busy: later runs are answer
     const second = worker()
     void second.terminate()
     await assert.rejects(running, /model "m" failed to run: its worker thread exited/)
+    assert.deepEqual((await runtime.run('m', input)).outputs.output.data, expected)
+  } finally {
+    await runtime.close()
+  }
+})
+
+test('workers that die before answering are restarted with a growing delay, runs meanwhile fail clearly, and an answer resets it', async () => {
+  assert.deepEqual([1, 2, 3, 4, 12, 40].map(restartDelayMs), [0, 100, 200, 400, 30_000, 30_000])
+  const params = { inputSize: 4, hiddenSize: 8, outputSize: 2, seed: 6 }
+  const exits: WorkerExit[] = []
+  const runtime = new OnnxRuntime(new MemorySource({ m: buildMlpModel(params) }), { workers: 1, offload: 'always', onWorkerExit: (e) => exits.push(e) })
+  const input = { input: { dims: [1, 4], type: 'float32' as const, data: [1, 2, 3, 4] } }
+  const expected = Array.from(runMlpReference(Float32Array.from(input.input.data), params))
+  const slot = () => runtime['pool']['slots'][0]
+  const waitFor = async (what: () => boolean) => {
+    for (let i = 0; i < 500 && !what(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.ok(what())
+  }
+  try {
+    // Two workers in a row die before answering anything: the first is replaced at once, the second after 100 ms.
+    const first = slot()
+    await first.worker.terminate()
+    await waitFor(() => slot() !== first)
+    assert.deepEqual(exits.map((e) => e.restartInMs), [0])
+    const second = slot()
+    await second.worker.terminate()
+    await waitFor(() => exits.length === 2)
+    assert.equal(exits[1].restartInMs, 100)
+    assert.match(exits[1].reason, /its worker thread exited with code \d+/)
+    await assert.rejects(runtime.run('m', input), /no ONNX worker thread is running: they exited 2 times in a row before answering a run/)
+    await waitFor(() => !slot().dead)
+    assert.deepEqual((await runtime.run('m', input)).outputs.output.data, expected)
+    // It answered: a later death is restarted at once again.
+    const third = slot()
+    await third.worker.terminate()
+    await waitFor(() => exits.length === 3)
+    assert.equal(exits[2].restartInMs, 0)
     assert.deepEqual((await runtime.run('m', input)).outputs.output.data, expected)
   } finally {
     await runtime.close()

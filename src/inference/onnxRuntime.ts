@@ -9,7 +9,7 @@ import { readOnnxSchema } from '../onnx/schema.ts'
 import type { OnnxIoSchema } from '../onnx/types.ts'
 import type { ModelSource } from './modelSource.ts'
 import { type TensorInput, type TensorJson, type TypedArray, checkInputs, fromTypedData, toTypedData } from './tensor.ts'
-import { OnnxWorkerPool } from './onnxWorkerPool.ts'
+import { OnnxWorkerPool, type WorkerExit } from './onnxWorkerPool.ts'
 import type { ExecutionProvider, ExecutionProviderChoice } from './executionProvider.ts'
 
 export type OnnxRuntimeOptions = {
@@ -35,10 +35,12 @@ export type OnnxRuntimeOptions = {
   offload?: 'busy' | 'always'
   /** Whether other requests are in flight now (the node passes its limiter's count). */
   busy?: () => boolean
+  /** A worker thread exited (it is restarted; the node logs this). */
+  onWorkerExit?: (exit: WorkerExit) => void
 }
 
 /** The `onnx` section of a node's config: the runtime's options, with the execution provider as the operator chose it. */
-export type OnnxConfig = Omit<OnnxRuntimeOptions, 'executionProvider' | 'busy'> & { executionProvider?: ExecutionProviderChoice }
+export type OnnxConfig = Omit<OnnxRuntimeOptions, 'executionProvider' | 'busy' | 'onWorkerExit'> & { executionProvider?: ExecutionProviderChoice }
 
 /** A model ready to run: a session here (unless every run is offloaded), and its bytes for the workers. */
 type Loaded = { session: ort.InferenceSession | null; bytes: Uint8Array; schema: OnnxIoSchema; running: number; evicted: boolean }
@@ -59,12 +61,13 @@ export class OnnxRuntime {
       workers: options.workers ?? Math.max(1, availableParallelism() - 1),
       offload: options.offload ?? 'busy',
       busy: options.busy ?? (() => false),
+      onWorkerExit: options.onWorkerExit ?? (() => {}),
     }
   }
 
   /** The worker threads, started on the first run that goes there. */
   private get pool(): OnnxWorkerPool {
-    return (this.poolInstance ??= new OnnxWorkerPool(this.options.workers))
+    return (this.poolInstance ??= new OnnxWorkerPool(this.options.workers, this.options.onWorkerExit))
   }
 
   /** Every run on a worker: sessions then live only there. */

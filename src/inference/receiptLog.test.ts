@@ -216,7 +216,18 @@ logTest('open decodes only the newest maxIndexed receipts: sealed segments are c
   await assert.rejects(ReceiptLog.open(dir, { ...options, maxIndexed: 1000 }), /corrupt line at byte 0/)
   await writeFile(oldest, original, 'latin1')
 
-  // A sealed segment cut short (its last line torn) no longer meets the next one: refused at open.
+  // A sealed segment cut short or grown no longer meets the next one: refused at open.
   await writeFile(oldest, original.slice(0, -5), 'latin1')
+  await assert.rejects(ReceiptLog.open(dir, options), /holds \d+ bytes but the next segment starts after \d+/)
+  await writeFile(oldest, `${original}${original.slice(0, original.indexOf('\n') + 1)}`, 'latin1')
+  await assert.rejects(ReceiptLog.open(dir, options), /holds \d+ bytes but the next segment starts after \d+/)
+  // Its size right but its last line torn (a newline missing at the end): refused too.
+  await writeFile(oldest, `${original.slice(0, -1)}x`, 'latin1')
   await assert.rejects(ReceiptLog.open(dir, options), /does not end with a complete line at byte \d+, where the next segment starts/)
+  await writeFile(oldest, original, 'latin1')
+  // An empty line in the active segment is damage, not skipped (first line included).
+  const active = join(dir, names.at(-1)!)
+  const activeText = (await readFile(active, 'latin1')).replace(/\0+$/, '')
+  await writeFile(active, `\n${activeText.slice(activeText.indexOf('\n') + 1)}`, 'latin1')
+  await assert.rejects(ReceiptLog.open(dir, options), /corrupt line at byte 0/)
 })

@@ -99,8 +99,9 @@ const DEFAULT_MAX_INDEXED = 100_000
 function lastLines(text: string, end: number, count: number, path: string): Receipt[] {
   const receipts: Receipt[] = []
   let lineEnd = end - 1
-  while (lineEnd > 0 && receipts.length < count) {
-    const lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1
+  while (lineEnd >= 0 && receipts.length < count) {
+    // lastIndexOf with a negative start would still look at index 0.
+    const lineStart = lineEnd === 0 ? 0 : text.lastIndexOf('\n', lineEnd - 1) + 1
     try {
       receipts.push(decodeReceipt(Buffer.from(text.slice(lineStart + 2, lineEnd), 'hex')))
     } catch (err) {
@@ -111,12 +112,17 @@ function lastLines(text: string, end: number, count: number, path: string): Rece
   return receipts.reverse()
 }
 
-/** A sealed segment must hold `length` bytes ending with a complete line (where the next segment starts). */
+/**
+ * A sealed segment must hold exactly `length` bytes (rotation truncates it there, where the next
+ * segment starts), the last one ending a complete line: more would be receipts no drain reads.
+ */
 async function checkSealedEnd(seg: Segment): Promise<void> {
   if (seg.length < 0) throw new ReceiptLogError({ path: seg.path, reason: `starts after the next segment's start (${seg.start + seg.length})` })
-  if (seg.length === 0) return
   const handle = await open(seg.path, 'r').catch((err: unknown) => { throw new ReceiptLogError({ path: seg.path, reason: 'cannot be read', cause: err }) })
   try {
+    const { size } = await handle.stat()
+    if (size !== seg.length) throw new ReceiptLogError({ path: seg.path, reason: `holds ${size} bytes but the next segment starts after ${seg.length}` })
+    if (seg.length === 0) return
     const byte = Buffer.alloc(1)
     const { bytesRead } = await handle.read(byte, 0, 1, seg.length - 1)
     if (bytesRead !== 1 || byte[0] !== 0x0a) {
@@ -231,7 +237,7 @@ export class ReceiptLog {
     const newest: Receipt[][] = [lastLines(text, active.length, maxIndexed, active.path)]
     let indexed = newest[0].length
     for (let i = last - 1; i >= 0 && indexed < maxIndexed; i--) {
-      const sealed = await readFile(segments[i].path, 'latin1')
+      const sealed = await readFile(segments[i].path, 'latin1').catch((err: unknown) => { throw new ReceiptLogError({ path: segments[i].path, reason: 'cannot be read', cause: err }) })
       newest.unshift(lastLines(sealed, segments[i].length, maxIndexed - indexed, segments[i].path))
       indexed += newest[0].length
     }

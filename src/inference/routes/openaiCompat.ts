@@ -12,7 +12,7 @@ import { type ChatRoute, type NodeContext, RECEIPT_EVENT, RECEIPT_HEADER, RECEIP
 import { receiptToJson } from '../receipt.ts'
 import { newReceiptId } from '../receiptId.ts'
 import { UnknownModelError } from '../modelSource.ts'
-import { describeError } from '../httpErrors.ts'
+import { BadRequestError, describeError } from '../httpErrors.ts'
 import type { ChatChunk, ChatRequest, ChatResponse, ChatStreamRequest } from '../providers/chatProvider.ts'
 import { HashedEventStream } from './sse.ts'
 import { chatBodySchema, completionBodySchema, errorResponses } from './schemas.ts'
@@ -58,17 +58,29 @@ function chunkToCompletion(chunk: ChatChunk): unknown {
  * Aborts when the client goes away before its answer is complete: the provider call stops
  * too, rather than running (and being paid upstream) for an answer no one will read.
  */
-function abortOnClientClose(reply: FastifyReply): AbortSignal {
+function abortOnClientClose(ctx: NodeContext, request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const abort = new AbortController()
-  reply.raw.once('close', () => { if (!reply.raw.writableFinished) abort.abort(new Error('the client closed the connection')) })
+  reply.raw.once('close', () => {
+    if (reply.raw.writableFinished) return
+    abort.abort(clientClosed())
+    // No onResponse comes for an answer that was never finished; counted here, once.
+    ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: 'client_closed_request' })
+  })
   return abort.signal
 }
+
+/** The client left: counted as such (499, nginx's "client closed request"), not as an upstream failure. */
+const clientClosed = () => new BadRequestError({ message: 'the client closed the connection before its answer was complete', code: 'client_closed_request', status: 499 })
+
+/** The provider's failure, unless the client's leaving caused it (the provider then saw an abort). */
+const whyFailed = (err: unknown, signal: AbortSignal): unknown => (signal.aborted ? signal.reason : err)
 
 async function answer(ctx: NodeContext, request: FastifyRequest, reply: FastifyReply, shape: Shape, chatRequest: ChatRequest): Promise<FastifyReply> {
   const model = chatRequest.model
   const route = routeFor(ctx, model)
   const started = process.hrtime.bigint()
-  const res = await route.provider.chat({ ...chatRequest, stream: false }, abortOnClientClose(reply))
+  const signal = abortOnClientClose(ctx, request, reply)
+  const res = await route.provider.chat({ ...chatRequest, stream: false }, signal).catch((err: unknown) => { throw whyFailed(err, signal) })
   ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
   const body = JSON.stringify(shape === 'chat' ? res : chatToCompletion(res))
   const responseHash = `0x${createHash('sha256').update(body).digest('hex')}` as Hex
@@ -80,10 +92,11 @@ async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
   const model = chatRequest.model
   const route = routeFor(ctx, model)
   const started = process.hrtime.bigint()
-  const chunks = route.provider.chatStream(chatRequest, abortOnClientClose(reply))[Symbol.asyncIterator]()
+  const signal = abortOnClientClose(ctx, request, reply)
+  const chunks = route.provider.chatStream(chatRequest, signal)[Symbol.asyncIterator]()
   // The first chunk is awaited before any byte is sent, so an upstream that fails at once
   // (bad key, timeout, refused connection) still gets a proper 4xx/5xx status.
-  let next = await chunks.next()
+  let next = await chunks.next().catch((err: unknown) => { throw whyFailed(err, signal) })
   const id = newReceiptId(ctx.address, request.requestHash)
   reply.hijack()
   const out = new HashedEventStream(reply.raw, { [RECEIPT_ID_HEADER]: id })
@@ -95,13 +108,14 @@ async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
     ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
     const { receipt } = await issueReceipt(ctx, { id, model, requestHash: request.requestHash, responseHash: out.digestWithDone(), price: route.price })
     out.endWith(RECEIPT_EVENT, receiptToJson(receipt))
-  } catch (err) {
+  } catch (failure) {
+    const err = whyFailed(failure, signal)
     const { body, internal } = describeError(err)
     if (internal) request.log.error({ reqId: request.id, url: request.url, err }, 'stream failed')
-    else request.log.warn({ reqId: request.id, url: request.url, code: body.error.code, reason: body.error.message }, 'stream failed upstream')
+    else if (!signal.aborted) request.log.warn({ reqId: request.id, url: request.url, code: body.error.code, reason: body.error.message }, 'stream failed upstream')
     // The status line (200) is already sent; the node's onResponse hook counts the request,
-    // so a failure mid-stream is recorded here by its code.
-    ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: body.error.code })
+    // so a failure mid-stream is recorded here by its code (a client's leaving, where it is seen).
+    if (!signal.aborted) ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: body.error.code })
     out.fail(body)
   }
   return reply

@@ -24,6 +24,10 @@ export async function startSettlementFromConfig(config: InferenceNodeConfig, nod
     dir: config.receiptDir,
     batchSize: config.settlement.batchSize,
     maxInFlight: config.settlement.maxInFlight,
+    onError: (err) => {
+      node.context.metrics.settlementErrors.inc()
+      node.app.log.error({ err }, 'settlement drain failed; retrying at the next interval')
+    },
     onOutcome: (o) => node.app.log.info({ settlement: o.status, count: o.count, ...('root' in o ? { root: o.root } : {}), ...(o.status === 'refused' ? { reason: o.reason } : {}) }, 'settlement batch'),
   })
   // Before listen: the route reports what this node knows (refusals); the ledger knows what settled.

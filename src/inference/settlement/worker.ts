@@ -61,6 +61,11 @@ export type SettlementWorkerOptions = {
   /** Batches sent and not yet committed, at most (default 4). */
   maxInFlight?: number
   onOutcome?: (o: SettlementOutcome) => void
+  /**
+   * A drain that failed (ledger unreachable, a damaged receipt log): the worker tries again at the
+   * next interval, so without this a node could stop settling without a word.
+   */
+  onError?: (err: unknown) => void
 }
 
 /** A range of the log in the pipeline; root '0x' for a page with nothing paid (no transaction). */
@@ -84,6 +89,8 @@ export class SettlementWorker {
   private running: Promise<unknown> | undefined
   /** Receipt ids this process saw refused, with the reason (also kept on disk). */
   readonly refused = new Map<Hex, string>()
+  /** Why the last drain started by `start` failed; undefined once one succeeds. */
+  lastError: string | undefined
 
   constructor(private readonly o: SettlementWorkerOptions) {}
 
@@ -95,7 +102,10 @@ export class SettlementWorker {
   start(intervalMs = 2000): void {
     const tick = () => {
       this.running = this.drain()
-        .catch(() => {})
+        .then(() => { this.lastError = undefined }, (err: unknown) => {
+          this.lastError = err instanceof Error ? err.message : String(err)
+          this.o.onError?.(err)
+        })
         .finally(() => {
           if (this.timer !== undefined) this.timer = setTimeout(tick, intervalMs)
         })
