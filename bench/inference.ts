@@ -1,6 +1,6 @@
 /**
- * Inference fast-path bench. Prints, for each of three small ONNX models (two MLPs and a
- * CIFAR-sized CNN):
+ * Inference fast-path bench. Prints, for each of four small ONNX models (two MLPs, a CIFAR-sized
+ * CNN, and the same CNN on 64x64 images, whose ~7 ms run dominates an answer's HTTP cost):
  *   - p50/p99 latency and requests/s through an inference node over HTTP, with the load coming
  *     from this process and the node running as a second process (`haca node inference`);
  *   - the same model run in-process with onnxruntime-node (same session options), at the same
@@ -15,7 +15,7 @@
  * O_DSYNC write that the answer waits for).
  *
  * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N] [--offload busy|always]
- *          [--receipt-sync per-append|background] [--only mlp-tiny,mlp-1m,cnn-cifar,cnn-cifar-b64,chat] [--profile DIR] [--json]
+ *          [--receipt-sync per-append|background] [--only mlp-tiny,mlp-1m,cnn-cifar,cnn-cifar-b64,cnn-64px-b64,chat] [--profile DIR] [--json]
  * (--only: the rows to run, default all;
  * --workers: the node's ONNX worker threads, config onnx.workers (default: the node's, cores - 1);
  * --offload always: every run on a worker (config onnx.offload; default busy);
@@ -52,6 +52,9 @@ const MODELS = [
   { id: 'mlp-1m', model: 'mlp-1m', bytes: () => buildMlpModel({ inputSize: 256, hiddenSize: 2048, outputSize: 256, seed: 2 }), dims: [1, 256], input: shortValues, base64: false },
   { id: 'cnn-cifar', model: 'cnn-cifar', bytes: () => buildCnnModel({ seed: 3 }), dims: [1, 3, 32, 32], input: pixels, base64: false },
   { id: 'cnn-cifar-b64', model: 'cnn-cifar', bytes: () => buildCnnModel({ seed: 3 }), dims: [1, 3, 32, 32], input: pixels, base64: true },
+  // The same network on 64x64 images (the same weights, four times the work: ~7 ms a run), as
+  // base64: a small model whose run time dominates what an answer costs over HTTP.
+  { id: 'cnn-64px-b64', model: 'cnn-64px', bytes: () => buildCnnModel({ seed: 3, size: 64 }), dims: [1, 3, 64, 64], input: pixels, base64: true },
 ].filter((m) => !ONLY || ONLY.includes(m.id))
 const CHAT = !ONLY || ONLY.includes('chat')
 
