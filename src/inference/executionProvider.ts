@@ -7,8 +7,8 @@
  *   - 'auto': CUDA when it works here, else the CPU, with the reason logged.
  * "Works here" is proved by creating a session on a one-node model, since the provider can be
  * listed and still fail to load: onnxruntime-node fetches its CUDA libraries at install only
- * when asked (`npm ci --onnxruntime-node-install=cuda12`; this repo's .npmrc skips them), and
- * they need the NVIDIA driver and CUDA 12 runtime on the machine.
+ * when asked (src/inference/README.md says how; this repo's .npmrc skips them), and they need
+ * the NVIDIA driver and CUDA 12 runtime on the machine.
  */
 import ort from 'onnxruntime-node'
 import { BaseError } from '../core/errors.ts'
