@@ -4,7 +4,10 @@ import { InferenceConfigError, parseInferenceConfig } from './config.ts'
 
 test('receiptLog: sync and sizes are checked, and pass through when valid', () => {
   const parse = (receiptLog: unknown) => parseInferenceConfig({ receiptLog }, '/cfg/node.json', {})
-  assert.deepEqual(parse({ sync: 'background', maxSegmentBytes: 65536 }).receiptLog, { sync: 'background', maxSegmentBytes: 65536, preallocateBytes: undefined })
+  assert.deepEqual(parse({ sync: 'background', maxSegmentBytes: 65536 }).receiptLog, { sync: 'background', maxSegmentBytes: 65536, preallocateBytes: undefined, retainBytes: undefined })
+  assert.equal(parse({ retainBytes: 1 << 30 }).receiptLog?.retainBytes, 1 << 30)
+  assert.throws(() => parse({ retainBytes: 0 }), /receiptLog.retainBytes must be a positive integer/)
+  assert.throws(() => parseInferenceConfig({ receiptLog: { retainBytes: 1 << 30 }, settlement: {} }, '/cfg/node.json', {}), /receiptLog.retainBytes is for nodes that do not settle/)
   assert.equal(parse(undefined).receiptLog, undefined)
   assert.throws(() => parse({ sync: 'sometimes' }), (err: unknown) => err instanceof InferenceConfigError && /receiptLog.sync must be "per-append" or "background"/.test((err as Error).message))
   assert.throws(() => parse({ maxSegmentBytes: -1 }), /receiptLog.maxSegmentBytes must be a positive integer/)

@@ -53,7 +53,7 @@ export type InferenceNodeConfig = {
    * SIGKILL cannot lose; on disk about a millisecond later) or 'per-append' (on disk before the
    * answer leaves: survives a power loss too, for ~0.2 ms an answer).
    */
-  receiptLog?: { maxSegmentBytes?: number; preallocateBytes?: number; sync?: 'per-append' | 'background' }
+  receiptLog?: { maxSegmentBytes?: number; preallocateBytes?: number; sync?: 'per-append' | 'background'; retainBytes?: number }
   mode: InferenceMode
   maxConcurrent: number
   maxQueue: number
@@ -187,7 +187,7 @@ export function parseInferenceConfig(raw: unknown, path: string, env: NodeJS.Pro
     port,
     keyFile: resolve(base, c.keyFile ?? 'node-key.json'),
     receiptDir: resolve(base, c.receiptDir ?? 'receipts'),
-    receiptLog: receiptLogOf(path, c.receiptLog),
+    receiptLog: receiptLogOf(path, c.receiptLog, c.settlement !== undefined),
     mode,
     maxConcurrent: c.maxConcurrent ?? 64,
     maxQueue: c.maxQueue ?? 1024,
@@ -238,15 +238,17 @@ export async function loadInferenceConfig(path: string, env: NodeJS.ProcessEnv =
   return parseInferenceConfig(raw, path, env)
 }
 
-function receiptLogOf(path: string, r: unknown): InferenceNodeConfig['receiptLog'] {
+function receiptLogOf(path: string, r: unknown, settles: boolean): InferenceNodeConfig['receiptLog'] {
   if (r === undefined) return undefined
   if (typeof r !== 'object' || r === null) throw new InferenceConfigError({ path, reason: '"receiptLog" must be an object' })
-  const { sync, maxSegmentBytes, preallocateBytes } = r as Record<string, unknown>
+  const { sync, maxSegmentBytes, preallocateBytes, retainBytes } = r as Record<string, unknown>
   if (sync !== undefined && sync !== 'per-append' && sync !== 'background') throw new InferenceConfigError({ path, reason: `receiptLog.sync must be "per-append" or "background", not ${JSON.stringify(sync)}` })
-  for (const [name, v] of [['maxSegmentBytes', maxSegmentBytes], ['preallocateBytes', preallocateBytes]] as const) {
+  for (const [name, v] of [['maxSegmentBytes', maxSegmentBytes], ['preallocateBytes', preallocateBytes], ['retainBytes', retainBytes]] as const) {
     if (v !== undefined && (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)) throw new InferenceConfigError({ path, reason: `receiptLog.${name} must be a positive integer (bytes)` })
   }
-  return { sync, maxSegmentBytes: maxSegmentBytes as number | undefined, preallocateBytes: preallocateBytes as number | undefined }
+  // Settled segments are deleted on settlement; deleting unsettled ones would drop unpaid receipts.
+  if (retainBytes !== undefined && settles) throw new InferenceConfigError({ path, reason: 'receiptLog.retainBytes is for nodes that do not settle: with "settlement", receipts are deleted once settled' })
+  return { sync, maxSegmentBytes: maxSegmentBytes as number | undefined, preallocateBytes: preallocateBytes as number | undefined, retainBytes: retainBytes as number | undefined }
 }
 
 const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const

@@ -60,7 +60,7 @@ export type CreateInferenceNodeParameters = {
    * answer never waits for a disk flush; 'per-append' also survives a power loss, for ~0.2 ms
    * an answer (see ReceiptLogOptions.sync).
    */
-  receiptLog?: Pick<ReceiptLogOptions, 'maxSegmentBytes' | 'preallocateBytes' | 'sync'>
+  receiptLog?: Pick<ReceiptLogOptions, 'maxSegmentBytes' | 'preallocateBytes' | 'sync' | 'retainBytes'>
   mode?: InferenceMode
   models?: ModelSource
   /** ONNX runtime options; `executionProvider` 'cuda' fails here when the machine lacks it, 'auto' falls back to the CPU (executionProvider.ts). */

@@ -231,3 +231,38 @@ logTest('open decodes only the newest maxIndexed receipts: sealed segments are c
   await writeFile(active, `\n${activeText.slice(activeText.indexOf('\n') + 1)}`, 'latin1')
   await assert.rejects(ReceiptLog.open(dir, options), /corrupt line at byte 0/)
 })
+
+logTest('retainBytes: a log never drained keeps its newest sealed segments up to the limit, and deletes the rest at rotation and at open', async (dir) => {
+  const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024, retainBytes: 32 * 1024 }
+  const log = await ReceiptLog.open(dir, options)
+  const written = Array.from({ length: 300 }, (_, i) => receipt(i))
+  for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => log.append(r)))
+  const sealedBytes = async () => {
+    const names = (await readdir(dir)).filter((n) => n.startsWith('receipts-')).sort()
+    let total = 0
+    for (const n of names.slice(0, -1)) total += (await readFile(join(dir, n))).length
+    return { names, total }
+  }
+  const { names, total } = await sealedBytes()
+  assert.ok(total <= 32 * 1024, `sealed segments hold ${total} bytes`)
+  assert.ok(names.length >= 2 && names.length <= 4, `${names.length} segments`)
+  // What is left is the newest receipts, in order, up to the last one written.
+  const kept = (await log.read(0, 1000)).receipts.map((r) => r.id)
+  assert.ok(kept.length > 20 && kept.length < 200, `${kept.length} receipts kept`)
+  assert.deepEqual(kept, written.slice(-kept.length).map((r) => r.id))
+  await log.close()
+
+  // A lower limit takes effect at the next open.
+  const smaller = await ReceiptLog.open(dir, { ...options, retainBytes: 1 })
+  assert.equal((await sealedBytes()).names.length, 1, 'only the active segment is left')
+  const left = (await smaller.read(0, 1000)).receipts.map((r) => r.id)
+  assert.deepEqual(left, written.slice(-left.length).map((r) => r.id))
+  await smaller.close()
+
+  // Without the option nothing is ever deleted.
+  const dir2 = join(dir, 'keep-all')
+  const all = await ReceiptLog.open(dir2, { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 })
+  for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => all.append(r)))
+  assert.equal((await all.read(0, 1000)).receipts.length, 300)
+  await all.close()
+})

@@ -47,6 +47,13 @@ export type ReceiptLogOptions = {
   preallocateBytes?: number
   /** A new segment is started once the active one holds this many bytes (default 64 MiB). */
   maxSegmentBytes?: number
+  /**
+   * For a log that is never drained (a node that does not settle: its receipts are an audit
+   * trail, not claims to payment): after each rotation, and at open, the oldest sealed segments
+   * are deleted while the sealed ones hold more than this many bytes. Default: keep everything.
+   * Never with settlement: the receipts deleted would be unpaid ones.
+   */
+  retainBytes?: number
   /** Called with each flush's size and duration, for metrics. */
   onFlush?: (receipts: number, seconds: number) => void
   /**
@@ -248,6 +255,7 @@ export class ReceiptLog {
     fsyncDir(dir)
     const log = new ReceiptLog(dir, fd, segments, bytes.length, options)
     for (const receipts of newest) for (const r of receipts) log.remember(r)
+    log.pruneToRetained()
     await log.ensureSpace(0)
     return log
   }
@@ -353,7 +361,25 @@ export class ReceiptLog {
     this.fd = fs.openSync(next.path, openFlags(this.options), 0o644)
     this.segments.push(next)
     this.allocated = 0
+    this.pruneToRetained()
     fsyncDir(this.dir)
+  }
+
+  /** Deletes the oldest sealed segments beyond `retainBytes` (see ReceiptLogOptions.retainBytes). */
+  private pruneToRetained(): void {
+    const retain = this.options.retainBytes
+    if (retain === undefined) return
+    let sealed = 0
+    for (let i = 0; i < this.segments.length - 1; i++) sealed += this.segments[i].length
+    while (this.segments.length > 1 && sealed > retain) {
+      const oldest = this.segments.shift()!
+      sealed -= oldest.length
+      fs.unlinkSync(oldest.path)
+    }
+    for (const [offset] of this.tail) {
+      if (offset >= this.segments[0].start) break
+      this.tail.delete(offset)
+    }
   }
 
   /** 'background' sync: flushes what has been written, one fdatasync at a time (see ReceiptLogOptions.sync). */
