@@ -16,6 +16,11 @@ function receipt(i: number): Receipt {
   return signReceipt({ version: 1, id: newReceiptId(node, requestHash), node, model: 'm', mode: 'vanilla', requestHash, responseHash: requestHash, price: BigInt(i), timestamp: 1_700_000_000_000 + i }, key)
 }
 
+/** Appends in groups of `size` at once, one group after another (so group commits and rotations interleave). */
+async function appendInGroups(log: ReceiptLog, receipts: Receipt[], size: number): Promise<void> {
+  for (let i = 0; i < receipts.length; i += size) await Promise.all(receipts.slice(i, i + size).map((r) => log.append(r)))
+}
+
 /** A test with a fresh log directory of its own, removed afterwards. */
 function logTest(name: string, fn: (dir: string) => Promise<void>): void {
   test(name, async () => {
@@ -78,7 +83,7 @@ logTest('the log grows past its preallocated space without losing or overwriting
   // A 4 KiB chunk holds about six receipts, so 300 appends extend the file many times, some mid-flush.
   const log = await ReceiptLog.open(dir, { preallocateBytes: 4096 })
   const written = Array.from({ length: 300 }, (_, i) => receipt(i))
-  for (let i = 0; i < written.length; i += 30) await Promise.all(written.slice(i, i + 30).map((r) => log.append(r)))
+  await appendInGroups(log, written, 30)
   await log.close()
   const reopened = await ReceiptLog.open(dir, { preallocateBytes: 4096 })
   const page = await reopened.read(0, 1000)
@@ -91,7 +96,7 @@ logTest('segments rotate, drain across boundaries, and settled ones are deleted 
   const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 }
   const log = await ReceiptLog.open(dir, options)
   const written = Array.from({ length: 200 }, (_, i) => receipt(i))
-  for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => log.append(r)))
+  await appendInGroups(log, written, 20)
   assert.ok(log.segmentCount >= 6, `${log.segmentCount} segments`)
   await log.close()
 
@@ -191,7 +196,7 @@ logTest('open decodes only the newest maxIndexed receipts: sealed segments are c
   const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 }
   const log = await ReceiptLog.open(dir, options)
   const written = Array.from({ length: 200 }, (_, i) => receipt(i))
-  for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => log.append(r)))
+  await appendInGroups(log, written, 20)
   await log.close()
   const names = (await readdir(dir)).filter((n) => n.startsWith('receipts-')).sort()
   assert.ok(names.length >= 6)
@@ -236,7 +241,7 @@ logTest('retainBytes: a log never drained keeps its newest sealed segments up to
   const options = { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024, retainBytes: 32 * 1024 }
   const log = await ReceiptLog.open(dir, options)
   const written = Array.from({ length: 300 }, (_, i) => receipt(i))
-  for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => log.append(r)))
+  await appendInGroups(log, written, 20)
   const sealedBytes = async () => {
     const names = (await readdir(dir)).filter((n) => n.startsWith('receipts-')).sort()
     let total = 0
@@ -262,7 +267,7 @@ logTest('retainBytes: a log never drained keeps its newest sealed segments up to
   // Without the option nothing is ever deleted.
   const dir2 = join(dir, 'keep-all')
   const all = await ReceiptLog.open(dir2, { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 })
-  for (let i = 0; i < written.length; i += 20) await Promise.all(written.slice(i, i + 20).map((r) => all.append(r)))
+  await appendInGroups(all, written, 20)
   assert.equal((await all.read(0, 1000)).receipts.length, 300)
   await all.close()
 })
