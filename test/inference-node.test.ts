@@ -44,6 +44,12 @@ const hanging = createServer((req) => {
   hangingSeen.shift()?.()
   req.socket.once('close', () => hangingClosed.shift()?.())
 })
+// A peer that sends one chunk and then nothing: a client may leave mid-stream.
+const oneChunkThenSilence = createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'first' }, finish_reason: null }] })}\n\n`)
+  res.once('close', () => hangingClosed.shift()?.())
+})
 // A provider with a bug: its failures are not ProviderErrors (a crash inside one request).
 const broken: ChatProvider = {
   name: 'broken',
@@ -63,6 +69,7 @@ before(async () => {
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
   await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve))
   await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => oneChunkThenSilence.listen(0, '127.0.0.1', resolve))
   const silentPort = (silent.address() as AddressInfo).port
   dir = await mkdtemp(join(tmpdir(), 'haca-node-'))
   node = await createInferenceNode({
@@ -76,6 +83,7 @@ before(async () => {
       { provider: new OpenAIProvider({ name: 'cutter', baseURL: `http://127.0.0.1:${(cutting.address() as AddressInfo).port}/v1`, apiKey: 'x' }), models: ['gpt-cut'], price: 1n },
       { provider: new OpenAIProvider({ name: 'hanger', baseURL: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/v1`, apiKey: 'x', timeoutMs: 60_000 }), models: ['gpt-hang'], price: 1n },
       { provider: broken, models: ['gpt-broken'], price: 1n },
+      { provider: new OpenAIProvider({ name: 'trickler', baseURL: `http://127.0.0.1:${(oneChunkThenSilence.address() as AddressInfo).port}/v1`, apiKey: 'x', timeoutMs: 60_000 }), models: ['gpt-one-chunk'], price: 1n },
     ],
   })
   url = await node.listen({ host: '127.0.0.1', port: 0 })
@@ -90,6 +98,8 @@ after(async () => {
   cutting.close()
   hanging.closeAllConnections()
   hanging.close()
+  oneChunkThenSilence.closeAllConnections()
+  oneChunkThenSilence.close()
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -196,7 +206,7 @@ test('healthz, models and metrics', async () => {
   assert.equal(health.ok, true)
   assert.equal(health.node, node.address)
   const models = await client.models.list()
-  assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-test', 'gpt-broken', 'gpt-cut', 'gpt-down', 'gpt-hang', 'gpt-slow', 'gpt-test'])
+  assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-test', 'gpt-broken', 'gpt-cut', 'gpt-down', 'gpt-hang', 'gpt-one-chunk', 'gpt-slow', 'gpt-test'])
   const metrics = await (await fetch(`${url}/metrics`)).text()
   // 2 plain + 2 streaming via the openai client, 2 raw streams, 1 tool call, 1 after the faults, and the
   // 2 streams cut mid-way (their status line was already 200): each counted once.
@@ -326,16 +336,34 @@ for (const stream of [false, true]) {
     await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the upstream call outlived its client')), 5000))])
     assert.ok(Date.now() - started < 5000)
     assert.equal((await fetch(`${url}/healthz`)).status, 200)
-    // Counted as the client's leaving, not as an upstream failure.
-    let after = await errorCounts()
-    for (let i = 0; i < 50 && after.clientClosed === errorsBefore.clientClosed; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      after = await errorCounts()
-    }
-    assert.equal(after.clientClosed, errorsBefore.clientClosed + 1)
-    assert.equal(after.upstream, errorsBefore.upstream)
+    await assertCountedOnceAsClientLeaving(errorsBefore)
   })
 }
+
+/** The client's leaving is counted once (checked again after a pause, for a late double count), and not as an upstream failure. */
+async function assertCountedOnceAsClientLeaving(before: { clientClosed: number; upstream: number }): Promise<void> {
+  let after = await errorCounts()
+  for (let i = 0; i < 50 && after.clientClosed === before.clientClosed; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    after = await errorCounts()
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  after = await errorCounts()
+  assert.equal(after.clientClosed, before.clientClosed + 1)
+  assert.equal(after.upstream, before.upstream)
+}
+
+test('a client that leaves mid-stream ends the upstream call, counted once as its leaving', async () => {
+  const errorsBefore = await errorCounts()
+  const closed = new Promise<void>((resolve) => hangingClosed.push(resolve))
+  const goAway = new AbortController()
+  const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-one-chunk', messages: [{ role: 'user', content: 'hello' }], stream: true }), signal: goAway.signal })
+  const reader = res.body!.getReader()
+  assert.match(Buffer.from((await reader.read()).value ?? []).toString(), /"content":"first"/)
+  goAway.abort()
+  await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the upstream call outlived its client')), 5000))])
+  await assertCountedOnceAsClientLeaving(errorsBefore)
+})
 
 test('a request that crashes inside the node is a 500 (or an error event) without internals, and the node keeps serving', async () => {
   for (const stream of [false, true]) {

@@ -223,7 +223,6 @@ test('a drain that fails (here: a damaged receipt in a sealed segment) is report
   await w.stop()
   assert.ok(errors.length >= 2, 'reported at every interval it fails')
   assert.match(String(errors[0]), /receipts-0000000000000000\.log.*corrupt line at byte 0/)
-  assert.match(w.lastError ?? '', /corrupt line at byte 0/)
   assert.equal(await reopened.readCursor(), 0, 'nothing was skipped')
   await reopened.close()
 })

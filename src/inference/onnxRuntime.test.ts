@@ -132,11 +132,16 @@ test('workers that die before answering are restarted with a growing delay, runs
     await assert.rejects(runtime.run('m', input), /no ONNX worker thread is running: they exited 2 times in a row before answering a run/)
     await waitFor(() => !slot().dead)
     assert.deepEqual((await runtime.run('m', input)).outputs.output.data, expected)
-    // It answered: a later death is restarted at once again.
+    // An answer resets the count: the next worker to die before answering is the first again.
     const third = slot()
     await third.worker.terminate()
-    await waitFor(() => exits.length === 3)
-    assert.equal(exits[2].restartInMs, 0)
+    await waitFor(() => exits.length === 3 && slot() !== third)
+    assert.equal(exits[2].restartInMs, 0, 'it had answered')
+    const fourth = slot()
+    await fourth.worker.terminate()
+    await waitFor(() => exits.length === 4)
+    assert.equal(exits[3].restartInMs, 0, 'one death before answering since the last answer')
+    await waitFor(() => !slot().dead)
     assert.deepEqual((await runtime.run('m', input)).outputs.output.data, expected)
   } finally {
     await runtime.close()

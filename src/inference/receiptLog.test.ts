@@ -264,6 +264,20 @@ logTest('retainBytes: a log never drained keeps its newest sealed segments up to
   assert.deepEqual(left, written.slice(-left.length).map((r) => r.id))
   await smaller.close()
 
+  // A segment the operator already moved away counts as deleted: rotation goes on, appends succeed.
+  const moving = await ReceiptLog.open(dir, options)
+  const more = Array.from({ length: 100 }, (_, i) => receipt(1000 + i))
+  await appendInGroups(moving, more.slice(0, 60), 20)
+  const before = (await readdir(dir)).filter((n) => n.startsWith('receipts-')).sort()
+  assert.ok(before.length >= 2)
+  await rm(join(dir, before[0]))
+  await appendInGroups(moving, more.slice(60), 20)
+  assert.ok(!(await readdir(dir)).includes(before[0]))
+  const tail = (await moving.read(0, 1000)).receipts.map((r) => r.id)
+  assert.deepEqual(tail, more.slice(-tail.length).map((r) => r.id))
+  assert.ok(tail.length >= 40)
+  await moving.close()
+
   // Without the option nothing is ever deleted.
   const dir2 = join(dir, 'keep-all')
   const all = await ReceiptLog.open(dir2, { preallocateBytes: 4096, maxSegmentBytes: 16 * 1024 })

@@ -120,6 +120,25 @@ function lastLines(text: string, end: number, count: number, path: string): Rece
 }
 
 /**
+ * Deletes the oldest sealed segments (never the active, last one) while the sealed ones hold
+ * more than `retain` bytes, and drops them from `segments`. Best effort: a segment that is
+ * already gone (archived by the operator) counts as deleted; one that cannot be deleted stays
+ * and is tried again at the next rotation. Appends never fail for it.
+ */
+function dropOldestSealed(segments: Segment[], retain: number): void {
+  let sealed = 0
+  for (let i = 0; i < segments.length - 1; i++) sealed += segments[i].length
+  while (segments.length > 1 && sealed > retain) {
+    try {
+      fs.unlinkSync(segments[0].path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return
+    }
+    sealed -= segments.shift()!.length
+  }
+}
+
+/**
  * A sealed segment must hold exactly `length` bytes (rotation truncates it there, where the next
  * segment starts), the last one ending a complete line: more would be receipts no drain reads.
  */
@@ -223,11 +242,11 @@ export class ReceiptLog {
       if (m) segments.push({ start: Number(m[1]), path: join(dir, name), length: 0 })
     }
     if (segments.length === 0) segments.push({ start: 0, path: join(dir, segmentFileName(0)), length: 0 })
+    for (let i = 0; i < segments.length - 1; i++) segments[i].length = segments[i + 1].start - segments[i].start
+    // Past the retention limit first: what is deleted is neither checked nor indexed.
+    if (options.retainBytes !== undefined) dropOldestSealed(segments, options.retainBytes)
     const last = segments.length - 1
-    for (let i = 0; i < last; i++) {
-      segments[i].length = segments[i + 1].start - segments[i].start
-      await checkSealedEnd(segments[i])
-    }
+    for (let i = 0; i < last; i++) await checkSealedEnd(segments[i])
     const active = segments[last]
     let bytes: Buffer
     try {
@@ -255,7 +274,6 @@ export class ReceiptLog {
     fsyncDir(dir)
     const log = new ReceiptLog(dir, fd, segments, bytes.length, options)
     for (const receipts of newest) for (const r of receipts) log.remember(r)
-    log.pruneToRetained()
     await log.ensureSpace(0)
     return log
   }
@@ -367,15 +385,8 @@ export class ReceiptLog {
 
   /** Deletes the oldest sealed segments beyond `retainBytes` (see ReceiptLogOptions.retainBytes). */
   private pruneToRetained(): void {
-    const retain = this.options.retainBytes
-    if (retain === undefined) return
-    let sealed = 0
-    for (let i = 0; i < this.segments.length - 1; i++) sealed += this.segments[i].length
-    while (this.segments.length > 1 && sealed > retain) {
-      const oldest = this.segments.shift()!
-      sealed -= oldest.length
-      fs.unlinkSync(oldest.path)
-    }
+    if (this.options.retainBytes === undefined) return
+    dropOldestSealed(this.segments, this.options.retainBytes)
     for (const [offset] of this.tail) {
       if (offset >= this.segments[0].start) break
       this.tail.delete(offset)
@@ -462,12 +473,21 @@ export class ReceiptLog {
     }
     const chunk = Buffer.alloc(1 << 20)
     while (position < this.size && receipts.length < limit) {
+      // Segments before the first were deleted (retainBytes) since the position was taken.
+      position = Math.max(position, this.segments[0].start)
       let seg = this.segments[0]
       for (const s of this.segments) if (s.start <= position) seg = s
       const segEnd = seg.start + seg.length
       const before = position
       if (position >= segEnd) break
-      const handle = await open(seg.path, 'r')
+      let handle
+      try {
+        handle = await open(seg.path, 'r')
+      } catch (err) {
+        // Deleted by retention since it was picked: read on from the oldest segment left.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !this.segments.includes(seg)) continue
+        throw err
+      }
       try {
         while (position < segEnd && receipts.length < limit) {
           const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, segEnd - position), position - seg.start)

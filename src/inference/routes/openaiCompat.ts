@@ -60,12 +60,14 @@ function chunkToCompletion(chunk: ChatChunk): unknown {
  */
 function abortOnClientClose(ctx: NodeContext, request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const abort = new AbortController()
-  reply.raw.once('close', () => {
-    if (reply.raw.writableFinished) return
+  const gone = () => {
     abort.abort(clientClosed())
     // No onResponse comes for an answer that was never finished; counted here, once.
     ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: 'client_closed_request' })
-  })
+  }
+  // It may have left while the request waited for a slot: then nothing is sent upstream at all.
+  if (reply.raw.destroyed && !reply.raw.writableFinished) gone()
+  else reply.raw.once('close', () => { if (!reply.raw.writableFinished) gone() })
   return abort.signal
 }
 
@@ -94,28 +96,30 @@ async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
   const started = process.hrtime.bigint()
   const signal = abortOnClientClose(ctx, request, reply)
   const chunks = route.provider.chatStream(chatRequest, signal)[Symbol.asyncIterator]()
+  const nextChunk = () => chunks.next().catch((err: unknown) => { throw whyFailed(err, signal) })
   // The first chunk is awaited before any byte is sent, so an upstream that fails at once
   // (bad key, timeout, refused connection) still gets a proper 4xx/5xx status.
-  let next = await chunks.next().catch((err: unknown) => { throw whyFailed(err, signal) })
+  let next = await nextChunk()
   const id = newReceiptId(ctx.address, request.requestHash)
   reply.hijack()
   const out = new HashedEventStream(reply.raw, { [RECEIPT_ID_HEADER]: id })
   try {
     while (!next.done) {
       out.data(shape === 'chat' ? next.value : chunkToCompletion(next.value))
-      next = await chunks.next()
+      next = await nextChunk()
     }
     ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
     const { receipt } = await issueReceipt(ctx, { id, model, requestHash: request.requestHash, responseHash: out.digestWithDone(), price: route.price })
     out.endWith(RECEIPT_EVENT, receiptToJson(receipt))
-  } catch (failure) {
-    const err = whyFailed(failure, signal)
+  } catch (err) {
     const { body, internal } = describeError(err)
+    // The client's leaving is counted where it is seen (abortOnClientClose) and is no failure.
+    const clientLeft = body.error.code === 'client_closed_request'
     if (internal) request.log.error({ reqId: request.id, url: request.url, err }, 'stream failed')
-    else if (!signal.aborted) request.log.warn({ reqId: request.id, url: request.url, code: body.error.code, reason: body.error.message }, 'stream failed upstream')
+    else if (!clientLeft) request.log.warn({ reqId: request.id, url: request.url, code: body.error.code, reason: body.error.message }, 'stream failed upstream')
     // The status line (200) is already sent; the node's onResponse hook counts the request,
     // so a failure mid-stream is recorded here by its code (a client's leaving, where it is seen).
-    if (!signal.aborted) ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: body.error.code })
+    if (!clientLeft) ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: body.error.code })
     out.fail(body)
   }
   return reply

@@ -89,8 +89,6 @@ export class SettlementWorker {
   private running: Promise<unknown> | undefined
   /** Receipt ids this process saw refused, with the reason (also kept on disk). */
   readonly refused = new Map<Hex, string>()
-  /** Why the last drain started by `start` failed; undefined once one succeeds. */
-  lastError: string | undefined
 
   constructor(private readonly o: SettlementWorkerOptions) {}
 
@@ -102,9 +100,12 @@ export class SettlementWorker {
   start(intervalMs = 2000): void {
     const tick = () => {
       this.running = this.drain()
-        .then(() => { this.lastError = undefined }, (err: unknown) => {
-          this.lastError = err instanceof Error ? err.message : String(err)
-          this.o.onError?.(err)
+        .catch((err: unknown) => {
+          try {
+            this.o.onError?.(err)
+          } catch {
+            // A failing reporter must not stop the worker (nor crash the node).
+          }
         })
         .finally(() => {
           if (this.timer !== undefined) this.timer = setTimeout(tick, intervalMs)
