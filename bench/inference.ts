@@ -8,6 +8,8 @@
  *     onnxruntime-node runs a session synchronously on the calling thread, so in-process runs
  *     use one core at any concurrency; the node hands runs to worker threads while other
  *     requests wait (its default; --workers 0: never);
+ * the HTTP floor: the same mlp-tiny request to a bare node:http server in a second process, against
+ * the node (row http-floor: what the node's own work adds over the HTTP exchange itself);
  * and for chat, the node's added latency over calling the provider stand-in (aimock on
  * loopback) directly. Every node answer includes signing its receipt and writing it to the
  * receipt log (the node's default, --receipt-sync background: a plain write before the answer
@@ -15,7 +17,7 @@
  * O_DSYNC write that the answer waits for).
  *
  * Usage: node --import tsx bench/inference.ts [--seconds 5] [--concurrency 1,8] [--workers N] [--offload busy|always]
- *          [--receipt-sync per-append|background] [--only mlp-tiny,mlp-1m,cnn-cifar,cnn-cifar-b64,cnn-64px-b64,chat] [--profile DIR] [--json]
+ *          [--receipt-sync per-append|background] [--only mlp-tiny,mlp-1m,cnn-cifar,cnn-cifar-b64,cnn-64px-b64,http-floor,chat] [--profile DIR] [--json]
  * (--only: the rows to run, default all;
  * --workers: the node's ONNX worker threads, config onnx.workers (default: the node's, cores - 1);
  * --offload always: every run on a worker (config onnx.offload; default busy);
@@ -57,6 +59,7 @@ const MODELS = [
   { id: 'cnn-64px-b64', model: 'cnn-64px', bytes: () => buildCnnModel({ seed: 3, size: 64 }), dims: [1, 3, 64, 64], input: pixels, base64: true },
 ].filter((m) => !ONLY || ONLY.includes(m.id))
 const CHAT = !ONLY || ONLY.includes('chat')
+const FLOOR = !ONLY || ONLY.includes('http-floor')
 
 type Run = { p50: number; p99: number; rps: number; count: number }
 
@@ -113,6 +116,26 @@ function poster(url: string, path: string, body: string, agent: http.Agent): () 
   })
 }
 
+/**
+ * The HTTP floor: a bare node:http server in a second process that reads the body and answers a
+ * small JSON object (what an answer costs over loopback with no node work at all).
+ */
+const FLOOR_SERVER = `
+  const http = require('node:http')
+  const answer = JSON.stringify({ model: 'm', outputs: { output: { dims: [1, 4], type: 'float32', data: [0.25, -0.5, 0.75, 1] } } })
+  const server = http.createServer((req, res) => {
+    req.on('data', () => {})
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer))
+  })
+  server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + server.address().port })))
+`
+
+async function startFloor(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', FLOOR_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
+  for await (const line of createInterface({ input: child.stdout! })) return { child, url: (JSON.parse(line) as { url: string }).url }
+  throw new Error('the floor server exited before listening')
+}
+
 async function startNode(config: string, profileDir?: string): Promise<{ child: ChildProcess; url: string }> {
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
   const child = spawn(process.execPath, [...profile, join(import.meta.dirname, '..', 'bin', 'haca.js'), 'node', 'inference', '--config', config, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -148,6 +171,7 @@ async function main(): Promise<void> {
     providers: [{ name: 'aimock', kind: 'openai', baseURL: `${mock.url}/v1`, apiKey: 'bench', models: ['gpt-bench'], price: '1' }],
   }))
   const { child, url } = await startNode(join(dir, 'node.json'), values.profile)
+  const floor = FLOOR ? await startFloor() : undefined
   const sessions = await Promise.all(modelBytes.map((bytes) => ort.InferenceSession.create(bytes, { ...onnxOptions, interOpNumThreads: 1, executionMode: 'sequential', executionProviders: ['cpu'] })))
   const results: Record<string, unknown> = {}
   try {
@@ -167,6 +191,18 @@ async function main(): Promise<void> {
           printRun(`${m.id} via node (HTTP, 2nd process)`, node)
           printRun(`${m.id} in-process`, local)
           process.stdout.write(`  ${m.id}: node adds p50 ${fmt(node.p50 - local.p50)}  p99 ${fmt(node.p99 - local.p99)}; node throughput ${(100 * node.rps / local.rps).toFixed(1)}% of in-process\n`)
+        }
+      }
+      if (floor) {
+        // The same mlp-tiny request to the node and to a bare HTTP server, slices alternating: what
+        // the node's own work adds to an answer over the cost of the HTTP exchange itself.
+        const body = JSON.stringify({ model: 'mlp-tiny', inputs: { input: { dims: [1, 16], type: 'float32', data: shortValues(16) } } })
+        const [bare, node] = await compare(c, SECONDS, poster(floor.url, '/', body, agent), poster(url, '/v1/infer', body, agent))
+        row.httpFloor = { bare, node, nodeOverFloorP50: node.p50 - bare.p50 }
+        if (!values.json) {
+          printRun('bare node:http server (HTTP floor)', bare)
+          printRun('mlp-tiny via node, same body', node)
+          process.stdout.write(`  HTTP floor: the node's own work adds p50 ${fmt(node.p50 - bare.p50)}  p99 ${fmt(node.p99 - bare.p99)} to an answer\n`)
         }
       }
       if (!CHAT) {
@@ -215,6 +251,7 @@ async function main(): Promise<void> {
     // Waiting for the exit lets a profiling node write its profile.
     const exited = new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGTERM')
+    floor?.child.kill('SIGTERM')
     await exited
     for (const session of sessions) await session.release()
     await mock.stop()
