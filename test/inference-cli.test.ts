@@ -1,17 +1,15 @@
 /** `haca infer` and `haca chat` (their commander registrations) against a real node and provider stand-in. */
 import { after, before, test } from 'node:test'
+import { startChatStandIn, startMlpChatNode } from './helpers/inferenceNode.ts'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { LLMock } from '@copilotkit/aimock'
-import { buildMlpModel, runMlpReference } from '../src/onnx/build.ts'
-import { generatePrivateKey } from '../src/core/keys.ts'
-import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
-import { FileModelSource } from '../src/inference/modelSource.ts'
-import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
+import type { LLMock } from '@copilotkit/aimock'
+import { runMlpReference } from '../src/onnx/build.ts'
+import type { InferenceNode } from '../src/inference/node.ts'
 
 const execFileP = promisify(execFile)
 
@@ -22,17 +20,8 @@ let url: string
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'haca-cli-'))
-  await writeFile(join(dir, 'mlp.onnx'), buildMlpModel())
-  mock = new LLMock({ port: 0, host: '127.0.0.1' })
-  mock.onMessage('hello', { content: 'Hi there, friend!' })
-  await mock.start()
-  node = await createInferenceNode({
-    privateKey: generatePrivateKey(),
-    receiptDir: join(dir, 'receipts'),
-    models: new FileModelSource([{ id: 'mlp', path: join(dir, 'mlp.onnx'), price: 2n }]),
-    providers: [{ provider: new OpenAIProvider({ name: 'mock', baseURL: `${mock.url}/v1`, apiKey: 'k' }), models: ['gpt-test'], price: 9n }],
-  })
-  url = await node.listen({ host: '127.0.0.1', port: 0 })
+  mock = await startChatStandIn()
+  ;({ node, url } = await startMlpChatNode({ dir, mock, mlpPrice: 2n, chatPrice: 9n }))
 })
 
 after(async () => {

@@ -5,19 +5,17 @@
  * The stalling nodes are real HTTP servers on loopback.
  */
 import { after, before, test } from 'node:test'
+import { startChatStandIn, startMlpChatNode } from './helpers/inferenceNode.ts'
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LLMock } from '@copilotkit/aimock'
-import { buildMlpModel } from '../src/onnx/build.ts'
+import type { LLMock } from '@copilotkit/aimock'
 import { addressOf, generatePrivateKey } from '../src/core/keys.ts'
-import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
-import { FileModelSource } from '../src/inference/modelSource.ts'
-import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
+import type { InferenceNode } from '../src/inference/node.ts'
 import { AllNodesFailedError, HacaClient, NodeTimeoutError, verifyReceipt } from '../src/index.ts'
 import { NodeStreamStalledError } from '../src/client/errors.ts'
 
@@ -31,17 +29,8 @@ let goodUrl: string
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'haca-client-stalls-'))
-  await writeFile(join(dir, 'mlp.onnx'), buildMlpModel({ seed: 3 }))
-  mock = new LLMock({ port: 0, host: '127.0.0.1' })
-  mock.onMessage('hello', { content: 'Hi there, friend!' })
-  await mock.start()
-  good = await createInferenceNode({
-    privateKey: generatePrivateKey(),
-    receiptDir: join(dir, 'receipts'),
-    models: new FileModelSource([{ id: 'mlp', path: join(dir, 'mlp.onnx'), price: 5n }]),
-    providers: [{ provider: new OpenAIProvider({ name: 'mock', baseURL: `${mock.url}/v1`, apiKey: 'k' }), models: ['gpt-test'], price: 100n }],
-  })
-  goodUrl = await good.listen({ host: '127.0.0.1', port: 0 })
+  mock = await startChatStandIn()
+  ;({ node: good, url: goodUrl } = await startMlpChatNode({ dir, mock, mlpSeed: 3, mlpPrice: 5n, chatPrice: 100n }))
 })
 
 after(async () => {

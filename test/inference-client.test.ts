@@ -3,13 +3,14 @@
  * and receipt checks that catch a wrong signer or a tampered answer.
  */
 import { after, before, test } from 'node:test'
+import { startChatStandIn } from './helpers/inferenceNode.ts'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LLMock } from '@copilotkit/aimock'
+import type { LLMock } from '@copilotkit/aimock'
 import { buildMlpModel, runMlpReference } from '../src/onnx/build.ts'
 import { addressOf, generatePrivateKey } from '../src/core/keys.ts'
 import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
@@ -43,9 +44,7 @@ let doomed: { node: InferenceNode; url: string }
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'haca-client-'))
   await writeFile(join(dir, 'mlp.onnx'), buildMlpModel({ seed: 3 }))
-  mock = new LLMock({ port: 0, host: '127.0.0.1' })
-  mock.onMessage('hello', { content: 'Hi there, friend!' })
-  await mock.start()
+  mock = await startChatStandIn()
   // Cheapest for chat, but its provider is unreachable: 502, so the client must move on.
   cheapBroken = await startNode({ chatPrice: 1n, providerUrl: 'http://127.0.0.1:9/v1' })
   // Cheapest for ONNX, and will be shut down after discovery.

@@ -3,6 +3,7 @@
  * (aimock), driven by the official `openai` client, plain and streaming, tool calls included.
  */
 import { after, before, test } from 'node:test'
+import { startChatStandIn } from './helpers/inferenceNode.ts'
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,7 +13,7 @@ import { createServer } from 'node:http'
 import { Writable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import OpenAI from 'openai'
-import { LLMock } from '@copilotkit/aimock'
+import type { LLMock } from '@copilotkit/aimock'
 import { generatePrivateKey } from '../src/core/keys.ts'
 import { LOG_REDACT_PATHS, createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
 import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
@@ -60,12 +61,11 @@ const broken: ChatProvider = {
 const weatherTool = { type: 'function' as const, function: { name: 'get_weather', description: 'weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }
 
 before(async () => {
-  mock = new LLMock({ port: 0, host: '127.0.0.1' })
-  mock.onMessage('hello', { content: 'Hi there, friend!' })
-  mock.onMessage('weather', { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}', id: 'call_1' }] })
-  mock.onMessage('limited', { content: 'x' }, { chaos: { rateLimitRate: 1 } })
-  mock.onMessage('cutoff', { content: 'x' }, { chaos: { disconnectRate: 1 } })
-  await mock.start()
+  mock = await startChatStandIn((m) => {
+    m.onMessage('weather', { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}', id: 'call_1' }] })
+    m.onMessage('limited', { content: 'x' }, { chaos: { rateLimitRate: 1 } })
+    m.onMessage('cutoff', { content: 'x' }, { chaos: { disconnectRate: 1 } })
+  })
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
   await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve))
   await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve))

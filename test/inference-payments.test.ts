@@ -6,9 +6,10 @@
  * over-spending vouchers, other signers and other nodes' channels.
  */
 import { after, before, test } from 'node:test'
+import { startChatStandIn } from './helpers/inferenceNode.ts'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { LLMock } from '@copilotkit/aimock'
+import type { LLMock } from '@copilotkit/aimock'
 import type { FastifyInstance } from 'fastify'
 import { type Address, addressOf, generatePrivateKey } from '../src/core/keys.ts'
 import type { Hex } from '../src/core/bytes.ts'
@@ -88,9 +89,7 @@ before(async () => {
   rpcServer = buildRpcServer(engine, { chain_id: CHAIN, genesis_time: genesis.genesisTime, app_state: genesis.appState })
   rpcUrl = await rpcServer.listen({ host: '127.0.0.1', port: 0 })
   ledger = await LedgerRpc.connect(rpcUrl)
-  mock = new LLMock({ port: 0, host: '127.0.0.1' })
-  mock.onMessage('hello', { content: 'Hi there, friend!' })
-  await mock.start()
+  mock = await startChatStandIn()
   channelId = await openChannel(nodeAddress, 1_000n)
   otherNodeChannel = await openChannel(addressOf(generatePrivateKey()), 1_000n)
   await startNode()

@@ -99,9 +99,20 @@ export function segmentFileName(start: number): string {
 const DEFAULT_MAX_INDEXED = 100_000
 
 /**
+ * The receipt on one complete line, as bytes; a whole line that does not decode is damage: refused,
+ * since dropping it would lose a receipt without a word (`byte`: where the line starts in `path`).
+ */
+function decodeLine(bytes: Uint8Array, path: string, byte: number): Receipt {
+  try {
+    return decodeReceipt(bytes)
+  } catch (err) {
+    throw new ReceiptLogError({ path, reason: `corrupt line at byte ${byte} (a complete line that is not a receipt)`, cause: err })
+  }
+}
+
+/**
  * Decodes the last `count` complete lines of `text[0, end)` (which ends with a newline), in log
- * order. A whole line that does not decode is damage: refused, since dropping it would lose a
- * receipt without a word (a torn write leaves a tail without its newline, which is not a line).
+ * order (a torn write leaves a tail without its newline, which is not a line).
  */
 function lastLines(text: string, end: number, count: number, path: string): Receipt[] {
   const receipts: Receipt[] = []
@@ -109,11 +120,7 @@ function lastLines(text: string, end: number, count: number, path: string): Rece
   while (lineEnd >= 0 && receipts.length < count) {
     // lastIndexOf with a negative start would still look at index 0.
     const lineStart = lineEnd === 0 ? 0 : text.lastIndexOf('\n', lineEnd - 1) + 1
-    try {
-      receipts.push(decodeReceipt(Buffer.from(text.slice(lineStart + 2, lineEnd), 'hex')))
-    } catch (err) {
-      throw new ReceiptLogError({ path, reason: `corrupt line at byte ${lineStart} (a complete line that is not a receipt)`, cause: err })
-    }
+    receipts.push(decodeLine(Buffer.from(text.slice(lineStart + 2, lineEnd), 'hex'), path, lineStart))
     lineEnd = lineStart - 1
   }
   return receipts.reverse()
@@ -498,12 +505,8 @@ export class ReceiptLog {
             const nl = text.indexOf('\n', lineStart)
             if (nl < 0 || receipts.length >= limit) break
             const bytes = bytesOfHex(text.slice(lineStart + 2, nl))
-            try {
-              receipts.push(decodeReceipt(bytes))
-            } catch (err) {
-              // Sealed segments are decoded first here, not at open: damage is named where it is.
-              throw new ReceiptLogError({ path: seg.path, reason: `corrupt line at byte ${position - seg.start + lineStart} (a complete line that is not a receipt)`, cause: err })
-            }
+            // Sealed segments are decoded first here, not at open: damage is named where it is.
+            receipts.push(decodeLine(bytes, seg.path, position - seg.start + lineStart))
             wire.push(bytes)
             lineStart = nl + 1
           }
