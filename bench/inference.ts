@@ -34,7 +34,7 @@ import ort from 'onnxruntime-node'
 import { LLMock } from '@copilotkit/aimock'
 import { buildMlpModel } from '../src/onnx/build.ts'
 import { buildCnnModel } from '../src/onnx/buildCnn.ts'
-import { base64Tensor } from '../src/inference/tensor.ts'
+import { base64Tensor } from '../src/protocol/tensor.ts'
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, concurrency: { type: 'string' }, workers: { type: 'string' }, profile: { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean' }, 'receipt-sync': { type: 'string' }, offload: { type: 'string' } } })
 const SECONDS = Number(values.seconds ?? 5)

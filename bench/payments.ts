@@ -22,9 +22,9 @@ import { sha256 } from '../src/core/hash.ts'
 import { addressOf, addressOfPublicKey, generatePrivateKey, publicKeyOf, secp256k1, signDigest } from '../src/core/keys.ts'
 import { decodeVoucher, signVoucher, voucherToHex } from '../src/ledger/payments/voucher.ts'
 import type { ChannelView } from '../src/ledger/payments/queries.ts'
-import { ChannelCache } from '../src/inference/payments/channelCache.ts'
-import { PaymentGate } from '../src/inference/payments/gate.ts'
-import { VoucherLog } from '../src/inference/payments/voucherLog.ts'
+import { ChannelCache } from '../src/nodes/inference/payments/channelCache.ts'
+import { PaymentGate } from '../src/nodes/inference/payments/gate.ts'
+import { VoucherLog } from '../src/nodes/inference/payments/voucherLog.ts'
 
 type Row = { name: string; perSecond: number; microsPerOp: number; ops: number }
 

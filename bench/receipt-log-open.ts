@@ -15,9 +15,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { addressOf, generatePrivateKey } from '../src/core/keys.ts'
 import { toHex } from '../src/core/bytes.ts'
-import { ReceiptLog, segmentFileName } from '../src/inference/receiptLog.ts'
-import { encodeReceipt, signReceipt } from '../src/inference/receipt.ts'
-import { newReceiptId } from '../src/inference/receiptId.ts'
+import { ReceiptLog, segmentFileName } from '../src/nodes/inference/receipts/receiptLog.ts'
+import { encodeReceipt, signReceipt } from '../src/protocol/receipt.ts'
+import { newReceiptId } from '../src/protocol/receiptId.ts'
 
 const { values } = parseArgs({ options: { receipts: { type: 'string' }, segments: { type: 'string' }, json: { type: 'boolean' }, 'open-only': { type: 'string' } } })
 

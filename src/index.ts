@@ -18,16 +18,14 @@ export { type NodeDirectory, type NodeInfo, type NodeModel, type StaticNode, Sta
 export { RegistryNodeDirectory, type RegistryNodeDirectoryParameters, type RegistryParamsJson } from './client/registryNodeDirectory.ts'
 export { verifyNodeAttestation, type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, type VerifyNodeAttestationErrorType } from './client/verifyNodeAttestation.ts'
 export { AllNodesFailedError, EncryptedStreamError, NoNodeAvailableError, NodeAttestationError, NodeRequestError, NodeStreamStalledError, NodeTimeoutError, ReceiptVerificationError, StreamConsumedError } from './client/errors.ts'
-export {
-  type Receipt, type ReceiptJson, type UnsignedReceipt, type InferenceMode, type VerifyReceiptExpectations, type VerifyReceiptResult, type ReceiptCheck,
-  InvalidReceiptError, RECEIPT_DOMAIN, RECEIPT_VERSION, verifyReceipt, recoverReceiptSigner, receiptDigest, encodeReceipt, decodeReceipt,
-  receiptFromHex, receiptToHex, receiptFromJson, receiptToJson,
-} from './inference/receipt.ts'
-export { canonicalJson, hashRequest } from './inference/canonicalJson.ts'
-export type { Base64TensorJson, TensorInput, TensorJson, TensorType } from './inference/tensor.ts'
-export { base64Tensor } from './inference/tensor.ts'
+export { type Receipt, type ReceiptJson, type UnsignedReceipt, type VerifyReceiptExpectations, type VerifyReceiptResult, type ReceiptCheck, InvalidReceiptError, RECEIPT_DOMAIN, RECEIPT_VERSION, verifyReceipt, recoverReceiptSigner, receiptDigest, encodeReceipt, decodeReceipt, receiptFromHex, receiptToHex, receiptFromJson, receiptToJson } from './protocol/receipt.ts'
+export { type InferenceMode } from './protocol/modes.ts'
+export { canonicalJson, hashRequest } from './protocol/canonicalJson.ts'
+export type { Base64TensorJson, TensorInput, TensorJson, TensorType } from './protocol/tensor.ts'
+export { base64Tensor } from './protocol/tensor.ts'
 export { BaseError } from './core/errors.ts'
 export { ChannelPayer, ChannelBudgetError, openChannel, topUpChannel } from './client/payments/channelPayer.ts'
-export { type ClientPayments, VOUCHER_HEADER } from './client/payments/paymentHeaders.ts'
+export { type ClientPayments } from './client/payments/paymentHeaders.ts'
+export { HPKE_CONTENT_TYPE, PAID_HEADER, RECEIPT_EVENT, RECEIPT_HEADER, RECEIPT_ID_HEADER, VOUCHER_HEADER } from './protocol/http.ts'
 export { getSettlement, waitForSettlement, type GetSettlementParameters, type GetSettlementReturnType } from './client/getSettlement.ts'
-export { LedgerRpc } from './consensus/rpc/ledger-rpc.ts'
+export { LedgerRpc } from './client/ledger/ledgerRpc.ts'

@@ -13,9 +13,9 @@ import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import OpenAI from 'openai'
 import { generatePrivateKey } from '../src/core/keys.ts'
-import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
-import { AnthropicProvider, deadlineFetch } from '../src/inference/providers/anthropicProvider.ts'
-import { ProviderError } from '../src/inference/providers/chatProvider.ts'
+import { createInferenceNode, type InferenceNode } from '../src/nodes/inference/node.ts'
+import { AnthropicProvider, deadlineFetch } from '../src/nodes/inference/providers/anthropicProvider.ts'
+import { ProviderError } from '../src/nodes/inference/providers/chatProvider.ts'
 
 /** The provider timeout under test: short, so a stall shows within a test's time. */
 // Generous against timer jitter on a loaded 2-vCPU machine: the trickle below sends every quarter of it.

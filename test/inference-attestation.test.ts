@@ -9,8 +9,8 @@ import { simulatedEnclavePcrs } from '../src/attestation/simulatedEnclave.ts'
 import { verifyAttestation } from '../src/attestation/verifyAttestation.ts'
 import { fromHex } from '../src/core/bytes.ts'
 import { generatePrivateKey, publicKeyOf } from '../src/core/keys.ts'
-import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
-import { simulatedAttestationSource } from '../src/inference/attestationSource.ts'
+import { createInferenceNode, type InferenceNode } from '../src/nodes/inference/node.ts'
+import { simulatedAttestationSource } from '../src/nodes/inference/tee/attestationSource.ts'
 
 let dir: string
 let root: DevRoot

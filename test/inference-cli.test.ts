@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import type { LLMock } from '@copilotkit/aimock'
 import { runMlpReference } from '../src/onnx/build.ts'
-import type { InferenceNode } from '../src/inference/node.ts'
+import type { InferenceNode } from '../src/nodes/inference/node.ts'
 
 const execFileP = promisify(execFile)
 

@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { LLMock } from '@copilotkit/aimock'
 import { addressOf, generatePrivateKey } from '../src/core/keys.ts'
-import type { InferenceNode } from '../src/inference/node.ts'
+import type { InferenceNode } from '../src/nodes/inference/node.ts'
 import { AllNodesFailedError, HacaClient, NodeTimeoutError, verifyReceipt } from '../src/index.ts'
 import { NodeStreamStalledError } from '../src/client/errors.ts'
 

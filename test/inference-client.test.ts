@@ -13,9 +13,9 @@ import { join } from 'node:path'
 import type { LLMock } from '@copilotkit/aimock'
 import { buildMlpModel, runMlpReference } from '../src/onnx/build.ts'
 import { addressOf, generatePrivateKey } from '../src/core/keys.ts'
-import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
-import { FileModelSource } from '../src/inference/modelSource.ts'
-import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
+import { createInferenceNode, type InferenceNode } from '../src/nodes/inference/node.ts'
+import { FileModelSource } from '../src/nodes/inference/models/modelSource.ts'
+import { OpenAIProvider } from '../src/nodes/inference/providers/openaiProvider.ts'
 import { AllNodesFailedError, HacaClient, NoNodeAvailableError, ReceiptVerificationError, verifyReceipt } from '../src/index.ts'
 
 let dir: string

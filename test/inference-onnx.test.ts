@@ -10,12 +10,12 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { buildMlpModel, runMlpReference } from '../src/onnx/build.ts'
 import { generatePrivateKey } from '../src/core/keys.ts'
-import { createInferenceNode, type InferenceNode } from '../src/inference/node.ts'
-import { FileModelSource } from '../src/inference/modelSource.ts'
-import { OpenAIProvider } from '../src/inference/providers/openaiProvider.ts'
-import { hashRequest } from '../src/inference/canonicalJson.ts'
-import { receiptFromHex, verifyReceipt } from '../src/inference/receipt.ts'
-import { base64Tensor } from '../src/inference/tensor.ts'
+import { createInferenceNode, type InferenceNode } from '../src/nodes/inference/node.ts'
+import { FileModelSource } from '../src/nodes/inference/models/modelSource.ts'
+import { OpenAIProvider } from '../src/nodes/inference/providers/openaiProvider.ts'
+import { hashRequest } from '../src/protocol/canonicalJson.ts'
+import { receiptFromHex, verifyReceipt } from '../src/protocol/receipt.ts'
+import { base64Tensor } from '../src/protocol/tensor.ts'
 
 const MLP = { inputSize: 4, hiddenSize: 8, outputSize: 3, seed: 1 }
 let dir: string
@@ -163,7 +163,7 @@ test('when the receipt log cannot write, answers are withheld (500) and healthz 
 })
 
 test('onnx.executionProvider: "cuda" runs on CUDA or the node does not start; "auto" falls back to the CPU and says so', async () => {
-  const { cudaUnavailableReason, ExecutionProviderUnavailableError } = await import('../src/inference/executionProvider.ts')
+  const { cudaUnavailableReason, ExecutionProviderUnavailableError } = await import('../src/nodes/inference/runtimes/executionProvider.ts')
   const reason = await cudaUnavailableReason()
   const models = new FileModelSource([{ id: 'mlp', path: join(dir, 'mlp.onnx'), price: 7n }])
   const start = (executionProvider: 'cuda' | 'auto', name: string) => createInferenceNode({ privateKey: generatePrivateKey(), receiptDir: join(dir, name), models, onnx: { executionProvider } })

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { buildMlpModel } from '../src/onnx/build.ts'
-import { ReceiptLog } from '../src/inference/receiptLog.ts'
-import { type ReceiptJson, receiptFromHex, receiptFromJson, verifyReceipt } from '../src/inference/receipt.ts'
+import { ReceiptLog } from '../src/nodes/inference/receipts/receiptLog.ts'
+import { type ReceiptJson, receiptFromHex, receiptFromJson, verifyReceipt } from '../src/protocol/receipt.ts'
 
 const HACA = join(import.meta.dirname, '..', 'bin', 'haca.js')
 const dirs: string[] = []

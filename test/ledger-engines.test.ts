@@ -5,7 +5,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { addressOf, generatePrivateKey } from '../src/core/keys.ts'
-import { LedgerRpc } from '../src/consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from '../src/client/ledger/ledgerRpc.ts'
 import { prepareDevnet, RunningDevnet } from '../src/network/devnet.ts'
 import { startDev } from '../src/network/dev.ts'
 import { appInfo, seedDemoKey, tempHome, transferStream } from './helpers/ledger.ts'

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { startStorageServer, type RunningStorageServer } from '../src/storage/server/app.ts'
+import { startStorageServer, type RunningStorageServer } from '../src/nodes/storage/app.ts'
 import { WalrusClient } from '../src/storage/walrusClient.ts'
 import { computeBlobId } from '../src/storage/blobId.ts'
 import { getStoreStatus, StoreStatusError } from '../src/storage/getStoreStatus.ts'

@@ -10,7 +10,7 @@ import { RegistryNodeDirectory } from './registryNodeDirectory.ts'
 import type { ClientPayments } from './payments/paymentHeaders.ts'
 import type { Hex } from '../core/bytes.ts'
 import { BaseError } from '../core/errors.ts'
-import { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from './ledger/ledgerRpc.ts'
 import { type GetSettlementReturnType, getSettlement, waitForSettlement } from './getSettlement.ts'
 import { type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, verifyNodeAttestation } from './verifyNodeAttestation.ts'
 

@@ -3,7 +3,7 @@
  * is unreachable, times out, is overloaded or fails upstream. A receipt that does not verify
  * is not retried: it is reported, naming the node.
  */
-import type { InferenceMode } from '../inference/receipt.ts'
+import type { InferenceMode } from '../protocol/modes.ts'
 // Keep-alive node:http transport: the built-in fetch costs ~0.3 ms more per call on loopback.
 import { httpFetch } from '../core/http/httpFetch.ts'
 import { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError } from './errors.ts'
@@ -12,9 +12,9 @@ import { type Candidate, selectNodes } from './selectNodes.ts'
 import type { HacaClient } from './HacaClient.ts'
 import { type Hex, fromHex } from '../core/bytes.ts'
 import { sealRequest } from '../attestation/hpkeChannel.ts'
+import { HPKE_CONTENT_TYPE } from '../protocol/http.ts'
 
 /** Content type of HPKE-sealed bodies (the node's `encryptedRequests.ts`). */
-const HPKE_CONTENT_TYPE = 'application/haca-hpke'
 
 /** Sends `body` sealed to `hpkePublicKey`; returns the answer with its body opened (a node that could not decrypt answers in clear). */
 async function postSealed(url: string, body: string, hpkePublicKey: Uint8Array, signal: AbortSignal, extraHeaders: Record<string, string> = {}): Promise<Response> {

@@ -10,13 +10,14 @@
  */
 import { createHash } from 'node:crypto'
 import type { Hex } from '../core/bytes.ts'
-import { type Receipt, type ReceiptJson, receiptFromJson } from '../inference/receipt.ts'
-import type { ChatChunk } from '../inference/providers/chatProvider.ts'
+import { type Receipt, type ReceiptJson, receiptFromJson } from '../protocol/receipt.ts'
+import type { ChatChunk } from '../protocol/chat.ts'
 import { NodeRequestError, NodeStreamStalledError, ReceiptVerificationError, StreamConsumedError } from './errors.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 import { type VerifyAnswerParameters, verifyAnswer } from './verifyAnswer.ts'
+import { RECEIPT_EVENT } from '../protocol/http.ts'
 
-const RECEIPT_EVENT_PREFIX = 'event: haca.receipt\n'
+const RECEIPT_EVENT_PREFIX = `event: ${RECEIPT_EVENT}\n`
 
 export type HacaChatStreamOptions = Omit<VerifyAnswerParameters, 'receipt' | 'responseHash'> & {
   checkSigner?: (receipt: Receipt, node: NodeInfo) => Promise<void>

@@ -5,9 +5,10 @@
  * chunk has arrived; a node that then goes quiet for `streamIdleTimeoutMs` ends the iteration
  * with a NodeStreamStalledError.
  */
-import { hashRequest } from '../inference/canonicalJson.ts'
-import type { InferenceMode, Receipt } from '../inference/receipt.ts'
-import type { ChatRequest, ChatResponse, ChatStreamRequest } from '../inference/providers/chatProvider.ts'
+import { hashRequest } from '../protocol/canonicalJson.ts'
+import type { Receipt } from '../protocol/receipt.ts'
+import type { InferenceMode } from '../protocol/modes.ts'
+import type { ChatRequest, ChatResponse, ChatStreamRequest } from '../protocol/chat.ts'
 import { callNodes, postJson } from './callNodes.ts'
 import { HacaChatStream } from './chatStream.ts'
 import { readSignedAnswer } from './readSignedAnswer.ts'

@@ -1,6 +1,6 @@
 /** Errors the SDK throws. Each names the node involved, so a caller knows whom not to trust. */
 import { BaseError, redactUrl } from '../core/errors.ts'
-import type { ReceiptCheck } from '../inference/receipt.ts'
+import type { ReceiptCheck } from '../protocol/receipt.ts'
 
 /** A node's receipt did not match what was sent and received, or was not signed by the node's known key. */
 export class ReceiptVerificationError extends BaseError {

@@ -5,10 +5,10 @@
  */
 import type { Hex } from '../core/bytes.ts'
 import { BaseError } from '../core/errors.ts'
-import type { LedgerRpc } from '../consensus/rpc/ledger-rpc.ts'
+import type { LedgerRpc } from './ledger/ledgerRpc.ts'
 import { batchKey } from '../ledger/settlement/keys.ts'
 import { decodeBatch } from '../ledger/settlement/keeper.ts'
-import { TimeoutError } from '../consensus/rpc/wait.ts'
+import { TimeoutError } from './ledger/wait.ts'
 
 export type GetSettlementParameters = {
   receiptId: Hex

@@ -1,7 +1,8 @@
 /** `infer(client, { model, inputs, mode })`: runs an ONNX model on the best node and verifies its receipt. */
-import { hashRequest } from '../inference/canonicalJson.ts'
-import type { InferenceMode, Receipt } from '../inference/receipt.ts'
-import type { TensorInput, TensorJson } from '../inference/tensor.ts'
+import { hashRequest } from '../protocol/canonicalJson.ts'
+import type { Receipt } from '../protocol/receipt.ts'
+import type { InferenceMode } from '../protocol/modes.ts'
+import type { TensorInput, TensorJson } from '../protocol/tensor.ts'
 import { callNodes, postJson } from './callNodes.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 import { readSignedAnswer } from './readSignedAnswer.ts'

@@ -5,7 +5,8 @@
  */
 import type { Hex } from '../core/bytes.ts'
 import { type Address, parseAddress } from '../core/keys.ts'
-import type { InferenceMode, Receipt } from '../inference/receipt.ts'
+import type { Receipt } from '../protocol/receipt.ts'
+import type { InferenceMode } from '../protocol/modes.ts'
 import { NodeRequestError } from './errors.ts'
 
 /** One model on one node. */

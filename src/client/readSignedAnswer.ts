@@ -4,10 +4,12 @@
  */
 import { createHash } from 'node:crypto'
 import type { Hex } from '../core/bytes.ts'
-import { type InferenceMode, type Receipt, receiptFromHex } from '../inference/receipt.ts'
+import { type Receipt, receiptFromHex } from '../protocol/receipt.ts'
+import { type InferenceMode } from '../protocol/modes.ts'
 import { ReceiptVerificationError } from './errors.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 import { verifyAnswer } from './verifyAnswer.ts'
+import { RECEIPT_HEADER } from '../protocol/http.ts'
 
 export type ReadSignedAnswerParameters = {
   node: NodeInfo
@@ -28,8 +30,8 @@ export async function readSignedAnswer({ node, response, cancelTimeout, requestH
   } finally {
     cancelTimeout()
   }
-  const header = response.headers.get('x-haca-receipt')
-  if (!header) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'missing', reason: 'the answer carries no x-haca-receipt header' })
+  const header = response.headers.get(RECEIPT_HEADER)
+  if (!header) throw new ReceiptVerificationError({ node: node.url, address: node.address, check: 'missing', reason: `the answer carries no ${RECEIPT_HEADER} header` })
   let receipt: Receipt
   try {
     receipt = receiptFromHex(header)

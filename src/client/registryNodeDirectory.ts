@@ -7,9 +7,9 @@
  */
 import { type Hex, fromHex } from '../core/bytes.ts'
 import { type Address, addressOfPublicKey, recoverPublicKey } from '../core/keys.ts'
-import { LedgerRpc, RpcError } from '../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc, RpcError } from './ledger/ledgerRpc.ts'
 import type { NodeView } from '../ledger/registry/node.ts'
-import { type Receipt, receiptDigest } from '../inference/receipt.ts'
+import { type Receipt, receiptDigest } from '../protocol/receipt.ts'
 import { ReceiptVerificationError } from './errors.ts'
 import { type NodeDirectory, type NodeInfo, fetchNodeModels } from './nodeDirectory.ts'
 

@@ -3,7 +3,7 @@
  * limit), cheapest first, then fastest by measured latency; nodes that just failed are tried
  * last. Latency is an exponentially weighted average of completed requests.
  */
-import type { InferenceMode } from '../inference/receipt.ts'
+import type { InferenceMode } from '../protocol/modes.ts'
 import type { NodeInfo, NodeModel } from './nodeDirectory.ts'
 
 export type Candidate = { node: NodeInfo; model: NodeModel }

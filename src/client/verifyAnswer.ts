@@ -1,6 +1,7 @@
 /** Checks a node's receipt against what the SDK sent and received; throws a ReceiptVerificationError naming the node. */
 import type { Hex } from '../core/bytes.ts'
-import { type InferenceMode, type Receipt, verifyReceipt } from '../inference/receipt.ts'
+import { type Receipt, verifyReceipt } from '../protocol/receipt.ts'
+import { type InferenceMode } from '../protocol/modes.ts'
 import { ReceiptVerificationError } from './errors.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 

@@ -13,7 +13,7 @@ import { EmbeddedEngine } from '../consensus/embedded/engine.ts'
 import { buildRpcServer } from '../consensus/embedded/rpc-server.ts'
 import { LevelKv } from '../consensus/leveldb-kv.ts'
 import { LedgerApp } from '../ledger/app.ts'
-import { startStorageServer } from '../storage/server/app.ts'
+import { startStorageServer } from '../nodes/storage/app.ts'
 
 export type DevOptions = {
   home: string

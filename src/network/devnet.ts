@@ -14,7 +14,7 @@ import type { Address } from '../core/keys.ts'
 import { type AppGenesisState, LOCAL_NETWORK_PARAMS, cometGenesis } from '../consensus/cometbft/genesis.ts'
 import { type ValidatorIdentity, type ValidatorPorts, configureCometHome, initCometHome } from '../consensus/cometbft/home.ts'
 import { startCometbft } from '../consensus/cometbft/process.ts'
-import { waitForHeight } from '../consensus/rpc/wait.ts'
+import { waitForHeight } from '../client/ledger/wait.ts'
 import { STAND_IN_MODEL } from './providerStandIn.ts'
 import { type DevnetRegistry, devnetRegistryGenesis, prepareDevnetRegistry } from './devnetRegistry.ts'
 

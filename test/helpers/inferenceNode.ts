@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { LLMock } from '@copilotkit/aimock'
 import { buildMlpModel } from '../../src/onnx/build.ts'
 import { generatePrivateKey } from '../../src/core/keys.ts'
-import { createInferenceNode, type InferenceNode } from '../../src/inference/node.ts'
-import { FileModelSource } from '../../src/inference/modelSource.ts'
-import { OpenAIProvider } from '../../src/inference/providers/openaiProvider.ts'
+import { createInferenceNode, type InferenceNode } from '../../src/nodes/inference/node.ts'
+import { FileModelSource } from '../../src/nodes/inference/models/modelSource.ts'
+import { OpenAIProvider } from '../../src/nodes/inference/providers/openaiProvider.ts'
 
 /** The provider stand-in (aimock on loopback), answering "hello" with "Hi there, friend!"; `configure` adds more before it starts. */
 export async function startChatStandIn(configure?: (mock: LLMock) => void): Promise<LLMock> {

@@ -5,11 +5,11 @@
  */
 import type { Hex } from '../../core/bytes.ts'
 import type { KeyFile } from '../../core/keyfile.ts'
-import type { LedgerRpc } from '../../consensus/rpc/ledger-rpc.ts'
+import type { LedgerRpc } from '../ledger/ledgerRpc.ts'
 import type { NodeInfo } from '../nodeDirectory.ts'
 import { type ChannelPayer, openChannel, topUpChannel } from './channelPayer.ts'
+import { VOUCHER_HEADER } from '../../protocol/http.ts'
 
-export const VOUCHER_HEADER = 'x-haca-voucher'
 
 export type ClientPayments = {
   payer: ChannelPayer

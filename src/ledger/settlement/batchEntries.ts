@@ -8,7 +8,8 @@
  */
 import type { Hex } from '../../core/bytes.ts'
 import { bytesToBigint, fromHex, latin1String, toHex } from '../../core/bytes.ts'
-import { type InferenceMode, decodeReceiptLayout } from '../../inference/receipt.ts'
+import { decodeReceiptLayout } from '../../protocol/receipt.ts'
+import { type InferenceMode } from '../../protocol/modes.ts'
 import { type RlpItem, readBytes, readList } from '../tx/fields.ts'
 import { ErrInvalidBatch } from './errors.ts'
 

@@ -1,7 +1,7 @@
 import type { Hex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import { signDigest } from '../../core/keys.ts'
-import { encodeReceipt, type Receipt } from '../../inference/receipt.ts'
+import { encodeReceipt, type Receipt } from '../../protocol/receipt.ts'
 import { encodeVoucher, type SignedVoucher } from '../payments/voucher.ts'
 import { signTx } from '../tx/envelope.ts'
 import { batchDigest, batchRoot, channelTotals } from './batch.ts'

@@ -3,7 +3,7 @@
  * it. ZKML proofs plug in here as one more entry.
  */
 import { toHex } from '../../core/bytes.ts'
-import type { ReceiptFields } from '../../inference/receipt.ts'
+import type { ReceiptFields } from '../../protocol/receipt.ts'
 import type { NodeRecord } from '../registry/node.ts'
 import { ErrUnsupportedMode } from './errors.ts'
 

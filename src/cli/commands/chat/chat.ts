@@ -1,7 +1,8 @@
 /** `haca chat`: one chat turn through the SDK, plain or streaming. */
 import { HacaClient } from '../../../client/HacaClient.ts'
-import { type InferenceMode, type Receipt, receiptToJson } from '../../../inference/receipt.ts'
-import type { ChatRequest } from '../../../inference/providers/chatProvider.ts'
+import { type Receipt, receiptToJson } from '../../../protocol/receipt.ts'
+import { type InferenceMode } from '../../../protocol/modes.ts'
+import type { ChatRequest } from '../../../protocol/chat.ts'
 import { printResult } from '../../output.ts'
 import { type PaymentOptions, paymentsFromOptions } from '../infer/payments.ts'
 import { type NodeListOptions, nodeSourceFromOptions } from '../infer/nodes.ts'

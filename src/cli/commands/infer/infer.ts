@@ -2,12 +2,13 @@
 import { readFileSync } from 'node:fs'
 import { BaseError } from '../../../core/errors.ts'
 import { HacaClient } from '../../../client/HacaClient.ts'
-import { type InferenceMode, INFERENCE_MODES, receiptToJson } from '../../../inference/receipt.ts'
-import { TENSOR_TYPES, type TensorJson, type TensorType } from '../../../inference/tensor.ts'
+import { receiptToJson } from '../../../protocol/receipt.ts'
+import { type InferenceMode, INFERENCE_MODES } from '../../../protocol/modes.ts'
+import { TENSOR_TYPES, type TensorJson, type TensorType } from '../../../protocol/tensor.ts'
 import { printResult } from '../../output.ts'
 import { type PaymentOptions, paymentsFromOptions } from './payments.ts'
 import { defaultRpc } from '../../defaults.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import { type NodeListOptions, nodeSourceFromOptions } from './nodes.ts'
 
 export class InferOptionError extends BaseError {

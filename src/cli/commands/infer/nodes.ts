@@ -11,7 +11,7 @@ import { parseAddress } from '../../../core/keys.ts'
 import type { StaticNode } from '../../../client/nodeDirectory.ts'
 import type { HacaClientNodeSource } from '../../../client/HacaClient.ts'
 import { RegistryNodeDirectory, ledgerHasRegistry } from '../../../client/registryNodeDirectory.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 
 export class NodeListError extends BaseError {
   override name = 'NodeListError' as const

@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import { BaseError } from '../../../core/errors.ts'
 import { readKeyFile } from '../../../core/keyfile.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import { ChannelPayer } from '../../../client/payments/channelPayer.ts'
 import type { ClientPayments } from '../../../client/payments/paymentHeaders.ts'
 import { defaultHome } from '../../defaults.ts'

@@ -1,11 +1,11 @@
 /** `haca receipt <id>`: fetches a receipt from the node that signed it and verifies the signature against the node's known address. */
 import { BaseError } from '../../../core/errors.ts'
 import { parseAddress } from '../../../core/keys.ts'
-import { type ReceiptJson, receiptFromJson, receiptToJson, verifyReceipt } from '../../../inference/receipt.ts'
+import { type ReceiptJson, receiptFromJson, receiptToJson, verifyReceipt } from '../../../protocol/receipt.ts'
 import { ReceiptVerificationError } from '../../../client/errors.ts'
 import { printResult } from '../../output.ts'
 import { defaultRpc } from '../../defaults.ts'
-import { LedgerRpc, RpcError } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc, RpcError } from '../../../client/ledger/ledgerRpc.ts'
 import { getSettlement, waitForSettlement } from '../../../client/getSettlement.ts'
 import { type NodeListOptions, nodesFromOptions } from './nodes.ts'
 

@@ -1,4 +1,4 @@
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import type { ModelView } from '../../../ledger/models/queries.ts'
 import { printResult } from '../../output.ts'
 

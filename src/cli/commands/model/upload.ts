@@ -1,6 +1,6 @@
 import { readKeyFile } from '../../../core/keyfile.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
-import { sendTx } from '../../../consensus/rpc/send-tx.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
+import { sendTx } from '../../../client/ledger/sendTx.ts'
 import { modelIdOf } from '../../../ledger/models/keys.ts'
 import { canonicalIoSchema, type ModelMode } from '../../../ledger/models/msgs.ts'
 import { registerModelCodec } from '../../../ledger/models/msgs.ts'

@@ -1,5 +1,5 @@
-import { readFullNodeConfig } from '../../../consensus/fullnode/config.ts'
-import { startFullNode } from '../../../consensus/fullnode/run.ts'
+import { readFullNodeConfig } from '../../../nodes/full/config.ts'
+import { startFullNode } from '../../../nodes/full/run.ts'
 
 export async function nodeFull(options: { config: string }): Promise<void> {
   const node = await startFullNode(await readFullNodeConfig(options.config))

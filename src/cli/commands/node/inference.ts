@@ -1,7 +1,7 @@
 /** `haca node inference --config FILE`: runs one inference node until SIGINT/SIGTERM. */
-import { loadInferenceConfig } from '../../../inference/config.ts'
-import { createInferenceNodeFromConfig } from '../../../inference/node.ts'
-import { selfRegistrationFromConfig } from '../../../inference/registerFromConfig.ts'
+import { loadInferenceConfig } from '../../../nodes/inference/config.ts'
+import { createInferenceNodeFromConfig } from '../../../nodes/inference/node.ts'
+import { selfRegistrationFromConfig } from '../../../nodes/inference/registration/registerFromConfig.ts'
 import { printResult } from '../../output.ts'
 
 export type NodeInferenceOptions = { config: string; json?: boolean }

@@ -1,7 +1,7 @@
 /** `haca node storage`: runs the embedded Walrus-compatible store until SIGINT/SIGTERM. */
 import pino from 'pino'
-import { loadStorageNodeConfig, type StorageNodeFlags } from '../../../storage/config.ts'
-import { createStorageServer } from '../../../storage/server/app.ts'
+import { loadStorageNodeConfig, type StorageNodeFlags } from '../../../nodes/storage/config.ts'
+import { createStorageServer } from '../../../nodes/storage/app.ts'
 import { printResult } from '../../output.ts'
 
 export type NodeStorageOptions = StorageNodeFlags & { json?: boolean }

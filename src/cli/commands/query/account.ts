@@ -1,5 +1,5 @@
 import { parseAddress } from '../../../core/keys.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import { decodeAccount } from '../../../ledger/accounts/keeper.ts'
 import { accountKey } from '../../../ledger/accounts/keys.ts'
 import { printResult } from '../../output.ts'

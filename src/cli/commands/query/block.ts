@@ -1,6 +1,6 @@
 import { BaseError } from '../../../core/errors.ts'
 import { sha256 } from '../../../core/hash.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import { printResult } from '../../output.ts'
 
 export async function queryBlock(o: { height?: string; node: string; json?: boolean }): Promise<void> {

@@ -1,5 +1,5 @@
 import { BaseError } from '../../../core/errors.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import { printResult } from '../../output.ts'
 
 export async function queryTx(o: { hash: string; node: string; json?: boolean }): Promise<void> {

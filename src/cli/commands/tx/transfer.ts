@@ -1,8 +1,8 @@
 import { BaseError } from '../../../core/errors.ts'
 import { readKeyFile } from '../../../core/keyfile.ts'
 import { parseAddress } from '../../../core/keys.ts'
-import { LedgerRpc } from '../../../consensus/rpc/ledger-rpc.ts'
-import { sendTx } from '../../../consensus/rpc/send-tx.ts'
+import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
+import { sendTx } from '../../../client/ledger/sendTx.ts'
 import { buildTransferTx } from '../../../ledger/accounts/tx.ts'
 import { printResult } from '../../output.ts'
 

@@ -1,0 +1,82 @@
+/** JSON schemas shared by the node's routes. */
+import { TENSOR_TYPES } from '../../../protocol/tensor.ts'
+import { INFERENCE_MODES } from '../../../protocol/modes.ts'
+
+export const errorSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { message: { type: 'string' }, type: { type: 'string' }, code: { type: 'string' }, param: { type: ['string', 'null'] } },
+      required: ['message', 'type', 'code'],
+    },
+  },
+  required: ['error'],
+} as const
+
+export const errorResponses = { '4xx': errorSchema, '5xx': errorSchema } as const
+
+export const tensorSchema = {
+  type: 'object',
+  properties: {
+    dims: { type: 'array', items: { type: 'integer', minimum: 0 }, maxItems: 16 },
+    type: { type: 'string', enum: TENSOR_TYPES },
+    data: { type: 'array', items: { type: ['number', 'string', 'boolean'] } },
+  },
+  required: ['dims', 'type', 'data'],
+  additionalProperties: false,
+} as const
+
+/** An input tensor: `data` as values (as in outputs) or as one base64 string of their bytes (tensor.ts). */
+export const inputTensorSchema = {
+  ...tensorSchema,
+  properties: { ...tensorSchema.properties, data: { type: ['array', 'string'], items: { type: ['number', 'string', 'boolean'] } } },
+} as const
+
+export const inferBodySchema = {
+  type: 'object',
+  properties: {
+    model: { type: 'string', minLength: 1, maxLength: 256 },
+    mode: { type: 'string', enum: INFERENCE_MODES },
+    inputs: { type: 'object', additionalProperties: inputTensorSchema, minProperties: 1 },
+  },
+  required: ['model', 'inputs'],
+  additionalProperties: false,
+} as const
+
+export const receiptSchema = {
+  type: 'object',
+  properties: {
+    version: { type: 'integer' }, id: { type: 'string' }, node: { type: 'string' }, model: { type: 'string' }, mode: { type: 'string' },
+    requestHash: { type: 'string' }, responseHash: { type: 'string' }, price: { type: 'string' }, timestamp: { type: 'integer' }, signature: { type: 'string' },
+  },
+  required: ['version', 'id', 'node', 'model', 'mode', 'requestHash', 'responseHash', 'price', 'timestamp', 'signature'],
+} as const
+
+const messageSchema = {
+  type: 'object',
+  properties: { role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] } },
+  required: ['role'],
+} as const
+
+export const chatBodySchema = {
+  type: 'object',
+  properties: {
+    model: { type: 'string', minLength: 1, maxLength: 256 },
+    messages: { type: 'array', items: messageSchema, minItems: 1 },
+    stream: { type: 'boolean' },
+  },
+  required: ['model', 'messages'],
+} as const
+
+export const completionBodySchema = {
+  type: 'object',
+  properties: {
+    model: { type: 'string', minLength: 1, maxLength: 256 },
+    prompt: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 1 }] },
+    stream: { type: 'boolean' },
+    max_tokens: { type: 'integer', minimum: 1 },
+    stop: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }] },
+  },
+  required: ['model', 'prompt'],
+} as const
