@@ -10,6 +10,7 @@ import { accountKey, FEE_POOL_ADDRESS } from './accounts/keys.ts'
 import { decodeAccount } from './accounts/keeper.ts'
 import { verifyStateProof } from './state/ledger-store.ts'
 import { signTx } from './tx/envelope.ts'
+import { fuzzRuns } from '../core/fuzz.testing.ts'
 
 const CHAIN = 'haca-test'
 const alice = generatePrivateKey()
@@ -145,6 +146,7 @@ test('the same transactions give the same app hash however they are split into b
 })
 
 test('fuzz: thousands of random and mutated transactions crash nothing and change no state', async () => {
+  const runs = fuzzRuns(3_000)
   const { app } = await newApp()
   await block(app, 1, [transfer(alice, 0, 1n)])
   const hash = toHex(app.appHash)
@@ -152,7 +154,7 @@ test('fuzz: thousands of random and mutated transactions crash nothing and chang
   const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
   const base = [transfer(alice, 1, 5n), signTx({ chainId: CHAIN, nonce: 1n, fee: 10n, type: 1, body: [] }, alice).bytes]
   const junk: Uint8Array[] = []
-  for (let i = 0; i < 3000; i++) {
+  for (let i = 0; i < runs; i++) {
     if (i % 3 === 0) {
       junk.push(new Uint8Array(Array.from({ length: Math.floor(rand() * 300) }, () => Math.floor(rand() * 256))))
     } else {

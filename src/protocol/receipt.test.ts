@@ -8,6 +8,7 @@ import {
   receiptFromHex, receiptFromJson, receiptToHex, receiptToJson, signAndEncodeReceipt, signReceipt, verifyReceipt,
 } from './receipt.ts'
 import { newReceiptId } from './receiptId.ts'
+import { fuzzRuns } from '../core/fuzz.testing.ts'
 
 const key = generatePrivateKey()
 const node = addressOf(key)
@@ -88,11 +89,12 @@ test('signing refuses a node field that is not the key, and malformed wire forms
 })
 
 test('fuzz: a mutated wire form is refused with InvalidReceiptError or decodes to a receipt that encodes to exactly those bytes', () => {
+  const runs = fuzzRuns(20_000)
   let s = 99
   const r = (n: number) => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % n)
   const wires = [signAndEncodeReceipt(unsigned(), key).wire, signAndEncodeReceipt(unsigned({ price: 0n, timestamp: 0, mode: 'tee', model: 'é' }), key).wire, signAndEncodeReceipt(unsigned({ price: 255n, timestamp: Number.MAX_SAFE_INTEGER }), key).wire]
   let decoded = 0
-  for (let i = 0; i < 20_000; i++) {
+  for (let i = 0; i < runs; i++) {
     const wire = wires[r(wires.length)]
     const m = Uint8Array.from(wire)
     const op = r(4)

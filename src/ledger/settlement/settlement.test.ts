@@ -15,6 +15,7 @@ import { MemoryKv } from '../state/kv.ts'
 import { verifyMerkleProof, merkleProof } from './merkle.ts'
 import { entryLeaves } from './msgs.ts'
 import { buildEvidenceTx, buildSettleBatch, buildSettleBatchTx } from './tx.ts'
+import { fuzzRuns } from '../../core/fuzz.testing.ts'
 
 const CHAIN = 'settle-test'
 const T0 = 1_800_000_000_000
@@ -178,6 +179,7 @@ test('a second statement for a settled receipt id slashes the node and compensat
 })
 
 test('fuzz: mutated settle_batch transactions are refused with a reason, crash nothing and change nothing', async () => {
+  const runs = fuzzRuns(3_000)
   const { c, channelId } = await setup()
   const receipts = [receipt(), receipt(), receipt()]
   const msg = buildSettleBatch({ chainId: CHAIN, node: NODE, entries: receipts.map((r) => ({ receipt: r, channelId })), vouchers: [voucher(channelId, 21n)], signingKey: nodeKey })
@@ -186,7 +188,7 @@ test('fuzz: mutated settle_batch transactions are refused with a reason, crash n
   let seed = 4242
   const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n)
   const reasons = new Set<string>()
-  for (let i = 0; i < 3000; i++) {
+  for (let i = 0; i < runs; i++) {
     const m = Uint8Array.from(good)
     for (let f = 1 + rand(3); f > 0; f--) m[rand(m.length)] = rand(256)
     const tx = rand(10) === 0 ? m.subarray(0, rand(m.length)) : m
