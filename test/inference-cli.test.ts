@@ -1,4 +1,4 @@
-/** `haca infer` and `haca chat` (their commander registrations) against a real node and provider stand-in. */
+/** `haca infer`, `haca chat` and `haca receipt` through the real entry point (bin/haca.js) against a real node and provider stand-in. */
 import { after, before, test } from 'node:test'
 import { startChatStandIn, startMlpChatNode } from './helpers/inferenceNode.ts'
 import assert from 'node:assert/strict'
@@ -31,22 +31,9 @@ after(async () => {
 })
 
 const ROOT = join(import.meta.dirname, '..')
-// Until src/cli/main.ts registers these commands, a child process registers them the same way.
-const HARNESS = `
-const { Command } = await import('commander')
-const { registerInfer, registerReceipt } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands/infer/register.ts'))})
-const { registerChat } = await import(${JSON.stringify(join(ROOT, 'src/cli/commands/chat/register.ts'))})
-const program = new Command('haca')
-registerInfer(program)
-registerChat(program)
-registerReceipt(program)
-try { await program.parseAsync(process.argv.slice(0, 1).concat(['haca'], process.argv.slice(1))) }
-catch (err) { process.stderr.write(String(err && err.message) + '\\n'); process.exit(1) }
-`
-
 /** Runs a command in a child process; resolves with stdout, rejects with stderr on failure. */
 async function run(args: string[]): Promise<string> {
-  const { stdout } = await execFileP(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', HARNESS, ...args], { cwd: ROOT })
+  const { stdout } = await execFileP(process.execPath, [join(ROOT, 'bin/haca.js'), ...args], { cwd: ROOT })
   return stdout
 }
 
