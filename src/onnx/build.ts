@@ -5,7 +5,7 @@
  * (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto).
  */
 import { ProtoWriter } from './protobuf.ts'
-import { ONNX_ELEMENT_TYPES, type OnnxDim, type OnnxElementType } from './types.ts'
+import { ONNX_ELEMENT_TYPES, type OnnxDim, type OnnxElementType } from '../protocol/onnxTypes.ts'
 
 /** A tensor value declared in the graph signature. */
 export type ValueInfoSpec = { name: string; elementType: OnnxElementType; shape: OnnxDim[] }

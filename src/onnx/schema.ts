@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { BaseError } from '../core/errors.ts'
 import { decodeFields, decodeString, ProtobufDecodeError, toSafeNumber, type ProtoField } from './protobuf.ts'
-import { elementTypeName, type OnnxDim, type OnnxIoSchema, type OnnxValueInfo } from './types.ts'
+import { elementTypeName, type OnnxDim, type OnnxIoSchema, type OnnxValueInfo } from '../protocol/onnxTypes.ts'
 
 export class InvalidOnnxModelError extends BaseError {
   override name = 'InvalidOnnxModelError' as const

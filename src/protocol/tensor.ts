@@ -10,7 +10,7 @@
  */
 import { endianness } from 'node:os'
 import { BaseError } from '../core/errors.ts'
-import type { OnnxValueInfo } from '../onnx/types.ts'
+import type { OnnxValueInfo } from './onnxTypes.ts'
 
 export const TENSOR_TYPES = ['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'] as const
 export type TensorType = (typeof TENSOR_TYPES)[number]

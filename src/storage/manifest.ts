@@ -5,7 +5,7 @@
  */
 import { isBlobId } from './blobId.ts'
 import { ModelManifestError } from './errors.ts'
-import type { OnnxIoSchema } from '../onnx/types.ts'
+import type { OnnxIoSchema } from '../protocol/onnxTypes.ts'
 
 export const MANIFEST_FORMAT = 'haca-model-manifest/1'
 

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import ort from 'onnxruntime-node'
 import { readOnnxSchema } from '../../../onnx/schema.ts'
-import type { OnnxIoSchema } from '../../../onnx/types.ts'
+import type { OnnxIoSchema } from '../../../protocol/onnxTypes.ts'
 import type { ModelSource } from '../models/modelSource.ts'
 import { type TensorInput, type TensorJson, type TypedArray, checkInputs, fromTypedData, toTypedData } from '../../../protocol/tensor.ts'
 import { OnnxWorkerPool, type WorkerExit } from './onnxWorkerPool.ts'
