@@ -5,10 +5,13 @@
  * `event: haca.receipt` after `data: [DONE]` (where OpenAI clients have already stopped reading).
  * Legacy completions are served through the provider's chat API (prompt → one user message).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createHash } from 'node:crypto'
 import type { Hex } from '../../../core/bytes.ts'
-import { type ChatRoute, type NodeContext, issueReceipt } from '../server/nodeContext.ts'
+import { routesPlugin } from '../../../core/http/fastifyPlugin.ts'
+import { type FromSchema, type JsonSchemaTypeProvider, serializeJson } from '../../../core/http/fromSchema.ts'
+import { type NodeContext, issueReceipt } from '../server/nodeContext.ts'
+import type { ChatRoute } from '../providers/providersPlugin.ts'
 import { RECEIPT_EVENT, RECEIPT_HEADER, RECEIPT_ID_HEADER } from '../../../protocol/http.ts'
 import { receiptToJson } from '../../../protocol/receipt.ts'
 import { newReceiptId } from '../../../protocol/receiptId.ts'
@@ -16,11 +19,11 @@ import { UnknownModelError } from '../models/modelSource.ts'
 import { BadRequestError, describeError } from '../server/httpErrors.ts'
 import type { ChatChunk, ChatRequest, ChatResponse, ChatStreamRequest } from '../../../protocol/chat.ts'
 import { HashedEventStream } from './sse.ts'
-import { chatBodySchema, completionBodySchema, errorResponses } from './schemas.ts'
+import { chatBodySchema, completionBodySchema, errorResponses, openaiAnswerSchema } from './schemas.ts'
 import { withSlot } from './slot.ts'
 
 type Shape = 'chat' | 'completion'
-type CompletionBody = { model: string; prompt: string | string[]; stream?: boolean; [k: string]: unknown }
+type CompletionBody = FromSchema<typeof completionBodySchema>
 
 function routeFor(ctx: NodeContext, model: string): ChatRoute {
   const route = ctx.chat.get(model)
@@ -85,7 +88,7 @@ async function answer(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
   const signal = abortOnClientClose(ctx, request, reply)
   const res = await route.provider.chat({ ...chatRequest, stream: false }, signal).catch((err: unknown) => { throw whyFailed(err, signal) })
   ctx.metrics.runtime.observe({ runtime: route.provider.name, model }, Number(process.hrtime.bigint() - started) / 1e9)
-  const body = JSON.stringify(shape === 'chat' ? res : chatToCompletion(res))
+  const body = serializeJson(shape === 'chat' ? res : chatToCompletion(res))
   const responseHash = `0x${createHash('sha256').update(body).digest('hex')}` as Hex
   const { receipt, hex } = await issueReceipt(ctx, { model, requestHash: request.requestHash, responseHash, price: route.price })
   return reply.header(RECEIPT_HEADER, hex).header(RECEIPT_ID_HEADER, receipt.id).type('application/json; charset=utf-8').send(body)
@@ -126,18 +129,23 @@ async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
   return reply
 }
 
-export async function openaiCompatRoutes(app: FastifyInstance, { ctx }: { ctx: NodeContext }): Promise<void> {
-  const response = { 200: { type: 'object', additionalProperties: true }, ...errorResponses }
-  app.post<{ Body: ChatRequest | ChatStreamRequest }>('/v1/chat/completions', { schema: { body: chatBodySchema, response } }, async (request, reply) =>
+export const openaiCompatRoutes = routesPlugin(async (instance) => {
+  const app = instance.withTypeProvider<JsonSchemaTypeProvider>()
+  const ctx = app.nodeContext
+  const response = { 200: openaiAnswerSchema, ...errorResponses }
+  // The schemas check what the node reads (model, messages, stream); the rest of OpenAI's
+  // request passes through to the provider, which checks it, so the body is forwarded as the
+  // provider's type.
+  app.post('/v1/chat/completions', { schema: { body: chatBodySchema, response } }, async (request, reply) =>
     withSlot(ctx, reply, () => (request.body.stream
       ? stream(ctx, request, reply, 'chat', request.body as ChatStreamRequest)
       : answer(ctx, request, reply, 'chat', request.body as ChatRequest))))
 
-  app.post<{ Body: CompletionBody }>('/v1/completions', { schema: { body: completionBodySchema, response } }, async (request, reply) =>
+  app.post('/v1/completions', { schema: { body: completionBodySchema, response } }, async (request, reply) =>
     withSlot(ctx, reply, () => {
       const chat = completionToChat(request.body)
       return request.body.stream
         ? stream(ctx, request, reply, 'completion', { ...chat, stream: true } as ChatStreamRequest)
         : answer(ctx, request, reply, 'completion', chat)
     }))
-}
+}, { name: 'haca-openai-routes', dependencies: ['haca-node-context', 'haca-request-hash'] })

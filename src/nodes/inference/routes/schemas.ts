@@ -1,4 +1,7 @@
-/** JSON schemas shared by the node's routes. */
+/**
+ * The JSON schemas of the node's routes, written `as const`: the routes' TypeScript types
+ * come from them (core/http/fromSchema.ts), so each shape is written once.
+ */
 import { TENSOR_TYPES } from '../../../protocol/tensor.ts'
 import { INFERENCE_MODES } from '../../../protocol/modes.ts'
 
@@ -44,6 +47,13 @@ export const inferBodySchema = {
   additionalProperties: false,
 } as const
 
+/** `POST /v1/infer`'s answer (the route sends it pre-serialised, so the bytes hashed are the bytes sent). */
+export const inferAnswerSchema = {
+  type: 'object',
+  properties: { model: { type: 'string' }, outputs: { type: 'object', additionalProperties: tensorSchema } },
+  required: ['model', 'outputs'],
+} as const
+
 export const receiptSchema = {
   type: 'object',
   properties: {
@@ -52,6 +62,58 @@ export const receiptSchema = {
   },
   required: ['version', 'id', 'node', 'model', 'mode', 'requestHash', 'responseHash', 'price', 'timestamp', 'signature'],
 } as const
+
+/** A receipt id in a path (`/v1/receipts/:id`, `/v1/receipts/:id/settlement`). */
+export const receiptIdParamsSchema = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' } },
+  required: ['id'],
+} as const
+
+export const modelListSchema = {
+  type: 'object',
+  properties: {
+    object: { type: 'string' },
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, object: { type: 'string' }, created: { type: 'integer' }, owned_by: { type: 'string' },
+          haca: { type: 'object', properties: { kind: { type: 'string' }, price: { type: 'string' }, mode: { type: 'string' } } },
+        },
+      },
+    },
+  },
+} as const
+
+export const healthSchema = {
+  type: 'object',
+  properties: { ok: { type: 'boolean' }, node: { type: 'string' }, mode: { type: 'string' }, executionProvider: { type: 'string' }, running: { type: 'integer' }, queued: { type: 'integer' } },
+} as const
+
+export const metricsTextSchema = { type: 'string', description: 'Prometheus text exposition format' } as const
+
+export const attestationQuerySchema = {
+  type: 'object',
+  properties: { nonce: { type: 'string', pattern: '^(0x)?([0-9a-fA-F]{2}){0,64}$' } },
+} as const
+
+export const attestationSchema = {
+  type: 'object',
+  properties: { kind: { type: 'string' }, document: { type: 'string' }, signingKey: { type: 'string' }, hpkePublicKey: { type: 'string' }, address: { type: 'string' }, mode: { type: 'string' } },
+  required: ['kind', 'document', 'signingKey', 'address'],
+} as const
+
+/** What this node knows of a receipt's settlement (refusals; the ledger knows what settled). */
+export const settlementStatusSchema = {
+  type: 'object',
+  properties: { status: { type: 'string' }, reason: { type: 'string' }, receiptId: { type: 'string' } },
+  required: ['status', 'receiptId'],
+} as const
+
+/** An OpenAI-shaped answer (chat completion or legacy completion), passed through as the provider made it. */
+export const openaiAnswerSchema = { type: 'object', additionalProperties: true } as const
 
 const messageSchema = {
   type: 'object',

@@ -7,7 +7,7 @@
  *   - 'auto': CUDA when it works here, else the CPU, with the reason logged.
  * "Works here" is proved by creating a session on a one-node model, since the provider can be
  * listed and still fail to load: onnxruntime-node fetches its CUDA libraries at install only
- * when asked (src/inference/README.md says how; this repo's .npmrc skips them), and they need
+ * when asked (src/nodes/inference/README.md says how; this repo's .npmrc skips them), and they need
  * the NVIDIA driver and CUDA 12 runtime on the machine.
  */
 import ort from 'onnxruntime-node'

@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { BaseError } from '../../../core/errors.ts'
+import { sharedPlugin } from '../../../core/http/fastifyPlugin.ts'
 import { InvalidTensorError } from '../../../protocol/tensor.ts'
 import { UnknownModelError } from '../models/modelSource.ts'
 import { ProviderError } from '../providers/chatProvider.ts'
@@ -52,3 +53,8 @@ export function errorHandler(this: unknown, err: unknown, request: FastifyReques
   else if (status >= 500) request.log.warn({ reqId: request.id, url: request.url, code: body.error.code, reason: body.error.message }, 'upstream failure')
   reply.code(status).send(body)
 }
+
+/** The error handler on the root instance, so every route (and every parser and hook) answers through it. */
+export const errorHandlerPlugin = sharedPlugin(async (app) => {
+  app.setErrorHandler(errorHandler)
+}, { name: 'haca-error-handler' })

@@ -3,6 +3,8 @@
  * `maxQueue` wait; past that the node answers 429 with Retry-After at once, rather than
  * letting latency grow without bound.
  */
+import { sharedPlugin } from '../../../core/http/fastifyPlugin.ts'
+
 export class ConcurrencyLimiter {
   private active = 0
   private readonly waiting: (() => void)[] = []
@@ -39,3 +41,14 @@ export class ConcurrencyLimiter {
     }
   }
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Bounds the work routes (routes/slot.ts) and tells the runtimes when the node is busy. */
+    limiter: ConcurrencyLimiter
+  }
+}
+
+export const limiterPlugin = sharedPlugin(async (app, { maxConcurrent, maxQueue }: { maxConcurrent: number; maxQueue: number }) => {
+  app.decorate('limiter', new ConcurrencyLimiter(maxConcurrent, maxQueue))
+}, { name: 'haca-limiter' })

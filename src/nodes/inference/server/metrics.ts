@@ -1,5 +1,6 @@
 /** Prometheus metrics of one inference node, in its own registry (several nodes can share a process in tests). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { sharedPlugin } from '../../../core/http/fastifyPlugin.ts'
 
 export type NodeMetrics = ReturnType<typeof createNodeMetrics>
 
@@ -22,3 +23,22 @@ export function createNodeMetrics({ defaultMetrics = false }: { defaultMetrics?:
     receipts: new Counter({ name: 'haca_inference_receipts_total', help: 'Receipts signed and made durable', registers: [registry] }),
   }
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The node's metrics (served on `GET /metrics`). */
+    metrics: NodeMetrics
+  }
+}
+
+/** The node's metrics, and every answer counted by route and status. */
+export const metricsPlugin = sharedPlugin(async (app) => {
+  const metrics = createNodeMetrics()
+  app.decorate('metrics', metrics)
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.requests.inc({ route, status: String(reply.statusCode) })
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000)
+    if (reply.statusCode >= 400) metrics.errors.inc({ route, code: String(reply.statusCode) })
+  })
+}, { name: 'haca-metrics' })

@@ -1,7 +1,11 @@
-/** What the routes of one inference node share: its key, receipt log, runtimes and limits. */
-import type { Address } from '../../../core/keys.ts'
+/**
+ * What the routes of one inference node share: its key and mode, with the services the other
+ * shared plugins open (receipt log, metrics, limiter, models, runtimes), as one object.
+ */
+import { type Address, addressOf } from '../../../core/keys.ts'
 import { type Hex, toHex } from '../../../core/bytes.ts'
-import type { ChatProvider } from '../providers/chatProvider.ts'
+import { sharedPlugin } from '../../../core/http/fastifyPlugin.ts'
+import type { ChatRoute } from '../providers/providersPlugin.ts'
 import type { ModelSource } from '../models/modelSource.ts'
 import type { OnnxRuntime } from '../runtimes/onnxRuntime.ts'
 import type { ReceiptLog } from '../receipts/receiptLog.ts'
@@ -10,9 +14,6 @@ import type { ConcurrencyLimiter } from './limiter.ts'
 import { type Receipt, RECEIPT_VERSION, signAndEncodeReceipt } from '../../../protocol/receipt.ts'
 import { type InferenceMode } from '../../../protocol/modes.ts'
 import { newReceiptId } from '../../../protocol/receiptId.ts'
-
-/** A provider-backed model: which provider answers it and at what price. */
-export type ChatRoute = { provider: ChatProvider; price: bigint }
 
 export type NodeContext = {
   address: Address
@@ -26,6 +27,27 @@ export type NodeContext = {
   /** Provider model name → route. */
   chat: Map<string, ChatRoute>
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    nodeContext: NodeContext
+  }
+}
+
+/** The node's signing key and mode, with the shared services, for the routes and the payment gate. */
+export const nodeContextPlugin = sharedPlugin(async (app, { privateKey, mode }: { privateKey: Uint8Array; mode: InferenceMode }) => {
+  app.decorate('nodeContext', {
+    address: addressOf(privateKey),
+    privateKey,
+    mode,
+    receipts: app.receipts,
+    metrics: app.metrics,
+    limiter: app.limiter,
+    models: app.models,
+    onnx: app.onnx,
+    chat: app.chatModels,
+  } satisfies NodeContext)
+}, { name: 'haca-node-context', dependencies: ['haca-receipt-log', 'haca-metrics', 'haca-limiter', 'haca-models', 'haca-onnx', 'haca-providers'] })
 
 /** A receipt made durable, with the hex of its wire form (the `x-haca-receipt` header and the log line). */
 export type IssuedReceipt = { receipt: Receipt; hex: Hex }

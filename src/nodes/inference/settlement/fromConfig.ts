@@ -7,6 +7,7 @@ import type { InferenceNodeConfig } from '../config.ts'
 import type { InferenceNode } from '../node.ts'
 import type { VoucherLog } from '../payments/voucherLog.ts'
 import { SettlementWorker } from './worker.ts'
+import { settlementRoutes } from '../routes/settlement.ts'
 
 export async function startSettlementFromConfig(config: InferenceNodeConfig, node: InferenceNode, vouchers: VoucherLog): Promise<{ worker: SettlementWorker; stop(): Promise<void> } | undefined> {
   if (!config.settlement || !config.ledger) return undefined
@@ -31,16 +32,7 @@ export async function startSettlementFromConfig(config: InferenceNodeConfig, nod
     onOutcome: (o) => node.app.log.info({ settlement: o.status, count: o.count, ...('root' in o ? { root: o.root } : {}), ...(o.status === 'refused' ? { reason: o.reason } : {}) }, 'settlement batch'),
   })
   // Before listen: the route reports what this node knows (refusals); the ledger knows what settled.
-  node.app.get<{ Params: { id: string } }>('/v1/receipts/:id/settlement', {
-    schema: {
-      params: { type: 'object', properties: { id: { type: 'string', pattern: '^0x[0-9a-fA-F]{64}$' } }, required: ['id'] },
-      response: { 200: { type: 'object', properties: { status: { type: 'string' }, reason: { type: 'string' }, receiptId: { type: 'string' } }, required: ['status', 'receiptId'] } },
-    },
-  }, async (request) => {
-    const id = request.params.id.toLowerCase() as `0x${string}`
-    const reason = worker.refused.get(id)
-    return reason ? { status: 'refused', reason, receiptId: id } : { status: 'pending', receiptId: id }
-  })
+  await node.app.register(settlementRoutes, { worker })
   worker.start(config.settlement.intervalMs)
   return {
     worker,

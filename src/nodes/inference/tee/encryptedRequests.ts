@@ -6,7 +6,8 @@
  * it. Receipts are unchanged: they cover the plaintext request and response hashes. Streams are
  * refused on this channel (an SSE stream is not sealed chunk by chunk).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
+import { sharedPlugin } from '../../../core/http/fastifyPlugin.ts'
 import { type HpkeKeyPair, HpkeError } from '../../../attestation/hpkeKeys.ts'
 import { openRequest } from '../../../attestation/hpkeChannel.ts'
 import { BadRequestError } from '../server/httpErrors.ts'
@@ -19,8 +20,12 @@ declare module 'fastify' {
   }
 }
 
-/** Adds the HPKE body parser and the answer sealing to the node's root instance (before its routes). */
-export function registerEncryptedRequests(app: FastifyInstance, hpke: HpkeKeyPair): void {
+/**
+ * The HPKE body parser and the answer sealing, on the node's root instance (registered before
+ * the routes: hooks apply to routes added after them). Every answer to a sealed request is
+ * sealed, the payment gate's 402 and the error handler's bodies included.
+ */
+export const encryptedRequestsPlugin = sharedPlugin(async (app, { hpke }: { hpke: HpkeKeyPair }) => {
   app.decorateRequest('hpkeSeal', null)
   app.addContentTypeParser(HPKE_CONTENT_TYPE, { parseAs: 'buffer' }, async (request: FastifyRequest, raw: Buffer) => {
     let opened
@@ -53,4 +58,4 @@ export function registerEncryptedRequests(app: FastifyInstance, hpke: HpkeKeyPai
     reply.removeHeader('content-length')
     return Buffer.from(request.hpkeSeal(plain))
   })
-}
+}, { name: 'haca-hpke-sealing', dependencies: ['haca-error-handler'] })
