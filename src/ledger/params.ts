@@ -1,6 +1,7 @@
 /** Chain-wide parameters, set at genesis and kept in the state (so the app hash covers them). */
 import { RLP } from '@ethereumjs/rlp'
-import { bigintToBytes, utf8 } from '../core/bytes.ts'
+import { bigintToBytes, concatBytes, utf8 } from '../core/bytes.ts'
+import { keyPrefix } from './keyPrefixes.ts'
 import type { StateReader, StateStore } from './state/overlay.ts'
 import { readList, readSmallUint, readString, readUint } from './tx/fields.ts'
 import { defineError } from './errors.ts'
@@ -18,7 +19,7 @@ export type Params = {
 
 export const DEFAULT_PARAMS = { minFee: 10n, maxTxBytes: 64 * 1024 } as const
 
-const PARAMS_KEY = new Uint8Array([0x00, ...utf8('params')])
+const PARAMS_KEY = concatBytes(keyPrefix('appParams'), utf8('params'))
 
 export function setParams(store: StateStore, p: Params): void {
   store.set(PARAMS_KEY, RLP.encode([utf8(p.chainId), bigintToBytes(p.minFee), bigintToBytes(BigInt(p.maxTxBytes))]))

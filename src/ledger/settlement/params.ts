@@ -3,6 +3,7 @@ import { bigintToBytes } from '../../core/bytes.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
 import { readList, readSmallUint } from '../tx/fields.ts'
 import { ErrInvalidBatch } from './errors.ts'
+import { SETTLEMENT_PARAMS_KEY as PARAMS_KEY } from './keys.ts'
 
 export type SettlementParams = {
   /**
@@ -16,7 +17,6 @@ export type SettlementParams = {
 }
 
 export const SETTLEMENT_DEFAULTS: SettlementParams = { verifyReceiptSignatures: false, slashCompensationBps: 5000 }
-const PARAMS_KEY = Uint8Array.of(0x05, 0x00)
 
 export async function getSettlementParams(store: StateReader): Promise<SettlementParams> {
   const raw = await store.get(PARAMS_KEY)
