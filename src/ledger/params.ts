@@ -3,6 +3,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { bigintToBytes, concatBytes, utf8 } from '../core/bytes.ts'
 import { keyPrefix } from './keyPrefixes.ts'
 import type { StateReader, StateStore } from './state/overlay.ts'
+import { readStored } from './state/corruptState.ts'
 import { readList, readSmallUint, readString, readUint } from './tx/fields.ts'
 import { defineError } from './errors.ts'
 import { MAX_CHAIN_ID_BYTES } from './tx/envelope.ts'
@@ -26,10 +27,10 @@ export function setParams(store: StateStore, p: Params): void {
 }
 
 export async function getParams(store: StateReader): Promise<Params | undefined> {
-  const raw = await store.get(PARAMS_KEY)
-  if (!raw) return undefined
-  const items = readList(RLP.decode(raw), 'params', 3)
-  return { chainId: readString(items[0], 'chainId', MAX_CHAIN_ID_BYTES), minFee: readUint(items[1], 'minFee'), maxTxBytes: readSmallUint(items[2], 'maxTxBytes') }
+  return readStored(store, PARAMS_KEY, (raw) => {
+    const items = readList(RLP.decode(raw), 'params', 3)
+    return { chainId: readString(items[0], 'chainId', MAX_CHAIN_ID_BYTES), minFee: readUint(items[1], 'minFee'), maxTxBytes: readSmallUint(items[2], 'maxTxBytes') }
+  })
 }
 
 export type ParamsGenesis = { params?: { minFee?: string; maxTxBytes?: number } }

@@ -6,6 +6,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { bigintToBytes } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readStored } from '../state/corruptState.ts'
 import { readList, readUint } from '../tx/fields.ts'
 import { ErrInsufficientFunds } from './errors.ts'
 import { accountKey } from './keys.ts'
@@ -22,8 +23,7 @@ export function decodeAccount(raw: Uint8Array): Account {
 }
 
 export async function getAccount(store: StateReader, address: Address): Promise<Account> {
-  const raw = await store.get(accountKey(address))
-  return raw ? decodeAccount(raw) : { balance: 0n, nonce: 0n }
+  return (await readStored(store, accountKey(address), decodeAccount)) ?? { balance: 0n, nonce: 0n }
 }
 
 export function setAccount(store: StateStore, address: Address, account: Account): void {

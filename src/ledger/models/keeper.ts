@@ -2,6 +2,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { bigintToBytes, fromHex, utf8 } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readStored } from '../state/corruptState.ts'
 import { readAddress, readList, readString, readUint } from '../tx/fields.ts'
 import { modelKey, nameKey, NAMES_KEY } from './keys.ts'
 import { type MsgRegisterModel, registerModelCodec } from './msgs.ts'
@@ -19,22 +20,20 @@ export function decodeModel(id: `0x${string}`, raw: Uint8Array): ModelRecord {
 }
 
 export async function getModel(store: StateReader, id: `0x${string}`): Promise<ModelRecord | undefined> {
-  const raw = await store.get(modelKey(fromHex(id, 32)))
-  return raw ? decodeModel(id, raw) : undefined
+  return readStored(store, modelKey(fromHex(id, 32)), (raw) => decodeModel(id, raw))
 }
 
 export type NameRecord = { owner: Address; versions: string[] }
 
 export async function getName(store: StateReader, name: string): Promise<NameRecord | undefined> {
-  const raw = await store.get(nameKey(name))
-  if (!raw) return undefined
-  const it = readList(RLP.decode(raw), 'name record', 2)
-  return { owner: readAddress(it[0], 'owner'), versions: readList(it[1], 'versions').map((v, i) => readString(v, `versions[${i}]`, 32)) }
+  return readStored(store, nameKey(name), (raw) => {
+    const it = readList(RLP.decode(raw), 'name record', 2)
+    return { owner: readAddress(it[0], 'owner'), versions: readList(it[1], 'versions').map((v, i) => readString(v, `versions[${i}]`, 32)) }
+  })
 }
 
 export async function getNames(store: StateReader): Promise<string[]> {
-  const raw = await store.get(NAMES_KEY)
-  return raw ? readList(RLP.decode(raw), 'names').map((v, i) => readString(v, `names[${i}]`, 64)) : []
+  return (await readStored(store, NAMES_KEY, (raw) => readList(RLP.decode(raw), 'names').map((v, i) => readString(v, `names[${i}]`, 64)))) ?? []
 }
 
 /** Stores a new version; the caller has checked that it is new and that the sender owns the name. */

@@ -8,6 +8,7 @@ import type { Address } from '../../core/keys.ts'
 import { addBalance, subtractBalance } from '../accounts/keeper.ts'
 import { FEE_POOL_ADDRESS } from '../accounts/keys.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readStored } from '../state/corruptState.ts'
 import { readAddress, readBytes, readList, readUint } from '../tx/fields.ts'
 import { ErrChannelClosed, ErrChannelNotFound, ErrInvalidPaymentMsg, ErrNotChannelNode, ErrVoucherOverspend, ErrVoucherReplay } from './errors.ts'
 import { PAYMENTS_ESCROW_ADDRESS, channelKey, clientChannelsKey } from './keys.ts'
@@ -67,8 +68,7 @@ export function decodeChannel(id: Hex, raw: Uint8Array): Channel {
 }
 
 export async function getChannel(store: StateReader, id: Hex): Promise<Channel | undefined> {
-  const raw = await store.get(channelKey(fromHex(id, 32)))
-  return raw ? decodeChannel(id, raw) : undefined
+  return readStored(store, channelKey(fromHex(id, 32)), (raw) => decodeChannel(id, raw))
 }
 
 /** Like `getChannel`, but a missing channel is an error. */
@@ -85,8 +85,8 @@ export function setChannel(store: StateStore, c: Channel): void {
 }
 
 export async function getClientChannelIds(store: StateReader, client: Address): Promise<Hex[]> {
-  const raw = await store.get(clientChannelsKey(client))
-  return raw ? readList(RLP.decode(raw), 'client channels').map((x, i) => toHex(readBytes(x, `client channels[${i}]`, 32))) : []
+  const ids = await readStored(store, clientChannelsKey(client), (raw) => readList(RLP.decode(raw), 'client channels').map((x, i) => toHex(readBytes(x, `client channels[${i}]`, 32))))
+  return ids ?? []
 }
 
 export async function addClientChannelId(store: StateStore, client: Address, id: Hex): Promise<void> {

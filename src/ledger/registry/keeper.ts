@@ -7,6 +7,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { bigintToBytes, fromHex, toHex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readStored } from '../state/corruptState.ts'
 import { readBytes, readList, readSmallUint, readUint } from '../tx/fields.ts'
 import { ErrStaleNonce } from './errors.ts'
 import { HEAD_KEY, NODE_INDEX_KEY, blockHashSlotKey, nodeKey, signingKeyIndexKey } from './keys.ts'
@@ -14,15 +15,13 @@ import { type NodeRecord, decodeNode, encodeNode } from './node.ts'
 import type { RegistryParams } from './params.ts'
 
 export async function getNode(store: StateReader, address: Address): Promise<NodeRecord | undefined> {
-  const raw = await store.get(nodeKey(address))
-  return raw ? decodeNode(raw) : undefined
+  return readStored(store, nodeKey(address), decodeNode)
 }
 
 /** Addresses of every registered node (any status), in byte order. */
 export async function listNodeAddresses(store: StateReader): Promise<Address[]> {
-  const raw = await store.get(NODE_INDEX_KEY)
-  if (!raw) return []
-  return readList(RLP.decode(raw), 'node index').map((a) => toHex(readBytes(a, 'node index entry', 20)))
+  const index = await readStored(store, NODE_INDEX_KEY, (raw) => readList(RLP.decode(raw), 'node index').map((a) => toHex(readBytes(a, 'node index entry', 20))))
+  return index ?? []
 }
 
 function setIndex(store: StateStore, addresses: Address[]): void {
@@ -52,18 +51,17 @@ export async function deleteNode(store: StateStore, address: Address): Promise<v
 
 /** The operator whose node holds `signingKey`, if any. */
 export async function operatorOfSigningKey(store: StateReader, signingKey: Uint8Array): Promise<Address | undefined> {
-  const raw = await store.get(signingKeyIndexKey(signingKey))
-  return raw ? toHex(readBytes(raw, 'signing key index', 20)) : undefined
+  return readStored(store, signingKeyIndexKey(signingKey), (raw) => toHex(readBytes(raw, 'signing key index', 20)))
 }
 
 export type BlockHead = { height: number; timeMs: bigint; hash: Uint8Array }
 
 /** The last finalized block as the registry saw it; undefined before the first block (or on a chain without a registry). */
 export async function getHead(store: StateReader): Promise<BlockHead | undefined> {
-  const raw = await store.get(HEAD_KEY)
-  if (!raw) return undefined
-  const [h, t, hash] = readList(RLP.decode(raw), 'registry head', 3)
-  return { height: readSmallUint(h, 'head.height'), timeMs: readUint(t, 'head.timeMs'), hash: readBytes(hash, 'head.hash') }
+  return readStored(store, HEAD_KEY, (raw) => {
+    const [h, t, hash] = readList(RLP.decode(raw), 'registry head', 3)
+    return { height: readSmallUint(h, 'head.height'), timeMs: readUint(t, 'head.timeMs'), hash: readBytes(hash, 'head.hash') }
+  })
 }
 
 /** Called at the start of every block: records the head and the block's hash in its ring slot. */
@@ -83,10 +81,10 @@ export async function recentBlockHash(store: StateReader, params: RegistryParams
   if (nonceHeight >= height || nonceHeight + n < height) {
     throw new ErrStaleNonce(`nonce block ${nonceHeight} is not among the last ${n} blocks before ${height}`)
   }
-  const raw = await store.get(blockHashSlotKey(nonceHeight, n))
-  if (raw) {
+  const slot = await readStored(store, blockHashSlotKey(nonceHeight, n), (raw) => {
     const [h, hash] = readList(RLP.decode(raw), 'block hash slot', 2)
-    if (readSmallUint(h, 'slot.height') === nonceHeight) return readBytes(hash, 'slot.hash')
-  }
+    return { height: readSmallUint(h, 'slot.height'), hash: readBytes(hash, 'slot.hash') }
+  })
+  if (slot?.height === nonceHeight) return slot.hash
   throw new ErrStaleNonce(`no hash of block ${nonceHeight} is recorded`)
 }
