@@ -45,3 +45,10 @@ export async function addModel(store: StateStore, m: ModelRecord): Promise<void>
   if (!existing) store.set(NAMES_KEY, RLP.encode([...(await getNames(store)), m.name].map((n) => utf8(n))))
 }
 
+/** The models module as other modules reach it (settlement's ModelsKeeper), handed to them in modules.ts. */
+export const modelsKeeper = {
+  /** The registered price of model `id`; undefined when no such model is registered. */
+  async price(store: StateReader, id: `0x${string}`): Promise<bigint | undefined> {
+    return (await getModel(store, id))?.price
+  },
+}
