@@ -107,8 +107,8 @@ function stores() {
   return { base, store: new Overlay(base) }
 }
 
-const c1 = toHex(sha256(utf8('channel 1')))
-const c2 = toHex(sha256(utf8('channel 2')))
+/** Channels settle in id order: c2 is the later one. */
+const [c1, c2] = [toHex(sha256(utf8('channel 1'))), toHex(sha256(utf8('channel 2')))].sort()
 
 function batch(cumulative2: bigint) {
   const r1 = receipt()
