@@ -38,11 +38,13 @@ export async function getNames(store: StateReader): Promise<string[]> {
 
 /** Stores a new version; the caller has checked that it is new and that the sender owns the name. */
 export async function addModel(store: StateStore, m: ModelRecord): Promise<void> {
-  store.set(modelKey(fromHex(m.id, 32)), encodeModel(m))
+  // Loads first, then writes (a record that does not decode stops here, with nothing written).
   const existing = await getName(store, m.name)
+  const names = existing ? undefined : await getNames(store)
+  store.set(modelKey(fromHex(m.id, 32)), encodeModel(m))
   const versions = [...(existing?.versions ?? []), m.version]
   store.set(nameKey(m.name), RLP.encode([fromHex(m.owner, 20), versions.map((v) => utf8(v))]))
-  if (!existing) store.set(NAMES_KEY, RLP.encode([...(await getNames(store)), m.name].map((n) => utf8(n))))
+  if (names) store.set(NAMES_KEY, RLP.encode([...names, m.name].map((n) => utf8(n))))
 }
 
 /** The models module as other modules reach it (settlement's ModelsKeeper), handed to them in modules.ts. */
