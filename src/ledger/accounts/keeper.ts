@@ -43,6 +43,7 @@ export async function subtractBalance(store: StateStore, address: Address, amoun
   setAccount(store, address, { ...a, balance: a.balance - amount })
 }
 
+/** One recipient of `send`. */
 export type Output = { to: Address; amount: bigint }
 
 /**

@@ -119,6 +119,13 @@ export type SettleVoucherReturnType = {
 
 export type SettleSignedVoucherParameters = SettleVoucherParameters & { chainId: string }
 
+/**
+ * The payments keeper: what moves channel funds (escrow in, releases and settlements out), and
+ * what other modules (settlement) may ask of payments. Built in modules.ts.
+ *
+ * @example
+ * const payments = new PaymentsKeeper({ accounts: accountsKeeper, bank: accountsKeeper })
+ */
 export class PaymentsKeeper {
   constructor(private readonly k: { accounts: AccountKeeper; bank: BankKeeper }) {}
 

@@ -103,6 +103,13 @@ export type SlashParameters = {
   compensation: { to: Address; bps: number }
 }
 
+/**
+ * The registry keeper: stakes in and out of the stake pool, and what other modules
+ * (settlement) may ask of the registry. Built in modules.ts.
+ *
+ * @example
+ * const registry = new RegistryKeeper(accountsKeeper)
+ */
 export class RegistryKeeper {
   constructor(private readonly bank: BankKeeper) {}
 

@@ -24,6 +24,7 @@ export interface RegistryKeeper {
 /** What settling a voucher moved (or would move). */
 export type ChannelSettlement = { amount: bigint; fee: bigint; earned: bigint; payout: Address }
 
+/** The settling node, the block time, and where the node's share goes (default: the node). */
 export type SettleChannelParameters = { node: Address; timeMs: bigint; payout?: Address }
 
 export interface PaymentsKeeper {
@@ -39,4 +40,5 @@ export interface ModelsKeeper {
   price(store: StateReader, id: Hex): Promise<bigint | undefined>
 }
 
+/** Everything settlement is given in modules.ts. */
 export type SettlementKeepers = { registry: RegistryKeeper; payments: PaymentsKeeper; models: ModelsKeeper }
