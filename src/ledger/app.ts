@@ -41,7 +41,7 @@ import type { MsgRoute } from './module.ts'
 import { MODULES } from './modules.ts'
 import { type Params, getParams, paramsFromGenesis, setParams } from './params.ts'
 import type { KvDb } from './state/kv.ts'
-import { INDEX_PREFIX, LedgerStore } from './state/ledger-store.ts'
+import { CorruptStateError, INDEX_PREFIX, LedgerStore } from './state/ledger-store.ts'
 import { Overlay, type StateReader } from './state/overlay.ts'
 import { type DecodedTx, decodeTx, recoverSender } from './tx/envelope.ts'
 import {
@@ -229,6 +229,7 @@ export class LedgerApp {
   /**
    * Runs one transaction on `state`: nonce and fee first (kept even if the message fails, as
    * the sender did use the block), then the message in its own overlay, dropped on failure.
+   * A stored record that does not decode (CorruptStateError) is thrown, not answered.
    */
   private async executeTx(state: Overlay, bytes: Uint8Array, height: number, timeMs: bigint, inBlock: boolean): Promise<TxOutcome> {
     let tx: DecodedTx
@@ -255,6 +256,8 @@ export class LedgerApp {
     try {
       await route.handle(ctx, tx.msg)
     } catch (err) {
+      // Damaged state is not the transaction's fault: no result code, the node stops (state/corruptState.ts).
+      if (err instanceof CorruptStateError) throw err
       return outcomeOf(err, [])
     }
     msgState.flushInto(state)

@@ -1,7 +1,9 @@
 /** Chain-wide parameters, set at genesis and kept in the state (so the app hash covers them). */
 import { RLP } from '@ethereumjs/rlp'
-import { bigintToBytes, utf8 } from '../core/bytes.ts'
+import { bigintToBytes, concatBytes, utf8 } from '../core/bytes.ts'
+import { keyPrefix } from './keyPrefixes.ts'
 import type { StateReader, StateStore } from './state/overlay.ts'
+import { readStored } from './state/corruptState.ts'
 import { readList, readSmallUint, readString, readUint } from './tx/fields.ts'
 import { defineError } from './errors.ts'
 import { MAX_CHAIN_ID_BYTES } from './tx/envelope.ts'
@@ -18,17 +20,17 @@ export type Params = {
 
 export const DEFAULT_PARAMS = { minFee: 10n, maxTxBytes: 64 * 1024 } as const
 
-const PARAMS_KEY = new Uint8Array([0x00, ...utf8('params')])
+const PARAMS_KEY = concatBytes(keyPrefix('appParams'), utf8('params'))
 
 export function setParams(store: StateStore, p: Params): void {
   store.set(PARAMS_KEY, RLP.encode([utf8(p.chainId), bigintToBytes(p.minFee), bigintToBytes(BigInt(p.maxTxBytes))]))
 }
 
 export async function getParams(store: StateReader): Promise<Params | undefined> {
-  const raw = await store.get(PARAMS_KEY)
-  if (!raw) return undefined
-  const items = readList(RLP.decode(raw), 'params', 3)
-  return { chainId: readString(items[0], 'chainId', MAX_CHAIN_ID_BYTES), minFee: readUint(items[1], 'minFee'), maxTxBytes: readSmallUint(items[2], 'maxTxBytes') }
+  return readStored(store, PARAMS_KEY, (raw) => {
+    const items = readList(RLP.decode(raw), 'params', 3)
+    return { chainId: readString(items[0], 'chainId', MAX_CHAIN_ID_BYTES), minFee: readUint(items[1], 'minFee'), maxTxBytes: readSmallUint(items[2], 'maxTxBytes') }
+  })
 }
 
 export type ParamsGenesis = { params?: { minFee?: string; maxTxBytes?: number } }

@@ -126,7 +126,15 @@ export class EmbeddedEngine {
     const key = Buffer.from(sha256(tx)).toString('hex')
     // As CometBFT: the same bytes again are refused before CheckTx (which would see a used nonce).
     if (this.inMempool.has(key)) throw new TxInCacheError()
-    const res = await this.o.app.checkTx({ tx, type: CheckTxType.NEW })
+    let res
+    try {
+      res = await this.o.app.checkTx({ tx, type: CheckTxType.NEW })
+    } catch (err) {
+      // CheckTx answers refusals with codes; a throw is the app failing (corrupt state): stop, as for a block.
+      this.stopped = true
+      this.o.onFatal?.(err)
+      throw err
+    }
     if (res.code !== 0) return res
     if (this.mempool.length >= (this.o.mempoolSize ?? 50_000)) throw new MempoolFullError(this.mempool.length)
     this.mempool.push(tx)

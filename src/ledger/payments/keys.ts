@@ -1,6 +1,6 @@
 /**
- * State layout of the payments module (prefix 0x04; 0x00 params, 0x01 accounts, 0x02 registry,
- * 0x03 models). The trie hashes keys, so the per-client list is a record of its own:
+ * State layout of the payments module (prefix 0x04, from the ledger's table, keyPrefixes.ts).
+ * The trie hashes keys, so the per-client list is a record of its own:
  *
  * | key                               | value (RLP)                                   |
  * |-----------------------------------|-----------------------------------------------|
@@ -15,20 +15,23 @@ import { RLP } from '@ethereumjs/rlp'
 import { bigintToBytes, concatBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
 import { keccak256, sha256 } from '../../core/hash.ts'
 import type { Address } from '../../core/keys.ts'
+import { keyPrefix, moduleByte } from '../keyPrefixes.ts'
 
 /** One-byte prefix of every payments record. */
-export const PAYMENTS_PREFIX = 0x04
+export const PAYMENTS_PREFIX = moduleByte('payments')
+const CHANNEL = keyPrefix('channel')
+const CLIENT_CHANNELS = keyPrefix('clientChannels')
 
-export const PAYMENTS_PARAMS_KEY = Uint8Array.of(PAYMENTS_PREFIX, 0x00)
+export const PAYMENTS_PARAMS_KEY = keyPrefix('paymentsParams')
 
 /** Key of a channel record. */
 export function channelKey(channelId: Uint8Array): Uint8Array {
-  return concatBytes(Uint8Array.of(PAYMENTS_PREFIX, 0x01), channelId)
+  return concatBytes(CHANNEL, channelId)
 }
 
 /** Key of the list of channels a client opened. */
 export function clientChannelsKey(client: Address): Uint8Array {
-  return concatBytes(Uint8Array.of(PAYMENTS_PREFIX, 0x02), fromHex(client, 20))
+  return concatBytes(CLIENT_CHANNELS, fromHex(client, 20))
 }
 
 /** Escrowed channel funds are held here; its address is a hash of its name. */

@@ -5,6 +5,7 @@
 import { RLP } from '@ethereumjs/rlp'
 import { bigintToBytes } from '../../core/bytes.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readStored } from '../state/corruptState.ts'
 import { readList, readUint } from '../tx/fields.ts'
 import { ErrInvalidPaymentsGenesis } from './errors.ts'
 import { PAYMENTS_PARAMS_KEY } from './keys.ts'
@@ -43,10 +44,11 @@ export function setPaymentsParams(store: StateStore, p: PaymentsParams): void {
 
 /** The stored params; the defaults on a chain whose genesis predates the module. */
 export async function getPaymentsParams(store: StateReader): Promise<PaymentsParams> {
-  const raw = await store.get(PAYMENTS_PARAMS_KEY)
-  if (!raw) return PAYMENTS_DEFAULTS
-  const it = readList(RLP.decode(raw), 'payments params', 2)
-  return { feeBps: readUint(it[0], 'feeBps'), challengePeriodMs: readUint(it[1], 'challengePeriodMs') }
+  const stored = await readStored(store, PAYMENTS_PARAMS_KEY, (raw) => {
+    const it = readList(RLP.decode(raw), 'payments params', 2)
+    return { feeBps: readUint(it[0], 'feeBps'), challengePeriodMs: readUint(it[1], 'challengePeriodMs') }
+  })
+  return stored ?? PAYMENTS_DEFAULTS
 }
 
 /** The protocol fee on `amount`: floor(amount × feeBps / 10000), integers only. */

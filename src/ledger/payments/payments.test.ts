@@ -2,13 +2,13 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { type Hex, toHex, utf8 } from '../../core/bytes.ts'
 import { addressOf, generatePrivateKey } from '../../core/keys.ts'
-import { getAccount } from '../accounts/keeper.ts'
+import { accountsKeeper, getAccount } from '../accounts/keeper.ts'
 import { FEE_POOL_ADDRESS } from '../accounts/keys.ts'
 import { LedgerApp } from '../app.ts'
 import { MemoryKv } from '../state/kv.ts'
 import { Overlay } from '../state/overlay.ts'
-import { getChannel, settleSignedVoucher, settleVoucher } from './keeper.ts'
-import { handleCloseChannel, handleWithdraw } from './msgServer.ts'
+import { PaymentsKeeper, getChannel } from './keeper.ts'
+import { paymentsMsgServer } from './msgServer.ts'
 import { signVoucher } from './voucher.ts'
 import { PAYMENTS_ESCROW_ADDRESS, channelIdOf } from './keys.ts'
 import { buildCloseChannelTx, buildOpenChannelTx, buildTopUpTx, buildWithdrawChannelTx } from './tx.ts'
@@ -20,6 +20,10 @@ const alice = generatePrivateKey()
 const bob = generatePrivateKey()
 const node = generatePrivateKey()
 const [A, B, N] = [alice, bob, node].map((k) => addressOf(k))
+const keeper = new PaymentsKeeper({ accounts: accountsKeeper, bank: accountsKeeper })
+const settleVoucher = keeper.settleVoucher.bind(keeper)
+const settleSignedVoucher = keeper.settleSignedVoucher.bind(keeper)
+const { closeChannel: handleCloseChannel, withdraw: handleWithdraw } = paymentsMsgServer(keeper)
 
 type Build = (p: { chainId: string; nonce: bigint; fee: bigint }, key: Uint8Array) => { bytes: Uint8Array }
 

@@ -1,6 +1,6 @@
 /**
- * State keys of the registry module. Every key starts with the module's one-byte prefix 0x02
- * (0x00 params, 0x01 accounts, 0x03 models), then a one-byte record kind:
+ * State keys of the registry module, from the ledger's prefix table (keyPrefixes.ts). Every key
+ * starts with the module's one-byte prefix 0x02, then a one-byte record kind:
  *
  * | key                                 | value (RLP)                                        |
  * |-------------------------------------|----------------------------------------------------|
@@ -20,24 +20,28 @@ import { concatBytes, fromHex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import { keccak256 } from '../../core/hash.ts'
 import { utf8 } from '../../core/bytes.ts'
+import { keyPrefix, moduleByte } from '../keyPrefixes.ts'
 
 /** One-byte prefix of every registry record. */
-export const REGISTRY_PREFIX = 0x02
+export const REGISTRY_PREFIX = moduleByte('registry')
+const NODE = keyPrefix('registryNode')
+const BLOCK_HASH_SLOT = keyPrefix('registryBlockHash')
+const SIGNING_KEY_INDEX = keyPrefix('registrySigningKey')
 
-export const PARAMS_KEY = Uint8Array.of(REGISTRY_PREFIX, 0x00)
-export const NODE_INDEX_KEY = Uint8Array.of(REGISTRY_PREFIX, 0x02)
-export const HEAD_KEY = Uint8Array.of(REGISTRY_PREFIX, 0x03)
+export const PARAMS_KEY = keyPrefix('registryParams')
+export const NODE_INDEX_KEY = keyPrefix('registryNodeIndex')
+export const HEAD_KEY = keyPrefix('registryHead')
 
 /** Key of the node registered by `address`. */
 export function nodeKey(address: Address): Uint8Array {
-  return concatBytes(Uint8Array.of(REGISTRY_PREFIX, 0x01), fromHex(address, 20))
+  return concatBytes(NODE, fromHex(address, 20))
 }
 
 /** Key of the ring slot that holds the hash of block `height` (N slots). */
 export function blockHashSlotKey(height: number, slots: number): Uint8Array {
   const slot = new Uint8Array(8)
   new DataView(slot.buffer).setBigUint64(0, BigInt(height % slots))
-  return concatBytes(Uint8Array.of(REGISTRY_PREFIX, 0x04), slot)
+  return concatBytes(BLOCK_HASH_SLOT, slot)
 }
 
 /** Stakes are held here while nodes are registered or unbonding; no key controls it. */
@@ -45,5 +49,5 @@ export const STAKE_POOL_ADDRESS: Address = `0x${Buffer.from(keccak256(utf8('haca
 
 /** Key of the signing-key index entry: which operator's node holds `signingKey`. */
 export function signingKeyIndexKey(signingKey: Uint8Array): Uint8Array {
-  return concatBytes(Uint8Array.of(REGISTRY_PREFIX, 0x05), signingKey)
+  return concatBytes(SIGNING_KEY_INDEX, signingKey)
 }

@@ -1,11 +1,12 @@
 /**
  * Registry handlers. Each runs: parse (done by the codec), load, authorise and verify, change
- * state through the keepers, emit events; nothing is written before every check has passed
- * (and the app drops the message's writes if a handler throws anyway).
+ * state through the keeper, emit events; nothing is written before every check has passed
+ * (and the app drops the message's writes if a handler throws anyway). Stakes move only
+ * through `RegistryKeeper` (bondStake, returnStake), which owns the stake pool.
  */
 import { toHex } from '../../core/bytes.ts'
+import type { Address } from '../../core/keys.ts'
 import { verifyDigest } from '../../core/keys.ts'
-import { addBalance, subtractBalance } from '../accounts/keeper.ts'
 import type { TxContext } from '../context.ts'
 import { event } from '../context.ts'
 import {
@@ -21,8 +22,7 @@ import {
   ErrUnbonding,
   ErrVanillaNotAllowed,
 } from './errors.ts'
-import { deleteNode, getHead, getNode, listNodeAddresses, operatorOfSigningKey, recentBlockHash, setNode } from './keeper.ts'
-import { STAKE_POOL_ADDRESS } from './keys.ts'
+import { type RegistryKeeper, deleteNode, getHead, getNode, listNodeAddresses, operatorOfSigningKey, recentBlockHash, setNode } from './keeper.ts'
 import { measurementAllowed } from './measurements.ts'
 import { type MsgDeregister, type MsgReattest, type MsgRegister, type MsgSetMeasurements, type MsgWithdraw, keyProofDigest } from './msgs.ts'
 import type { NodeRecord } from './node.ts'
@@ -40,7 +40,7 @@ async function blockNow(ctx: TxContext): Promise<bigint> {
   return head && head.timeMs > ctx.timeMs ? head.timeMs : ctx.timeMs
 }
 
-export async function handleRegister(ctx: TxContext, msg: MsgRegister): Promise<void> {
+async function register(keeper: RegistryKeeper, ctx: TxContext, msg: MsgRegister): Promise<void> {
   const params = await getRegistryParams(ctx.store)
   if (await getNode(ctx.store, ctx.sender)) throw new ErrAlreadyRegistered(`${ctx.sender} already has a registered node`)
   const holder = await operatorOfSigningKey(ctx.store, msg.signingKey)
@@ -65,8 +65,8 @@ export async function handleRegister(ctx: TxContext, msg: MsgRegister): Promise<
       expectedNonce,
     })
   }
-  await subtractBalance(ctx.store, ctx.sender, msg.stake, 'stake')
-  await addBalance(ctx.store, STAKE_POOL_ADDRESS, msg.stake)
+  // The operator's balance is checked before the bond writes anything.
+  await keeper.bondStake(ctx.store, ctx.sender, msg.stake)
   await setNode(ctx.store, ctx.sender, {
     type: msg.nodeType,
     signingKey: msg.signingKey,
@@ -85,7 +85,7 @@ export async function handleRegister(ctx: TxContext, msg: MsgRegister): Promise<
   )
 }
 
-export async function handleReattest(ctx: TxContext, msg: MsgReattest): Promise<void> {
+async function reattest(ctx: TxContext, msg: MsgReattest): Promise<void> {
   const params = await getRegistryParams(ctx.store)
   const node = await getNode(ctx.store, ctx.sender)
   if (!node) throw new ErrNotRegistered(`${ctx.sender} has no registered node`)
@@ -104,7 +104,7 @@ export async function handleReattest(ctx: TxContext, msg: MsgReattest): Promise<
   ctx.events.push(event('reattest', { node: ctx.sender, tee: att.tee, attested_at_ms: att.attestedAtMs.toString() }, ['node']))
 }
 
-export async function handleDeregister(ctx: TxContext, _msg: MsgDeregister): Promise<void> {
+async function deregister(ctx: TxContext, _msg: MsgDeregister): Promise<void> {
   const params = await getRegistryParams(ctx.store)
   const node = await getNode(ctx.store, ctx.sender)
   if (!node) throw new ErrNotRegistered(`${ctx.sender} has no registered node`)
@@ -116,34 +116,46 @@ export async function handleDeregister(ctx: TxContext, _msg: MsgDeregister): Pro
   ctx.events.push(event('deregister', { node: ctx.sender, unbonding_ends_ms: unbondingEndsMs.toString() }, ['node']))
 }
 
-export async function handleWithdraw(ctx: TxContext, _msg: MsgWithdraw): Promise<void> {
+async function withdraw(keeper: RegistryKeeper, ctx: TxContext, _msg: MsgWithdraw): Promise<void> {
   const node = await getNode(ctx.store, ctx.sender)
   if (!node) throw new ErrNotRegistered(`${ctx.sender} has no registered node`)
   if (node.unbondingEndsMs === 0n) throw new ErrNotUnbonding('deregister first; the stake is returned after the unbonding period')
   const now = await blockNow(ctx)
   if (now < node.unbondingEndsMs) throw new ErrStillUnbonding(`the stake unbonds at block time ${node.unbondingEndsMs}; it is ${now}`)
-  await subtractBalance(ctx.store, STAKE_POOL_ADDRESS, node.stake, 'stake return')
-  await addBalance(ctx.store, ctx.sender, node.stake)
+  await keeper.returnStake(ctx.store, ctx.sender, node.stake)
   await deleteNode(ctx.store, ctx.sender)
   ctx.events.push(event('withdraw', { node: ctx.sender, amount: node.stake.toString() }, ['node']))
 }
 
 /** Replaces a node type's allowed measurements; nodes whose measurement is no longer allowed are deactivated. */
-export async function handleSetMeasurements(ctx: TxContext, msg: MsgSetMeasurements): Promise<void> {
+async function setMeasurements(ctx: TxContext, msg: MsgSetMeasurements): Promise<void> {
   const params = await getRegistryParams(ctx.store)
   if (!params.governance || params.governance !== ctx.sender) throw new ErrUnauthorized(`only the governance account may set measurements; ${ctx.sender} is not it`)
-  setRegistryParams(ctx.store, { ...params, measurements: { ...params.measurements, [msg.nodeType]: msg.measurements } })
-  const deactivated: string[] = []
-  // The index is sorted: every node visits the same nodes in the same order.
+  // Every node is loaded before the first write. The index is sorted: every node visits the same nodes in the same order.
+  const deactivated: Array<{ address: Address; node: NodeRecord }> = []
   for (const address of await listNodeAddresses(ctx.store)) {
     const node = await getNode(ctx.store, address)
     if (!node || node.type !== msg.nodeType || node.tee === 'none' || node.measurementRemoved) continue
     if (measurementAllowed(node.tee, node.measurement, msg.measurements)) continue
+    deactivated.push({ address, node })
+  }
+  setRegistryParams(ctx.store, { ...params, measurements: { ...params.measurements, [msg.nodeType]: msg.measurements } })
+  for (const { address, node } of deactivated) {
     await setNode(ctx.store, address, { ...node, measurementRemoved: true })
-    deactivated.push(address)
     ctx.events.push(event('node_deactivated', { node: address, reason: 'measurement_removed' }, ['node']))
   }
   ctx.events.push(
     event('set_measurements', { type: msg.nodeType, nitro: String(msg.measurements.nitro.length), tdx: String(msg.measurements.tdx.length), deactivated: String(deactivated.length) }),
   )
+}
+
+/** The registry handlers over `keeper` (wired in modules.ts). */
+export function registryMsgServer(keeper: RegistryKeeper) {
+  return {
+    register: (ctx: TxContext, msg: MsgRegister) => register(keeper, ctx, msg),
+    reattest,
+    deregister,
+    withdraw: (ctx: TxContext, msg: MsgWithdraw) => withdraw(keeper, ctx, msg),
+    setMeasurements,
+  }
 }

@@ -9,6 +9,7 @@ import { type Address, parseAddress } from '../../core/keys.ts'
 import { AWS_NITRO_ROOT_G1_FINGERPRINT, normaliseFingerprint } from '../../attestation/trustAnchors.ts'
 import { TCB_STATUS_ORDER, type TcbStatus } from '../../attestation/verifyDcapQuote.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readStored } from '../state/corruptState.ts'
 import { readBytes, readList, readSmallUint, readString, readUint } from '../tx/fields.ts'
 import { ErrInvalidGenesis } from './errors.ts'
 import { PARAMS_KEY } from './keys.ts'
@@ -159,8 +160,7 @@ export function decodeRegistryParams(raw: Uint8Array): RegistryParams {
 }
 
 export async function getRegistryParams(store: StateReader): Promise<RegistryParams> {
-  const raw = await store.get(PARAMS_KEY)
-  return raw ? decodeRegistryParams(raw) : inertRegistryParams()
+  return (await readStored(store, PARAMS_KEY, decodeRegistryParams)) ?? inertRegistryParams()
 }
 
 export function setRegistryParams(store: StateStore, p: RegistryParams): void {

@@ -4,6 +4,7 @@ import { Slab, bigintToBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import { type StateReader, type StateStore, getMany } from '../state/overlay.ts'
+import { readStored } from '../state/corruptState.ts'
 import { readAddress, readBytes, readList, readSmallUint, readString, readUint } from '../tx/fields.ts'
 import { batchKey, receiptKey } from './keys.ts'
 
@@ -11,8 +12,7 @@ export type SettledReceipt = { receiptId: Hex; batchRoot: Hex; height: number; i
 export type SettledBatch = { root: Hex; node: Address; count: number; blobId: string; height: number; amount: bigint; entries: Array<{ receiptId: Hex; receiptHash: Hex }> }
 
 export async function getSettledReceipt(store: StateReader, receiptId: Hex): Promise<SettledReceipt | undefined> {
-  const raw = await store.get(receiptKey(receiptId))
-  return raw ? decodeSettledReceipt(receiptId, raw) : undefined
+  return readStored(store, receiptKey(receiptId), (raw) => decodeSettledReceipt(receiptId, raw))
 }
 
 /** Which of many receipt ids (32 bytes each) have settled, in order: one database trip for a whole batch. */
@@ -43,9 +43,7 @@ export function recordSettledBatch(store: StateStore, b: Omit<SettledBatch, 'ent
 }
 
 export async function getBatch(store: StateReader, root: Hex): Promise<SettledBatch | undefined> {
-  const raw = await store.get(batchKey(root))
-  if (!raw) return undefined
-  return decodeBatch(root, raw)
+  return readStored(store, batchKey(root), (raw) => decodeBatch(root, raw))
 }
 
 export function decodeBatch(root: Hex, raw: Uint8Array): SettledBatch {

@@ -1,5 +1,6 @@
 /**
- * State layout of the settlement module (prefix 0x05):
+ * State layout of the settlement module (prefix 0x05, from the ledger's table, keyPrefixes.ts):
+ *   05 00                      → settlement params: [verifyReceiptSignatures, slashCompensationBps]
  *   05 02 ‖ batchRoot(32)      → the batch: RLP([node, count, blobId, height, amount, [[receiptId, receiptHash], …]])
  *   ff 05 01 ‖ receiptId(32)   → index (not state): RLP([batchRoot, height, index, receiptHash])
  * The batch record, in the trie, lists every receipt it settled: that is what the app hash
@@ -9,11 +10,14 @@
  */
 import { InvalidHexError, concatBytes, fromHex, toHex } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
-import { INDEX_PREFIX } from '../state/ledger-store.ts'
+import { keyPrefix, moduleByte } from '../keyPrefixes.ts'
 
-export const SETTLEMENT_PREFIX = 0x05
+export const SETTLEMENT_PREFIX = moduleByte('settlement')
+/** Starts with the derived-index byte (0xff, INDEX_PREFIX of state/ledger-store.ts): not state. */
+const RECEIPT_KEY_PREFIX = keyPrefix('settlementReceiptIndex')
+const BATCH = keyPrefix('settlementBatch')
 
-const RECEIPT_KEY_PREFIX = Uint8Array.of(INDEX_PREFIX, SETTLEMENT_PREFIX, 0x01)
+export const SETTLEMENT_PARAMS_KEY = keyPrefix('settlementParams')
 
 /** From the id's bytes or hex; settlement makes one per receipt, from the receipt's own bytes. */
 export function receiptKey(receiptId: Hex | Uint8Array): Uint8Array {
@@ -26,5 +30,5 @@ export function receiptKey(receiptId: Hex | Uint8Array): Uint8Array {
 }
 
 export function batchKey(root: Hex): Uint8Array {
-  return concatBytes(Uint8Array.of(SETTLEMENT_PREFIX, 0x02), fromHex(root, 32))
+  return concatBytes(BATCH, fromHex(root, 32))
 }

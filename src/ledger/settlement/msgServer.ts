@@ -3,19 +3,13 @@ import type { Hex } from '../../core/bytes.ts'
 import { sha256 } from '../../core/hash.ts'
 import { addressOfPublicKey, recoverPublicKey } from '../../core/keys.ts'
 import { decodeReceipt, receiptDigest, recoverReceiptSigner } from '../../protocol/receipt.ts'
-import { addBalance, subtractBalance } from '../accounts/keeper.ts'
-import { FEE_POOL_ADDRESS } from '../accounts/keys.ts'
 import { event, type TxContext } from '../context.ts'
-import { getModel } from '../models/keeper.ts'
 import { getParams } from '../params.ts'
-import { getChannel, settleVoucher } from '../payments/keeper.ts'
 import { verifyVoucher } from '../payments/voucher.ts'
-import { deleteNode, getNode, operatorOfSigningKey } from '../registry/keeper.ts'
-import { STAKE_POOL_ADDRESS } from '../registry/keys.ts'
-import { type NodeRecord, nodeStatus } from '../registry/node.ts'
-import { getRegistryParams } from '../registry/params.ts'
+import type { NodeRecord } from '../registry/node.ts'
 import { batchDigest, batchRoot, channelTotals } from './batch.ts'
 import { ErrBadBatchSignature, ErrInvalidBatch, ErrInvalidEvidence, ErrNodeNotActive, ErrReceiptAlreadySettled, ErrVoucherMismatch, ErrWrongPrice } from './errors.ts'
+import type { SettlementKeepers } from './expectedKeepers.ts'
 import { areSettled, getSettledReceipt, recordSettledBatch } from './keeper.ts'
 import type { BatchEntries } from './batchEntries.ts'
 import type { MsgSettleBatch, MsgSubmitEvidence } from './msgs.ts'
@@ -30,18 +24,19 @@ function registeredPrice(node: NodeRecord, model: string): bigint | undefined {
 }
 
 /**
- * Settles a node's batch, all or nothing (a throw drops every write of the message): the node
- * (sender) is registered and active, the batch is signed by its key, the root is recomputed,
- * every receipt is the node's, new, correctly priced and valid for its mode, at a time the node
- * was active; every channel's voucher is the client's and covers its receipts. Then each channel
- * pays (less the protocol fee) and the batch and every receipt are recorded.
+ * Settles a node's batch, all or nothing: the node (sender) is registered and active, the
+ * batch is signed by its key, the root is recomputed, every receipt is the node's, new,
+ * correctly priced and valid for its mode, at a time the node was active; every channel's
+ * voucher is the client's and covers its receipts, and payments would settle it. Only then
+ * (no write before the last check) each channel pays through payments (less the protocol fee)
+ * and the batch and every receipt are recorded.
  */
-export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Promise<void> {
+async function settleBatch({ registry, payments, models }: SettlementKeepers, ctx: TxContext, msg: MsgSettleBatch): Promise<void> {
   const operator = ctx.sender
-  const node = await getNode(ctx.store, operator)
-  if (!node) throw new ErrNodeNotActive(`${operator} has no registered node`)
-  const registry = await getRegistryParams(ctx.store)
-  const status = nodeStatus(node, registry, ctx.timeMs)
+  const registered = await registry.node(ctx.store, operator)
+  if (!registered) throw new ErrNodeNotActive(`${operator} has no registered node`)
+  const node = registered.record
+  const status = registered.statusAt(ctx.timeMs)
   if (status !== 'active') throw new ErrNodeNotActive(`node ${operator} is ${status}`)
   const chainId = (await getParams(ctx.store))!.chainId
   const nodeAddress = addressOfPublicKey(node.signingKey)
@@ -59,8 +54,8 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
   const nodeBytes = fromHex(nodeAddress, 20)
   const prices = new Map<string, bigint | undefined>()
   const loadPrice = async (model: string) => {
-    const record = /^0x[0-9a-f]{64}$/.test(model) ? await getModel(ctx.store, model as Hex) : undefined
-    const price = record ? record.price : registeredPrice(node, model)
+    const onLedger = /^0x[0-9a-f]{64}$/.test(model) ? await models.price(ctx.store, model as Hex) : undefined
+    const price = onLedger ?? registeredPrice(node, model)
     prices.set(model, price)
     return price
   }
@@ -72,7 +67,7 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     if (!equalBytes(entries.node(index), nodeBytes)) throw new ErrInvalidBatch(`receipt ${toHex(id)} names node ${toHex(entries.node(index))}, not ${nodeAddress}`)
     if (settings.verifyReceiptSignatures && recoverReceiptSigner(decodeReceipt(receiptBytes)) !== nodeAddress) throw new ErrInvalidBatch(`receipt ${toHex(id)} is not signed by ${nodeAddress}`)
     if (BigInt(timestamp) > ctx.timeMs + MAX_RECEIPT_SKEW_MS) throw new ErrInvalidBatch(`receipt ${toHex(id)} is dated ${timestamp}, after the block time ${ctx.timeMs}`)
-    const then = nodeStatus(node, registry, BigInt(timestamp))
+    const then = registered.statusAt(BigInt(timestamp))
     if (then !== 'active') throw new ErrNodeNotActive(`node ${operator} was ${then} at receipt ${toHex(id)}'s time ${timestamp}`)
     if (settledBefore[index]) throw new ErrReceiptAlreadySettled(`receipt ${toHex(id)} has already settled (a receipt settles once)`)
     // Looked up once per model of the batch (an await per receipt would cost a microtask each).
@@ -86,10 +81,10 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     recorded[index] = { receiptId: id, receiptHash: sha256(receiptBytes) }
   }
 
-  let amount = 0n
+  const payouts: Array<{ channelId: Hex; cumulative: bigint }> = []
   for (const { channelId, total } of totals) {
     const v = msg.vouchers.find((x) => x.channelId === channelId)!
-    const channel = await getChannel(ctx.store, channelId)
+    const channel = await payments.channel(ctx.store, channelId)
     if (!channel) throw new ErrVoucherMismatch(`channel ${channelId} does not exist`)
     if (v.chainId !== chainId) throw new ErrVoucherMismatch(`voucher for channel ${channelId} is for chain "${v.chainId}"`)
     // The voucher must be the one a request of this batch came with: a later one would pay for
@@ -101,7 +96,14 @@ export async function handleSettleBatch(ctx: TxContext, msg: MsgSettleBatch): Pr
     const client = verifyVoucher(v)
     if (client !== channel.client) throw new ErrVoucherMismatch(`voucher for channel ${channelId} is signed by ${client}, not by its client ${channel.client}`)
     if (v.cumulative - channel.spent < total) throw new ErrVoucherMismatch(`channel ${channelId}: the voucher covers ${v.cumulative - channel.spent} beyond what settled before, the receipts cost ${total}`)
-    const paid = await settleVoucher(ctx.store, channelId, v.cumulative, { node: operator, timeMs: ctx.timeMs, payout: node.payout })
+    await payments.checkSettlement(ctx.store, channelId, v.cumulative, { node: operator, timeMs: ctx.timeMs, payout: node.payout })
+    payouts.push({ channelId, cumulative: v.cumulative })
+  }
+
+  // Every check has passed: the writes.
+  let amount = 0n
+  for (const { channelId, cumulative } of payouts) {
+    const paid = await payments.settleVoucher(ctx.store, channelId, cumulative, { node: operator, timeMs: ctx.timeMs, payout: node.payout })
     amount += paid.amount
   }
   recordSettledBatch(ctx.store, { root, node: operator, count: msg.entries.length, blobId: msg.blobId, height: ctx.height, amount, entries: recorded })
@@ -119,21 +121,26 @@ function paysForOneOf(entries: BatchEntries, channelId: Hex, requestHash: Uint8A
  * contents, proves the node made two statements for one answer: the node's stake is slashed
  * (part to the client, the rest to the fee pool) and the node is removed from the registry.
  */
-export async function handleSubmitEvidence(ctx: TxContext, msg: MsgSubmitEvidence): Promise<void> {
+async function submitEvidence({ registry }: SettlementKeepers, ctx: TxContext, msg: MsgSubmitEvidence): Promise<void> {
   const r = msg.receipt
   const settled = await getSettledReceipt(ctx.store, r.id)
   if (!settled) throw new ErrInvalidEvidence(`receipt ${r.id} has not settled: there is nothing to contradict`)
   if (settled.receiptHash === toHex(sha256(msg.receiptBytes))) throw new ErrInvalidEvidence(`receipt ${r.id} settled with exactly these contents`)
   const key = recoverPublicKey(receiptDigest(r), fromHex(r.signature, 65))
   if (!key || addressOfPublicKey(key) !== r.node) throw new ErrInvalidEvidence(`receipt ${r.id} is not validly signed by ${r.node}`)
-  const operator = await operatorOfSigningKey(ctx.store, key)
-  const node = operator ? await getNode(ctx.store, operator) : undefined
+  const operator = await registry.operatorOfSigningKey(ctx.store, key)
+  const node = operator ? await registry.node(ctx.store, operator) : undefined
   if (!operator || !node) throw new ErrInvalidEvidence(`no registered node holds the key that signed receipt ${r.id}`)
   const { slashCompensationBps } = await getSettlementParams(ctx.store)
-  const compensation = (node.stake * BigInt(slashCompensationBps)) / 10_000n
-  await subtractBalance(ctx.store, STAKE_POOL_ADDRESS, node.stake, 'slashing')
-  await addBalance(ctx.store, ctx.sender, compensation)
-  await addBalance(ctx.store, FEE_POOL_ADDRESS, node.stake - compensation)
-  await deleteNode(ctx.store, operator)
-  ctx.events.push(event('slash', { node: operator, receipt: r.id, stake: node.stake.toString(), compensation: compensation.toString(), to: ctx.sender }, ['node', 'receipt']))
+  // The stake pool is the registry's: settlement asks it to slash.
+  const { stake, compensation } = await registry.slash(ctx.store, operator, { reason: `receipt ${r.id} contradicts its settled record`, compensation: { to: ctx.sender, bps: slashCompensationBps } })
+  ctx.events.push(event('slash', { node: operator, receipt: r.id, stake: stake.toString(), compensation: compensation.toString(), to: ctx.sender }, ['node', 'receipt']))
+}
+
+/** The settlement handlers over the other modules' keepers (wired in modules.ts). */
+export function settlementMsgServer(keepers: SettlementKeepers) {
+  return {
+    settleBatch: (ctx: TxContext, msg: MsgSettleBatch) => settleBatch(keepers, ctx, msg),
+    submitEvidence: (ctx: TxContext, msg: MsgSubmitEvidence) => submitEvidence(keepers, ctx, msg),
+  }
 }

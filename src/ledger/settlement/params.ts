@@ -1,8 +1,10 @@
 import { RLP } from '@ethereumjs/rlp'
 import { bigintToBytes } from '../../core/bytes.ts'
 import type { StateReader, StateStore } from '../state/overlay.ts'
+import { readStored } from '../state/corruptState.ts'
 import { readList, readSmallUint } from '../tx/fields.ts'
 import { ErrInvalidBatch } from './errors.ts'
+import { SETTLEMENT_PARAMS_KEY as PARAMS_KEY } from './keys.ts'
 
 export type SettlementParams = {
   /**
@@ -16,13 +18,13 @@ export type SettlementParams = {
 }
 
 export const SETTLEMENT_DEFAULTS: SettlementParams = { verifyReceiptSignatures: false, slashCompensationBps: 5000 }
-const PARAMS_KEY = Uint8Array.of(0x05, 0x00)
 
 export async function getSettlementParams(store: StateReader): Promise<SettlementParams> {
-  const raw = await store.get(PARAMS_KEY)
-  if (!raw) return SETTLEMENT_DEFAULTS
-  const it = readList(RLP.decode(raw), 'settlement params', 2)
-  return { verifyReceiptSignatures: readSmallUint(it[0], 'verify') === 1, slashCompensationBps: readSmallUint(it[1], 'bps') }
+  const stored = await readStored(store, PARAMS_KEY, (raw) => {
+    const it = readList(RLP.decode(raw), 'settlement params', 2)
+    return { verifyReceiptSignatures: readSmallUint(it[0], 'verify') === 1, slashCompensationBps: readSmallUint(it[1], 'bps') }
+  })
+  return stored ?? SETTLEMENT_DEFAULTS
 }
 
 export function settlementParamsFromGenesis(g: { verifyReceiptSignatures?: boolean; slashCompensationBps?: number } | undefined): SettlementParams | undefined {

@@ -10,6 +10,7 @@ import { LedgerApp } from '../app.ts'
 import { channelIdOf } from '../payments/keys.ts'
 import { buildOpenChannelTx, buildTopUpTx } from '../payments/tx.ts'
 import { signVoucher } from '../payments/voucher.ts'
+import { STAKE_POOL_ADDRESS } from '../registry/keys.ts'
 import { buildDeregisterTx, buildRegisterTx, signKeyProof } from '../registry/tx.ts'
 import { MemoryKv } from '../state/kv.ts'
 import { verifyMerkleProof, merkleProof } from './merkle.ts'
@@ -167,9 +168,14 @@ test('a second statement for a settled receipt id slashes the node and compensat
   const same = await c.run(clientKey, (env) => buildEvidenceTx({ ...env, receipt: settled }, clientKey))
   assert.match(same.log, /exactly these contents/)
   const before = await c.balance(CLIENT)
+  const [stakePool, feePool] = [await c.balance(STAKE_POOL_ADDRESS), await c.balance(FEE_POOL_ADDRESS)]
+  assert.equal(stakePool, 5000n)
   const r = await c.run(clientKey, (env) => buildEvidenceTx({ ...env, receipt: conflicting }, clientKey))
   assert.equal(r.code, 0, r.log)
   assert.equal(await c.balance(CLIENT), before - 10n + 2500n)
+  // The registry took the stake out of its pool: half to the client, the rest (and the tx fee) to the fee pool.
+  assert.equal(await c.balance(STAKE_POOL_ADDRESS), 0n)
+  assert.equal(await c.balance(FEE_POOL_ADDRESS), feePool + 2500n + 10n)
   const node = await c.app.query({ path: `/registry/node/${NODE}` })
   assert.ok(node.code !== 0 || Buffer.from(node.value).toString() === 'null', 'the node is gone from the registry')
   // A top-up still works for the client, and the slashed node can settle nothing more.
