@@ -81,6 +81,10 @@ test('a verified plain answer reaches the caller unchanged; its receipt is repor
   assert.equal(seen[0].stream, false)
   assert.equal(seen[0].payment, undefined)
   assert.equal((await fetch.receiptOf(res))?.receipt.id, seen[0].receipt.id)
+  // A client that exposes the Response (openai's .withResponse()) finds the receipt by it.
+  const { data, response } = await new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', fetch }).chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'plain' }] }).withResponse()
+  assert.equal(data.choices[0].message.content, 'pong')
+  assert.equal((await fetch.receiptOf(response))?.receipt.id, seen[1].receipt.id)
   // Routes without receipts pass through untouched.
   assert.equal(fetch.receiptOf(await fetch(`${url}/v1/models`, { method: 'POST', body: '{}' })), undefined)
 })
