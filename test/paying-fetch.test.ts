@@ -106,6 +106,22 @@ test('a budget spent beyond its top-ups: the openai client gets a 402 budget_exh
   }
 })
 
+test('concurrent first requests open one channel between them, and every one is paid and answered', async () => {
+  const seen: PaidAnswer[] = []
+  const fetch = createPayingFetch({ key: await readKeyFile(net.layout.demoKeyFile), ledger: ledgerUrl, budget: 10n, onReceipt: (a) => seen.push(a) })
+  const openai = new OpenAI({ baseURL: `${chatNode.url}/v1`, apiKey: 'not-needed', fetch })
+  try {
+    const answers = await Promise.all([0, 1, 2, 3].map((i) => openai.chat.completions.create({ model: STAND_IN_MODEL, messages: [{ role: 'user', content: `together ${i}` }] })))
+    answers.forEach((a, i) => assert.match(a.choices[0].message.content ?? '', new RegExp(`you said: together ${i}$`)))
+    assert.equal(seen.length, 4)
+    assert.equal(new Set(seen.map((a) => a.payment?.channelId)).size, 1, 'one channel')
+    assert.equal(new Set(seen.map((a) => a.payment?.cumulative)).size, 4, 'a voucher each')
+    assert.equal(fetch.escrowed, 10n)
+  } finally {
+    fetch.close()
+  }
+})
+
 /**
  * A proxy in front of the chat node that changes its answers' text, receipts untouched. `paid`
  * lists the requests the node took a voucher for (its `x-haca-paid` header; streamed answers

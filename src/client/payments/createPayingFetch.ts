@@ -19,7 +19,6 @@ import type { Hex } from '../../core/bytes.ts'
 import { BaseError } from '../../core/errors.ts'
 import type { KeyFile } from '../../core/keyfile.ts'
 import type { Address } from '../../core/keys.ts'
-import { hashRequest } from '../../protocol/canonicalJson.ts'
 import { VOUCHER_HEADER } from '../../protocol/http.ts'
 import { type Receipt, receiptFromJson } from '../../protocol/receipt.ts'
 import { ReceiptVerificationError } from '../errors.ts'
@@ -30,6 +29,7 @@ import { verifyAnswer } from '../verifyAnswer.ts'
 import { type ChannelPayment, ChannelFunds } from './channelFunds.ts'
 import { DistrustedNodeError } from './errors.ts'
 import { NodeIdentities } from './nodeIdentities.ts'
+import { type PaidRequest, readPaidRequest, termsKey } from './paidRequest.ts'
 import { type RefusalCode, readPaymentTerms, refusalResponse } from './paymentTerms.ts'
 import { verifiedEventStream } from './verifiedEventStream.ts'
 
@@ -81,11 +81,6 @@ export type CreatePayingFetchErrorType =
   | import('./errors.ts').UnknownNodeError
   | import('../ledger/ledgerRpc.ts').RpcError
   | import('../ledger/ledgerRpc.ts').TxRejectedError
-
-/** The routes a node charges for and signs receipts on. */
-const PAID_PATH = /\/v1\/(?:chat\/completions|completions|infer)$/
-
-type PaidRequest = { url: string; origin: string; init: RequestInit; body: string; model: string; requestHash: Hex }
 
 /**
  * @example
@@ -151,6 +146,8 @@ export function createPayingFetch(params: CreatePayingFetchParameters): CreatePa
   const verified = async (req: PaidRequest, res: Response, payment: ChannelPayment | undefined): Promise<Response> => {
     const identity = await identities.of(req.origin)
     const node: NodeInfo = { url: req.origin, address: identity.signer, models: [] }
+    // A paid receipt may not claim more than was paid for it.
+    const priceLimit = payment ? payment.price : maxPrice
     const answer = (receipt: Receipt, stream: boolean): PaidAnswer => ({
       receipt, url: req.url, node: identity.signer, stream,
       ...(payment ? { payment: { channelId: payment.channelId, price: payment.price, cumulative: payment.cumulative } } : {}),
@@ -168,7 +165,7 @@ export function createPayingFetch(params: CreatePayingFetchParameters): CreatePa
           } catch (err) {
             throw new ReceiptVerificationError({ node: req.origin, address: identity.signer, check: 'format', reason: err instanceof Error ? err.message : String(err) })
           }
-          verifyAnswer({ node, receipt, requestHash: req.requestHash, responseHash, model: req.model, maxPrice })
+          verifyAnswer({ node, receipt, requestHash: req.requestHash, responseHash, model: req.model, maxPrice: priceLimit })
           const a = answer(receipt, true)
           onReceipt?.(a)
           settle.resolve(a)
@@ -184,7 +181,7 @@ export function createPayingFetch(params: CreatePayingFetchParameters): CreatePa
     }
     let read: { bytes: Buffer; receipt: Receipt }
     try {
-      read = await readSignedAnswer({ node, response: res, cancelTimeout: () => {}, requestHash: req.requestHash, model: req.model, maxPrice })
+      read = await readSignedAnswer({ node, response: res, cancelTimeout: () => {}, requestHash: req.requestHash, model: req.model, maxPrice: priceLimit })
     } catch (err) {
       distrust(req.origin, err)
       throw err
@@ -210,8 +207,9 @@ export function createPayingFetch(params: CreatePayingFetchParameters): CreatePa
       if (!('refused' in paid)) payment = paid
     }
     let res = await send(req, payment?.voucher)
-    // A 402 to a voucher sent at once (the price changed, or a concurrent request's voucher got
-    // there first) is paid again from its own terms, once.
+    // A 402 is paid from its own terms and the request sent again, at most twice: the first 402
+    // from a node, and one refusing a voucher (sent at once, or just now) because the price
+    // changed or a concurrent request's voucher got there first.
     for (let tries = 0; res.status === 402 && tries < 2; tries++) {
       const paid = await payFor(req, res)
       if (paid instanceof Response) return paid
@@ -235,10 +233,6 @@ export function createPayingFetch(params: CreatePayingFetchParameters): CreatePa
   }) as unknown as CreatePayingFetchReturnType
 }
 
-function termsKey(req: PaidRequest): string {
-  return `${req.url}\n${req.model}`
-}
-
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
@@ -255,40 +249,4 @@ function rebuilt(res: Response, body: ConstructorParameters<typeof Response>[0])
   const out = new Response(body, { status: res.status, statusText: res.statusText, headers })
   Object.defineProperty(out, 'url', { value: res.url })
   return out
-}
-
-/**
- * The request, if it is a POST to a paid route: its body as text, parsed for the model and the
- * request hash. Bodies that are not JSON are sent on as they are (`passThrough`), unverified:
- * the node refuses them.
- */
-async function readPaidRequest(input: string | URL | Request, init: RequestInit | undefined): Promise<PaidRequest | { passThrough: true; url: string; init: RequestInit } | undefined> {
-  const request = input instanceof Request ? input : undefined
-  const url = new URL(request ? request.url : String(input))
-  const method = (init?.method ?? request?.method ?? 'GET').toUpperCase()
-  if (method !== 'POST' || !PAID_PATH.test(url.pathname)) return undefined
-  let body: string | undefined
-  if (init?.body !== undefined && init.body !== null) body = await bodyText(init.body)
-  else if (request) body = await request.clone().text()
-  if (body === undefined) return undefined
-  // The body goes as text now, so a streamed body's `duplex` goes too.
-  const { body: _body, duplex: _duplex, ...rest } = (init ?? {}) as RequestInit & { duplex?: string }
-  const sendInit: RequestInit = { ...rest, headers: init?.headers ?? request?.headers, signal: init?.signal ?? request?.signal }
-  let json: { model?: unknown } | null
-  try {
-    json = JSON.parse(body)
-  } catch {
-    return { passThrough: true, url: url.href, init: { ...sendInit, method, body } }
-  }
-  if (typeof json?.model !== 'string') return { passThrough: true, url: url.href, init: { ...sendInit, method, body } }
-  return { url: url.href, origin: url.origin, init: sendInit, body, model: json.model, requestHash: hashRequest(json) }
-}
-
-/** A body as text; undefined for kinds that are never JSON (forms). */
-async function bodyText(body: NonNullable<RequestInit['body']>): Promise<string | undefined> {
-  if (typeof body === 'string') return body
-  if (body instanceof ArrayBuffer) return Buffer.from(body).toString('utf8')
-  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
-  if (body instanceof Blob || body instanceof ReadableStream) return new Response(body).text()
-  return undefined
 }
