@@ -101,8 +101,8 @@ async function main(): Promise<void> {
     const waits: Promise<void>[] = []
     let t = performance.now()
     for (let i = 0; i < COUNT; i++) {
-      const r = await gate.authorize({ voucher: vb[i], requestHash, price: PRICE, resource: '/v1/chat/completions' })
-      if (!r.paid) throw new Error(r.body.error)
+      const r = await gate.authorize({ voucher: vb[i], requestHash, price: PRICE, model: 'bench', resource: '/v1/chat/completions' })
+      if (!r.paid) throw new Error(r.body.error.message)
       waits.push(r.persisted)
     }
     rows.push(row('PaymentGate.authorize (durable write not awaited)', COUNT, performance.now() - t))
@@ -115,8 +115,8 @@ async function main(): Promise<void> {
     const vc = vouchers(clientKey, c, durable, requestHash)
     t = performance.now()
     for (let i = 0; i < durable; i++) {
-      const r = await gate.authorize({ voucher: vc[i], requestHash, price: PRICE, resource: '/v1/infer' })
-      if (!r.paid) throw new Error(r.body.error)
+      const r = await gate.authorize({ voucher: vc[i], requestHash, price: PRICE, model: 'bench', resource: '/v1/infer' })
+      if (!r.paid) throw new Error(r.body.error.message)
       await r.persisted
     }
     rows.push(row('authorize + durable record (fdatasync), 1 at a time', durable, performance.now() - t))
@@ -129,8 +129,8 @@ async function main(): Promise<void> {
     t = performance.now()
     await Promise.all(ids.map(async (_id, k) => {
       for (let i = 0; i < per; i++) {
-        const r = await gate.authorize({ voucher: vs[k][i], requestHash, price: PRICE, resource: '/v1/infer' })
-        if (!r.paid) throw new Error(r.body.error)
+        const r = await gate.authorize({ voucher: vs[k][i], requestHash, price: PRICE, model: 'bench', resource: '/v1/infer' })
+        if (!r.paid) throw new Error(r.body.error.message)
         await r.persisted
       }
     }))

@@ -26,6 +26,12 @@ export { base64Tensor } from './protocol/tensor.ts'
 export { BaseError } from './core/errors.ts'
 export { ChannelPayer, ChannelBudgetError, openChannel, topUpChannel } from './client/payments/channelPayer.ts'
 export { type ClientPayments } from './client/payments/paymentHeaders.ts'
+export {
+  createPayingFetch, type CreatePayingFetchParameters, type CreatePayingFetchReturnType, type CreatePayingFetchErrorType, type PaidAnswer,
+} from './client/payments/createPayingFetch.ts'
+export { DistrustedNodeError, UnknownNodeError } from './client/payments/errors.ts'
+export { PAYMENT_ERROR_TYPE, type PaymentRequiredBody, type PaymentTerms } from './protocol/paymentRequired.ts'
+export { type KeyFile, readKeyFile } from './core/keyfile.ts'
 export { HPKE_CONTENT_TYPE, PAID_HEADER, RECEIPT_EVENT, RECEIPT_HEADER, RECEIPT_ID_HEADER, VOUCHER_HEADER } from './protocol/http.ts'
 export { getSettlement, waitForSettlement, type GetSettlementParameters, type GetSettlementReturnType } from './client/getSettlement.ts'
 export { LedgerRpc } from './client/ledger/ledgerRpc.ts'

@@ -2,7 +2,7 @@
  * Payments on the fast path, end to end over loopback HTTP: an embedded ledger (engine + its
  * CometBFT-compatible RPC), a client that opens a channel by transaction, and an inference node
  * with `payments.required` that checks vouchers against the channel it reads over RPC, answers
- * 402 with x402-style requirements, refuses replays (also after a restart), too-small and
+ * 402 in OpenAI's error shape with the payment terms beside it, refuses replays (also after a restart), too-small and
  * over-spending vouchers, other signers and other nodes' channels.
  */
 import { after, before, test } from 'node:test'
@@ -105,21 +105,23 @@ after(async () => {
   await home?.cleanup()
 })
 
-test('no voucher: 402 with x402-style requirements (price, node, channel terms)', async () => {
+test('no voucher: 402 in OpenAI error shape with the terms (price, node, chain, model, channel)', async () => {
   const body = chat('hello 0')
   const res = await post(body)
   assert.equal(res.status, 402)
-  assert.equal(res.body.x402Version, 1)
-  assert.equal(res.body.code, 'payment_required')
-  const req = res.body.accepts[0]
-  assert.equal(req.scheme, 'haca-channel')
-  assert.equal(req.network, CHAIN)
-  assert.equal(req.maxAmountRequired, '100')
-  assert.equal(req.payTo, nodeAddress)
-  assert.equal(req.resource, '/v1/chat/completions')
-  assert.equal(req.extra.header, 'x-haca-voucher')
-  assert.equal(req.extra.requestHash, hashRequest(body))
-  assert.deepEqual(req.extra.openChannel, { messageType: 30, node: nodeAddress })
+  assert.equal(res.body.error.type, 'payment_required')
+  assert.equal(res.body.error.code, 'payment_required')
+  assert.match(res.body.error.message, /costs 100/)
+  const terms = res.body.payment
+  assert.equal(terms.scheme, 'haca-channel')
+  assert.equal(terms.chainId, CHAIN)
+  assert.equal(terms.price, '100')
+  assert.equal(terms.model, 'gpt-test')
+  assert.equal(terms.payTo, nodeAddress)
+  assert.equal(terms.resource, '/v1/chat/completions')
+  assert.equal(terms.header, 'x-haca-voucher')
+  assert.equal(terms.requestHash, hashRequest(body))
+  assert.deepEqual(terms.openChannel, { messageType: 30, node: nodeAddress })
 })
 
 test('a voucher covering the price is accepted over real HTTP; the answer carries a receipt', async () => {
@@ -139,22 +141,22 @@ test('replayed, too small, over-spending, foreign-signed, other-request and othe
   assert.equal((await post(body, pay(body, 200n))).status, 200)
   const replay = await post(body, pay(body, 200n))
   assert.equal(replay.status, 402)
-  assert.equal(replay.body.code, 'voucher_replay')
-  assert.equal(replay.body.accepts[0].extra.channel.lastAccepted, '200')
-  assert.equal(replay.body.accepts[0].extra.channel.minCumulative, '300')
+  assert.equal(replay.body.error.code, 'voucher_replay')
+  assert.equal(replay.body.payment.channel.lastAccepted, '200')
+  assert.equal(replay.body.payment.channel.minCumulative, '300')
   const small = chat('hello 3')
-  assert.equal((await post(small, pay(small, 299n))).body.code, 'voucher_replay')
-  assert.equal((await post(small, pay(small, 1_001n))).body.code, 'voucher_overspend')
+  assert.equal((await post(small, pay(small, 299n))).body.error.code, 'voucher_replay')
+  assert.equal((await post(small, pay(small, 1_001n))).body.error.code, 'voucher_overspend')
   const foreign = await post(small, pay(small, 300n, { key: generatePrivateKey() }))
-  assert.equal(foreign.body.code, 'invalid_voucher')
-  assert.match(foreign.body.error, /not by the channel's client/)
+  assert.equal(foreign.body.error.code, 'invalid_voucher')
+  assert.match(foreign.body.error.message, /not by the channel's client/)
   const otherRequest = await post(small, pay(chat('something else'), 300n))
-  assert.match(otherRequest.body.error, /pays for request/)
+  assert.match(otherRequest.body.error.message, /pays for request/)
   const otherNode = await post(small, pay(small, 300n, { channel: otherNodeChannel }))
-  assert.equal(otherNode.body.code, 'not_channel_node')
+  assert.equal(otherNode.body.error.code, 'not_channel_node')
   const unknown = await post(small, pay(small, 300n, { channel: `0x${'ab'.repeat(32)}` }))
-  assert.equal(unknown.body.code, 'channel_not_found')
-  assert.equal((await post(small, '0xdeadbeef')).body.code, 'invalid_voucher')
+  assert.equal(unknown.body.error.code, 'channel_not_found')
+  assert.equal((await post(small, '0xdeadbeef')).body.error.code, 'invalid_voucher')
   // None of the refusals moved the channel on: 300 is still the next acceptable amount.
   assert.equal((await post(small, pay(small, 300n))).status, 200)
 })
@@ -166,7 +168,7 @@ test('after a restart the node still refuses a voucher it accepted before', asyn
   await startNode()
   const again = await post(body, pay(body, 400n))
   assert.equal(again.status, 402)
-  assert.equal(again.body.code, 'voucher_replay')
+  assert.equal(again.body.error.code, 'voucher_replay')
   assert.equal((await post(body, pay(body, 500n))).status, 200)
 })
 
@@ -179,7 +181,7 @@ test('the same voucher sent twice at once is accepted once', async () => {
 
 test('a voucher above the deposit is refused until a top-up lands on the ledger', async () => {
   const body = chat('hello 6')
-  assert.equal((await post(body, pay(body, 1_100n))).body.code, 'voucher_overspend')
+  assert.equal((await post(body, pay(body, 1_100n))).body.error.code, 'voucher_overspend')
   const hash = await ledger.broadcast(buildTopUpTx({ chainId: CHAIN, nonce: nonce++, fee: 10n, channelId, amount: 500n }, clientKey).bytes)
   assert.equal((await ledger.waitForTx(hash, 10_000)).code, 0)
   // The node re-reads a channel for a voucher above its cached deposit at most once a second.

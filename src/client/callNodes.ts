@@ -96,7 +96,7 @@ export async function postJson(url: string, body: string, timeoutMs: number, sea
     let message = text.slice(0, 300)
     try {
       const parsed = JSON.parse(text) as { error?: string | { message?: string } }
-      // OpenAI-shaped errors carry { error: { message } }; a 402 (x402) carries { error: "…" }.
+      // Node errors, 402s included, are OpenAI-shaped ({ error: { message } }); a bare string is read too.
       message = (typeof parsed.error === 'string' ? parsed.error : parsed.error?.message) ?? message
     } catch {
       // Not JSON: keep the text.

@@ -28,8 +28,11 @@ type State = { channels: Record<string, { node: Address; deposit: string; cumula
 export type ChannelPayerParameters = {
   key: KeyFile
   chainId: string
-  /** Where the voucher state is kept (JSON, rewritten atomically on every voucher). */
-  stateFile: string
+  /**
+   * Where the voucher state is kept (JSON, rewritten atomically on every voucher). Without one
+   * the state lives in memory: channels it opened are not found again by another process.
+   */
+  stateFile?: string
 }
 
 export class ChannelPayer {
@@ -40,12 +43,18 @@ export class ChannelPayer {
 
   static async open(p: ChannelPayerParameters): Promise<ChannelPayer> {
     const payer = new ChannelPayer(p)
+    if (p.stateFile === undefined) return payer
     try {
       payer.state = JSON.parse(await readFile(p.stateFile, 'utf8')) as State
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new BaseError(`voucher state ${p.stateFile} is unreadable`, { code: 'voucher_state', cause: err })
     }
     return payer
+  }
+
+  /** The chain the vouchers are signed for. */
+  get chainId(): string {
+    return this.p.chainId
   }
 
   /** The channel this client uses for `node`, if it has one. */
@@ -77,12 +86,14 @@ export class ChannelPayer {
   }
 
   private save(): Promise<void> {
+    const file = this.p.stateFile
+    if (file === undefined) return this.writing
     const body = JSON.stringify(this.state)
     this.writing = this.writing.then(async () => {
-      await mkdir(dirname(this.p.stateFile), { recursive: true })
-      const tmp = `${this.p.stateFile}.tmp`
+      await mkdir(dirname(file), { recursive: true })
+      const tmp = `${file}.tmp`
       await writeFile(tmp, body, { mode: 0o600, flush: true })
-      await rename(tmp, this.p.stateFile)
+      await rename(tmp, file)
     })
     return this.writing
   }

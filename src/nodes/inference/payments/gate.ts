@@ -4,7 +4,8 @@
  * pays for this request (its request hash), this node's channel, signed by the channel's
  * client, cumulative ≥ max(last accepted, settled) + price, cumulative ≤ deposit, channel open.
  * An accepted voucher is recorded in the durable voucher log before the answer is served, so
- * a replay is refused across restarts.
+ * a replay is refused across restarts. A refusal is a 402 in OpenAI's error shape with the
+ * payment terms beside it (`protocol/paymentRequired.ts`).
  */
 import type { Hex } from '../../../core/bytes.ts'
 import type { Address } from '../../../core/keys.ts'
@@ -15,6 +16,7 @@ import { MSG_OPEN_CHANNEL } from '../../../ledger/payments/msgs.ts'
 import type { CachedChannel, ChannelCache } from './channelCache.ts'
 import type { VoucherLog } from './voucherLog.ts'
 import { VOUCHER_HEADER } from '../../../protocol/http.ts'
+import { PAYMENT_ERROR_TYPE, type PaymentRequiredBody } from '../../../protocol/paymentRequired.ts'
 
 /** How often a voucher above the cached deposit may make the node re-read the channel. */
 const TOP_UP_RECHECK_MS = 1_000
@@ -32,34 +34,9 @@ export type PaymentRequest = {
   voucher: string | undefined
   requestHash: Hex
   price: bigint
-  /** The path, for the 402 body. */
+  /** The model asked for and the path, for the 402 body. */
+  model: string
   resource: string
-}
-
-/** A body modelled on x402's `PaymentRequirementsResponse`, with haca's channel terms in `extra`. */
-export type PaymentRequiredBody = {
-  x402Version: 1
-  error: string
-  code: string
-  accepts: Array<{
-    scheme: 'haca-channel'
-    network: string
-    maxAmountRequired: string
-    resource: string
-    description: string
-    mimeType: string
-    payTo: Address
-    asset: 'native'
-    maxTimeoutSeconds: number
-    extra: {
-      header: typeof VOUCHER_HEADER
-      requestHash: Hex
-      voucherFormat: string
-      /** The channel as this node knows it, when the request named one. */
-      channel: { id: Hex; client: Address; deposit: string; spent: string; lastAccepted: string; minCumulative: string; status: string } | null
-      openChannel: { messageType: number; node: Address }
-    }
-  }>
 }
 
 export type PaymentResult = { paid: true; voucher: SignedVoucher; persisted: Promise<void> } | { paid: false; status: 402; body: PaymentRequiredBody }
@@ -124,29 +101,22 @@ export class PaymentGate {
       paid: false,
       status: 402,
       body: {
-        x402Version: 1,
-        error,
-        code,
-        accepts: [{
+        error: { message: error, type: PAYMENT_ERROR_TYPE, code, param: null },
+        payment: {
           scheme: 'haca-channel',
-          network: chainId,
-          maxAmountRequired: req.price.toString(),
-          resource: req.resource,
-          description: 'one request, paid by a signed voucher on a payment channel to this node',
-          mimeType: 'application/json',
+          chainId,
           payTo: node,
-          asset: 'native',
-          maxTimeoutSeconds: 60,
-          extra: {
-            header: VOUCHER_HEADER,
-            requestHash: req.requestHash,
-            voucherFormat: 'RLP([chainId, channelId, cumulative, requestHash, signature]); signature by the channel client over sha256("haca/voucher/v1\\n" ‖ RLP([chainId, channelId, cumulative, requestHash]))',
-            channel: c
-              ? { id: c.id, client: c.client, deposit: c.deposit.toString(), spent: c.spent.toString(), lastAccepted: log.lastAccepted(c.id).toString(), minCumulative: this.minCumulative(c, req.price).toString(), status: c.view.status }
-              : null,
-            openChannel: { messageType: MSG_OPEN_CHANNEL, node },
-          },
-        }],
+          price: req.price.toString(),
+          model: req.model,
+          resource: req.resource,
+          header: VOUCHER_HEADER,
+          requestHash: req.requestHash,
+          voucherFormat: 'RLP([chainId, channelId, cumulative, requestHash, signature]); signature by the channel client over sha256("haca/voucher/v1\\n" ‖ RLP([chainId, channelId, cumulative, requestHash]))',
+          channel: c
+            ? { id: c.id, client: c.client, deposit: c.deposit.toString(), spent: c.spent.toString(), lastAccepted: log.lastAccepted(c.id).toString(), minCumulative: this.minCumulative(c, req.price).toString(), status: c.view.status }
+            : null,
+          openChannel: { messageType: MSG_OPEN_CHANNEL, node },
+        },
       },
     }
   }

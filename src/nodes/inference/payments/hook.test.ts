@@ -55,14 +55,18 @@ const body = (model: string, content = 'hi') => ({ model, messages: [{ role: 'us
 const send = (payload: object, voucher?: string) =>
   node.app.inject({ method: 'POST', url: '/v1/chat/completions', payload, headers: voucher ? { 'x-haca-voucher': voucher } : {} })
 
-test('402 body shape (inject); free models, unknown models and GET routes are not gated', async () => {
+test('402 body: OpenAI error shape with the payment terms (inject); free models, unknown models and GET routes are not gated', async () => {
   const res = await send(body('paid'))
   assert.equal(res.statusCode, 402)
   assert.match(res.headers['content-type'] as string, /application\/json/)
   const b = res.json()
-  assert.deepEqual(Object.keys(b).sort(), ['accepts', 'code', 'error', 'x402Version'])
-  assert.deepEqual(Object.keys(b.accepts[0]).sort(), ['asset', 'description', 'extra', 'maxAmountRequired', 'maxTimeoutSeconds', 'mimeType', 'network', 'payTo', 'resource', 'scheme'])
-  assert.equal(b.accepts[0].extra.channel, null)
+  // OpenAI's error shape (what stock clients read), the payment terms beside it.
+  assert.deepEqual(Object.keys(b).sort(), ['error', 'payment'])
+  assert.deepEqual(b.error, { message: 'this request costs 10; send a voucher in the x-haca-voucher header', type: 'payment_required', code: 'payment_required', param: null })
+  assert.deepEqual(Object.keys(b.payment).sort(), ['chainId', 'channel', 'header', 'model', 'openChannel', 'payTo', 'price', 'requestHash', 'resource', 'scheme', 'voucherFormat'])
+  assert.equal(b.payment.channel, null)
+  assert.equal(b.payment.model, 'paid')
+  assert.equal(b.payment.price, '10')
   assert.equal((await send(body('free'))).statusCode, 200)
   assert.equal((await send(body('nope'))).statusCode, 404)
   assert.equal((await node.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)

@@ -1,8 +1,9 @@
 /**
  * Plugs the payment gate into an inference node: a preHandler on the paid routes that answers
- * 402 (x402-style body) unless the request carries a voucher the gate accepts. The voucher's
- * durable record is written while the route runs and awaited before the answer is sent, so
- * the disk sync overlaps the model instead of adding to it. Nodes built without it behave as before.
+ * 402 (OpenAI's error shape, the payment terms beside it) unless the request carries a voucher
+ * the gate accepts. The voucher's durable record is written while the route runs and awaited
+ * before the answer is sent, so the disk sync overlaps the model instead of adding to it. Nodes
+ * built without it behave as before.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
@@ -47,8 +48,9 @@ export function paymentsHook(gate: PaymentGate, close?: () => Promise<void>): No
         const price = priceOf(ctx, request.body)
         if (price === undefined || price === 0n) return
         const header = request.headers[VOUCHER_HEADER]
-        const result = await gate.authorize({ voucher: Array.isArray(header) ? header[0] : header, requestHash: request.requestHash, price, resource: request.routeOptions.url ?? request.url })
-        // Sent as text: the routes' 4xx schema is the OpenAI error shape, and this body is x402's.
+        const model = (request.body as { model: string }).model
+        const result = await gate.authorize({ voucher: Array.isArray(header) ? header[0] : header, requestHash: request.requestHash, price, model, resource: request.routeOptions.url ?? request.url })
+        // Sent as text: the routes' 4xx schema is the OpenAI error shape alone, and would drop `payment`.
         if (!result.paid) return reply.code(402).type('application/json; charset=utf-8').send(JSON.stringify(result.body))
         // The disk write overlaps the model run; the answer waits for it in onSend.
         persisted.set(request, result.persisted)

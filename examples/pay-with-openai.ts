@@ -1,0 +1,43 @@
+/**
+ * Paying a haca node from the official `openai` client. The SDK's paying fetch answers the
+ * node's HTTP 402 with a voucher from a payment channel it opens on the ledger (within the
+ * budget), sends the request again, and checks the node's signed receipt on every answer,
+ * plain or streamed, before the client sees it.
+ *
+ * Usage: node --import tsx examples/pay-with-openai.ts [--node URL] [--ledger URL] [--key FILE]
+ *   (or HACA_NODE_URL, HACA_LEDGER_URL, HACA_KEY_FILE; defaults: `haca devnet`'s chat node,
+ *   its ledger and its demo key)
+ */
+import { homedir } from 'node:os'
+import { parseArgs } from 'node:util'
+import OpenAI from 'openai'
+import { createPayingFetch, readKeyFile } from '../src/index.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    node: { type: 'string', default: process.env.HACA_NODE_URL ?? 'http://127.0.0.1:31418' },
+    ledger: { type: 'string', default: process.env.HACA_LEDGER_URL ?? 'http://127.0.0.1:26657' },
+    key: { type: 'string', default: process.env.HACA_KEY_FILE ?? `${homedir()}/.haca/devnet/keys/demo.json` },
+    model: { type: 'string', default: 'standin-chat' },
+  },
+})
+
+const fetch = createPayingFetch({
+  key: await readKeyFile(args.key),
+  ledger: args.ledger,
+  // The most this program puts into payment channels, in base units.
+  budget: 10n,
+  onReceipt: ({ receipt, node, stream, payment }) =>
+    console.log(`verified receipt ${receipt.id} for a ${stream ? 'streamed' : 'plain'} answer, signed by ${node}, paid ${payment?.price ?? 0n} on channel ${payment?.channelId ?? '-'} (${payment?.cumulative ?? 0n} in all)`),
+})
+const openai = new OpenAI({ baseURL: `${args.node}/v1`, apiKey: 'not-needed', fetch })
+
+const answer = await openai.chat.completions.create({ model: args.model, messages: [{ role: 'user', content: 'Hello from the openai client' }] })
+console.log(`answer: ${answer.choices[0].message.content}`)
+
+const stream = await openai.chat.completions.create({ model: args.model, messages: [{ role: 'user', content: 'A streamed hello from the openai client' }], stream: true })
+let streamed = ''
+for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? ''
+console.log(`streamed: ${streamed}`)
+
+fetch.close()
