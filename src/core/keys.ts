@@ -100,7 +100,7 @@ export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uin
   if (recid !== 0 && recid !== 1) return null
   const rs = signature.subarray(0, 64)
   try {
-    // signatureNormalize returns a copy; a changed value means s was high.
+    // signatureNormalize changes its argument (a copy here); a changed value means s was high.
     const normalized = secp256k1.signatureNormalize(new Uint8Array(rs))
     if (!equalBytes(normalized, rs)) return null
     return secp256k1.ecdsaRecover(rs, recid, digest, true)

@@ -41,9 +41,11 @@ function point(publicKey: Uint8Array) {
 
 export const secp256k1: Secp256k1Backend = {
   privateKeyVerify(privateKey) {
-    return privateKey instanceof Uint8Array && privateKey.length === 32 && curve.utils.isValidPrivateKey(privateKey)
+    expectLength('private key', privateKey, 32)
+    return curve.utils.isValidPrivateKey(privateKey)
   },
   publicKeyVerify(publicKey) {
+    expectLength('public key', publicKey, 33, 65)
     try {
       point(publicKey).assertValidity()
       return true
@@ -65,11 +67,9 @@ export const secp256k1: Secp256k1Backend = {
     return { signature: sig.toCompactRawBytes(), recid: sig.recovery }
   },
   signatureNormalize(signature) {
-    const { r, s } = parseCompact(signature)
-    const out = new Uint8Array(64)
-    out.set(scalarBytes(r), 0)
-    out.set(scalarBytes(s > N >> 1n ? N - s : s), 32)
-    return out
+    const { s } = parseCompact(signature)
+    if (s > N >> 1n) signature.set(scalarBytes(N - s), 32)
+    return signature
   },
   ecdsaRecover(signature, recid, digest, compressed = true) {
     expectLength('message', digest, 32)

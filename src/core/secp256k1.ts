@@ -23,7 +23,7 @@ export type Secp256k1Backend = {
   publicKeyConvert(publicKey: Uint8Array, compressed?: boolean): Uint8Array
   /** Deterministic (RFC 6979), low-s; `signature` is r ‖ s. Throws for a bad key or a digest that is not 32 bytes. */
   ecdsaSign(digest: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number }
-  /** A copy of r ‖ s with s made low. Throws when r or s is not below the curve order. */
+  /** Makes s low in `signature` (r ‖ s) itself and returns it. Throws when r or s is not below the curve order. */
   signatureNormalize(signature: Uint8Array): Uint8Array
   /** Throws when nothing can be recovered. */
   ecdsaRecover(signature: Uint8Array, recid: number, digest: Uint8Array, compressed?: boolean): Uint8Array
