@@ -35,4 +35,4 @@ for (const file of assets(SRC)) {
   copyFileSync(file, target)
   copied++
 }
-console.log(`build: dist/ written (tsc, ${copied} run-time assets copied) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+process.stderr.write(`build: dist/ written (tsc, ${copied} run-time assets copied) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
