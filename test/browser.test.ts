@@ -144,6 +144,12 @@ async function makeCases(): Promise<VerdictCase[]> {
     { name: 'attestation policy, too old', expect: 'refuse', kind: 'attestationPolicy', attestation, params: encodeJson({ ...params, now: T0 + 3_600_000 }) },
     { name: 'attestation policy, other nonce', expect: 'refuse', kind: 'attestationPolicy', attestation, params: encodeJson({ ...params, expectedNonce: new Uint8Array(32).fill(5) }) },
   )
+
+  // Request hashes (canonical JSON, then sha256): the digest a receipt's requestHash must equal.
+  for (const body of [{ model: 'm', messages: [{ role: 'user', content: 'héllo ✓' }], temperature: 0.5 }, { b: [1, 2.5, -0, 1e21], a: { z: null, y: true } }, [] as unknown[]]) {
+    cases.push({ name: `request hash of ${JSON.stringify(body).slice(0, 30)}`, expect: 'accept', kind: 'requestHash', body })
+  }
+  cases.push({ name: 'request hash of a body JSON cannot carry', expect: 'refuse', kind: 'requestHash', body: { n: Number.NaN } })
   return cases
 }
 

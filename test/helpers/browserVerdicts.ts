@@ -20,6 +20,7 @@ export type VerdictCase = { name: string; expect: Expectation } & (
   | { kind: 'merkle'; leaf: Hex; proof: Array<{ left: boolean; hash: Hex }>; root: Hex }
   | { kind: 'stateProof'; root: Hex; key: Hex; proof: Hex[]; value: Hex }
   | { kind: 'attestationPolicy'; attestation: unknown; params: unknown }
+  | { kind: 'requestHash'; body: unknown }
 )
 
 /** JSON for values with Uint8Arrays, Maps and bigints in them (an attestation, its policy parameters). */
@@ -75,6 +76,8 @@ export async function verdictOf(haca: Api, c: VerdictCase): Promise<string> {
         if (value === undefined) return 'absent'
         return haca.toHex(value) === c.value ? `ok:${haca.toHex(value)}` : `other:${haca.toHex(value)}`
       }
+      case 'requestHash':
+        return `ok:${haca.hashRequest(c.body)}`
       case 'attestationPolicy': {
         haca.checkAttestationPolicy(decodeJson(c.attestation) as Haca.VerifiedAttestation, decodeJson(c.params) as Haca.CheckAttestationPolicyParameters)
         return 'ok'
