@@ -78,7 +78,7 @@ export const secp256k1: Secp256k1Backend = {
     try {
       return new curve.Signature(r, s).addRecoveryBit(recid).recoverPublicKey(digest).toRawBytes(compressed)
     } catch {
-      throw new Error('Public key could not be recover')
+      throw new Error('Public key could not be recovered')
     }
   },
   ecdsaVerify(signature, digest, publicKey) {
