@@ -1,5 +1,15 @@
 #!/usr/bin/env node
-// The CLI runs the TypeScript sources directly through tsx's loader, so there is no build step to forget.
-import { register } from 'tsx/esm/api'
-register()
-await import('../src/cli/main.ts')
+// Which code runs: a checkout has src/ and runs the TypeScript sources through tsx's loader
+// (no build step to forget while editing, and never a stale dist/ left by an earlier
+// `npm pack`); an installed package ships dist/ and no src/ (package.json `files`), and runs
+// the compiled JavaScript with plain Node (tsx is a development dependency, not installed there).
+import { existsSync } from 'node:fs'
+
+const sources = new URL('../src/cli/main.ts', import.meta.url)
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api')
+  register()
+  await import(sources.href)
+} else {
+  await import('../dist/cli/main.js')
+}

@@ -17,7 +17,8 @@ import {
   TcbStatusTooLowError,
 } from './errors.ts'
 import { attestationBindingDigest } from './keyBinding.ts'
-import { type SgxAttestation, type TcbStatus, type TdxAttestation, TCB_STATUS_ORDER } from './verifyDcapQuote.ts'
+import type { SgxAttestation, TcbStatus, TdxAttestation } from './verifyDcapQuote.ts'
+import { TCB_STATUS_ORDER } from './tcbStatusOrder.ts'
 import { type NitroAttestation } from './verifyNitroDocument.ts'
 
 /** What `verifyNitroDocument` or `verifyDcapQuote` returns. */

@@ -21,17 +21,7 @@ import { certificateFingerprint } from './trustAnchors.ts'
 
 export type { Collateral as DcapCollateral, TcbStatus } from '@phala/dcap-qvl'
 
-/** TCB statuses from best to worst; a policy's minimum is a position in this list. */
-export const TCB_STATUS_ORDER: readonly TcbStatus[] = [
-  'UpToDate',
-  'SWHardeningNeeded',
-  'ConfigurationNeeded',
-  'ConfigurationAndSWHardeningNeeded',
-  'OutOfDate',
-  'OutOfDateConfigurationNeeded',
-  'Revoked',
-  'Unknown',
-]
+export { TCB_STATUS_ORDER } from './tcbStatusOrder.ts'
 
 export type VerifyDcapQuoteParameters = {
   /** Verification time: a Date or Unix milliseconds. The ledger passes the block time. */

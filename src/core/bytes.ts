@@ -1,5 +1,12 @@
-/** Hex and integer helpers shared by every node. Hex strings are lower case with a `0x` prefix. */
+/**
+ * Hex and integer helpers shared by every node. Hex strings are lower case with a `0x` prefix.
+ * The primitives that Node does fastest with Buffer live in bytesPlatform.ts (browser bundles
+ * get bytesPlatform.browser.ts instead, through package.json's `browser` field).
+ */
 import { BaseError } from './errors.ts'
+import { decodeHexDigits, toHex } from './bytesPlatform.ts'
+
+export { allocUnsafeBytes, concatBytes, equalBytes, latin1String, toHex } from './bytesPlatform.ts'
 
 export class InvalidHexError extends BaseError {
   override name = 'InvalidHexError' as const
@@ -16,55 +23,14 @@ export class InvalidHexError extends BaseError {
 
 export type Hex = `0x${string}`
 
-type SliceToString = (this: Uint8Array, start: number, end: number) => string
-const bufferProto = Buffer.prototype as unknown as { hexSlice?: SliceToString; latin1Slice?: SliceToString }
-/**
- * Buffer's own string makers, called on any Uint8Array. The obvious `Buffer.from(bytes.buffer,
- * …)` touches `.buffer`, which makes V8 move a small array (≤ 64 bytes, kept inside the JS heap)
- * to memory of its own first: 0.7 µs a call against 0.1, measured, and hashes and ids are
- * exactly such arrays.
- */
-const hexSlice: SliceToString = bufferProto.hexSlice ?? function (this: Uint8Array, start, end) { return Buffer.from(this.buffer, this.byteOffset, this.byteLength).toString('hex', start, end) }
-const latin1Slice: SliceToString = bufferProto.latin1Slice ?? function (this: Uint8Array, start, end) { return Buffer.from(this.buffer, this.byteOffset, this.byteLength).toString('latin1', start, end) }
-
-export function toHex(bytes: Uint8Array): Hex {
-  return `0x${hexSlice.call(bytes, 0, bytes.length)}`
-}
-
-/** The bytes as a string of one character each (a compact map key). */
-export function latin1String(bytes: Uint8Array): string {
-  return latin1Slice.call(bytes, 0, bytes.length)
-}
-
-/**
- * A plain Uint8Array of `length` bytes, from Buffer's shared pool when small: `new Uint8Array(n)`
- * over 64 bytes costs about 0.5 µs (memory of its own) where a pool slice costs 0.05. The
- * contents are not zeroed: for callers that write every byte.
- */
-export function allocUnsafeBytes(length: number): Uint8Array {
-  const b = Buffer.allocUnsafe(length)
-  return new Uint8Array(b.buffer, b.byteOffset, length)
-}
-
 export function fromHex(value: string, expectedBytes?: number): Uint8Array {
   if (typeof value !== 'string') throw new InvalidHexError({ value: String(value), expectedBytes })
   const body = value.startsWith('0x') ? value.slice(2) : value
-  // Buffer's hex decoder stops at the first pair that is not hex: a short write is the
-  // validation (a regular expression per call cost more than the decoding).
   const length = body.length >>> 1
   if (body.length % 2 !== 0 || (expectedBytes !== undefined && length !== expectedBytes)) throw new InvalidHexError({ value, expectedBytes })
-  const buf = Buffer.allocUnsafe(length)
-  if (buf.write(body, 'hex') !== length) throw new InvalidHexError({ value, expectedBytes })
-  return new Uint8Array(buf.buffer, buf.byteOffset, length)
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  return Buffer.compare(a, b) === 0
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat(parts))
+  const bytes = decodeHexDigits(body, length)
+  if (bytes === undefined) throw new InvalidHexError({ value, expectedBytes })
+  return bytes
 }
 
 export function utf8(text: string): Uint8Array {
@@ -89,7 +55,7 @@ export function bigintToBytes(value: bigint): Uint8Array {
   }
   let hex = value.toString(16)
   if (hex.length % 2) hex = `0${hex}`
-  return new Uint8Array(Buffer.from(hex, 'hex'))
+  return fromHex(hex)
 }
 
 export function bytesToBigint(bytes: Uint8Array): bigint {

@@ -1,3 +1,8 @@
+/**
+ * sha256 and keccak-256, in Node: node:crypto (OpenSSL) and js-sha3, with the allocation
+ * tricks the hot paths measured. Browser bundles get hash.browser.ts (@noble/hashes) in its
+ * place through package.json's `browser` field: the same functions, the same digests.
+ */
 import * as crypto from 'node:crypto'
 import { keccak_256 } from 'js-sha3'
 

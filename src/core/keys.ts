@@ -1,19 +1,15 @@
 /**
  * Ethereum-style secp256k1 accounts: 32-byte private keys, 0x addresses (last 20 bytes of the
  * keccak256 of the uncompressed public key), and 65-byte recoverable signatures (r ‖ s ‖ v).
- * Signing and verification go through libsecp256k1 (the `secp256k1` package's native
- * bindings); the pure-JS fallback that package would silently use is ~20x slower, so we load
- * the bindings directly and fail loudly if they are missing.
+ * The curve operations come from secp256k1.ts: libsecp256k1's native bindings in Node,
+ * @noble/curves in browser bundles (see that file); this file is the same for both.
  */
-import { randomBytes } from 'node:crypto'
-import { createRequire } from 'node:module'
-import type * as Secp256k1 from 'secp256k1'
 import { BaseError } from './errors.ts'
-import { type Hex, fromHex, latin1String, toHex } from './bytes.ts'
+import { type Hex, equalBytes, fromHex, latin1String, toHex } from './bytes.ts'
 import { keccak256 } from './hash.ts'
+import { secp256k1 } from './secp256k1.ts'
 
-const require = createRequire(import.meta.url)
-export const secp256k1: typeof Secp256k1 = require('secp256k1/bindings')
+export { secp256k1 }
 
 export type Address = Hex
 
@@ -35,7 +31,8 @@ export class InvalidAddressError extends BaseError {
 
 export function generatePrivateKey(): Uint8Array {
   for (;;) {
-    const key = new Uint8Array(randomBytes(32))
+    // Web Crypto's generator: the same CSPRNG as node:crypto's randomBytes, and present in browsers too.
+    const key = globalThis.crypto.getRandomValues(new Uint8Array(32))
     if (secp256k1.privateKeyVerify(key)) return key
   }
 }
@@ -103,9 +100,9 @@ export function recoverPublicKey(digest: Uint8Array, signature: Uint8Array): Uin
   if (recid !== 0 && recid !== 1) return null
   const rs = signature.subarray(0, 64)
   try {
-    // signatureNormalize returns a copy; a changed value means s was high.
+    // signatureNormalize changes its argument (a copy here); a changed value means s was high.
     const normalized = secp256k1.signatureNormalize(new Uint8Array(rs))
-    if (Buffer.compare(normalized, rs) !== 0) return null
+    if (!equalBytes(normalized, rs)) return null
     return secp256k1.ecdsaRecover(rs, recid, digest, true)
   } catch {
     return null

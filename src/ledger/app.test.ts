@@ -8,7 +8,7 @@ import { MemoryKv } from './state/kv.ts'
 import { buildTransferTx } from './accounts/tx.ts'
 import { accountKey, FEE_POOL_ADDRESS } from './accounts/keys.ts'
 import { decodeAccount } from './accounts/keeper.ts'
-import { verifyStateProof } from './state/ledger-store.ts'
+import { verifyStateProof } from './state/verifyStateProof.ts'
 import { signTx } from './tx/envelope.ts'
 import { fuzzRuns } from '../core/fuzz.testing.ts'
 

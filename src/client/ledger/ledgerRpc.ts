@@ -8,7 +8,7 @@ import { RLP } from '@ethereumjs/rlp'
 import { BaseError, redactUrl } from '../../core/errors.ts'
 import { toHex } from '../../core/bytes.ts'
 import { httpFetch } from '../../core/http/httpFetch.ts'
-import { verifyStateProof } from '../../ledger/state/ledger-store.ts'
+import { verifyStateProof } from '../../ledger/state/verifyStateProof.ts'
 import { TimeoutError } from './wait.ts'
 
 export const DEFAULT_RPC = 'http://127.0.0.1:26657'

@@ -8,10 +8,10 @@ import { Trie } from '@ethereumjs/trie'
 import { ValueEncoding } from '@ethereumjs/util'
 import { BaseError } from '../../core/errors.ts'
 import { fromHex, toHex } from '../../core/bytes.ts'
-import { sha256 } from '../../core/hash.ts'
 import type { KvDb } from './kv.ts'
 import { type StateReader, keyName } from './overlay.ts'
 import { TrieNodeDb } from './trie-db.ts'
+import { TRIE_HASH } from './verifyStateProof.ts'
 
 const META_KEY = 'm:meta'
 
@@ -26,13 +26,6 @@ export const INDEX_PREFIX = 0xff
 const isIndexKey = (key: Uint8Array) => key[0] === INDEX_PREFIX
 const indexKvKey = (key: Uint8Array) => `x:${toHex(key).slice(2)}`
 
-/**
- * The trie hashes keys and nodes with sha256 (node:crypto, native) instead of Ethereum's
- * keccak256 (pure JS here): measured 147 µs against 303 µs per insert of a new key (bench
- * note in BENCHMARKS.md), and settlement writes one record per receipt. Clients verifying
- * proofs use the same options (`verifyStateProof`).
- */
-const TRIE_HASH = { useKeyHashing: true, useKeyHashingFunction: sha256, common: { customCrypto: { keccak256: sha256 } } }
 const READ_CACHE_LIMIT = 100_000
 
 export type CommittedMeta = { height: number; root: Uint8Array; /** Block time of the last commit, ms. */ timeMs: bigint }
@@ -178,11 +171,4 @@ export class LedgerStore {
     view.root(root)
     return view
   }
-}
-
-/** Checks a proof from `prove` against an app hash; returns the proven value (undefined: proven absent). */
-export async function verifyStateProof(root: Uint8Array, key: Uint8Array, proof: Uint8Array[]): Promise<Uint8Array | undefined> {
-  const trie = new Trie({ ...TRIE_HASH })
-  const value = await trie.verifyProof(root, key, proof)
-  return value ?? undefined
 }
