@@ -31,6 +31,20 @@ export class TxRejectedError extends BaseError {
   }
 }
 
+/** The app answered a query with a non-zero code: the height is not available, the path is unknown, the key is refused… */
+export class QueryRefusedError extends BaseError {
+  override name = 'QueryRefusedError' as const
+  readonly codespace: string
+  readonly abciCode: number
+  readonly log: string
+  constructor({ rpc, path, height, codespace, abciCode, log }: { rpc: string; path: string; height?: number; codespace: string; abciCode: number; log: string }) {
+    super(`ledger node ${redactUrl(rpc)} refused query ${path}${height ? ` at height ${height}` : ''} (${codespace || 'app'}/${abciCode}): ${log}`, { code: 'query_refused' })
+    this.codespace = codespace
+    this.abciCode = abciCode
+    this.log = log
+  }
+}
+
 export class ProofError extends BaseError {
   override name = 'ProofError' as const
   constructor(message: string) {
@@ -127,10 +141,16 @@ export class LedgerRpc {
     }
   }
 
-  async queryJson<T>(path: string): Promise<T> {
-    const res = await this.wrap(() => this.comet.abciQuery({ path, data: new Uint8Array() }))
-    if (res.code !== 0) throw new RpcError(this.url, `query ${path} failed: ${res.log ?? ''}`)
-    return JSON.parse(Buffer.from(res.value).toString('utf8')) as T
+  /** A JSON query, at the latest height or at `height` (refused with QueryRefusedError when the node cannot answer for it). */
+  async queryJson<T>(path: string, { height }: { height?: number } = {}): Promise<T> {
+    const res = await this.wrap(() => this.comet.abciQuery({ path, data: new Uint8Array(), height }))
+    if (res.code) throw new QueryRefusedError({ rpc: this.url, path, height, codespace: res.codespace ?? '', abciCode: res.code, log: res.log ?? '' })
+    const text = Buffer.from(res.value).toString('utf8')
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      throw new RpcError(this.url, `query ${path} answered ${text ? `something that is not JSON: ${JSON.stringify(text.slice(0, 80))}` : 'no value'}`)
+    }
   }
 
   /**
@@ -140,7 +160,7 @@ export class LedgerRpc {
    */
   async queryProven(key: Uint8Array, timeoutMs = 15_000): Promise<{ value: Uint8Array | undefined; height: number; appHash: string }> {
     const res = await this.wrap(() => this.comet.abciQuery({ path: '/store', data: key, prove: true }))
-    if (res.code !== 0) throw new RpcError(this.url, `proven query failed: ${res.log ?? ''}`)
+    if (res.code) throw new QueryRefusedError({ rpc: this.url, path: '/store', codespace: res.codespace ?? '', abciCode: res.code, log: res.log ?? '' })
     const op = res.proof?.ops?.[0]
     if (!op || op.type !== 'haca/mpt') throw new ProofError('the node returned no Merkle proof')
     const height = res.height ?? 0
