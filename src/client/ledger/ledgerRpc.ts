@@ -3,11 +3,14 @@
  * same routes), built on @cosmjs/tendermint-rpc's Comet38Client. Proven reads check a Merkle
  * proof against the app hash in the header of the next block.
  */
-import { Comet38Client } from '@cosmjs/tendermint-rpc'
+import { Comet38Client, type RpcClient } from '@cosmjs/tendermint-rpc'
+import type { JsonRpcRequest, JsonRpcSuccessResponse } from '@cosmjs/json-rpc'
 import { RLP } from '@ethereumjs/rlp'
 import { BaseError, redactUrl } from '../../core/errors.ts'
 import { toHex } from '../../core/bytes.ts'
 import { httpFetch } from '../../core/http/httpFetch.ts'
+import { HttpStatusError, networkErrorOf } from '../../core/http/networkError.ts'
+import { requestTimeoutMs } from '../../core/http/requestTimeout.ts'
 import { verifyStateProof } from '../../ledger/state/ledger-store.ts'
 import { TimeoutError } from './wait.ts'
 
@@ -18,6 +21,73 @@ export class RpcError extends BaseError {
   constructor(rpc: string, message: string, cause?: unknown) {
     super(`ledger node ${redactUrl(rpc)}: ${message}`, { code: 'rpc', cause })
   }
+}
+
+/** What to do when no ledger node answers at the URL. */
+const NO_NODE_HINT = 'Is a node running there? Start one with `haca dev`, or pass --node URL (or set $HACA_NODE).'
+const SERVICE = 'ledger node'
+const OPTION = '--node URL (or $HACA_NODE)'
+
+/** An error answer or a failed request, as the typed error to throw. */
+function requestFailure(url: string, err: unknown, timeoutMs: number): BaseError {
+  if (err instanceof BaseError) return err
+  return networkErrorOf(err, { url, service: SERVICE, hint: NO_NODE_HINT, option: OPTION, timeoutMs }) ?? new RpcError(url, (err as Error)?.message ?? String(err), err)
+}
+
+/**
+ * One POST with a deadline. CometBFT answers JSON-RPC errors with HTTP 500 and a JSON-RPC body,
+ * which is handed back to be read; any other error status (a proxy, some other server) is an
+ * HttpStatusError with the body's message.
+ */
+async function postWithDeadline(url: string, contentType: string, body: string, timeoutMs: number): Promise<Buffer> {
+  try {
+    const res = await httpFetch(url, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(timeoutMs) })
+    const bytes = Buffer.from(await res.arrayBuffer())
+    if (!res.ok && !(res.status === 500 && isJsonRpcAnswer(bytes))) throw new HttpStatusError({ url, service: SERVICE, status: res.status, statusText: res.statusText, body: bytes.toString('utf8'), hint: res.status === 404 ? `is it a CometBFT RPC? ${NO_NODE_HINT}` : undefined })
+    return bytes
+  } catch (err) {
+    throw requestFailure(url, err, timeoutMs)
+  }
+}
+
+function isJsonRpcAnswer(body: Buffer): boolean {
+  try {
+    const json = JSON.parse(body.toString('utf8')) as { jsonrpc?: unknown }
+    return json?.jsonrpc === '2.0'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The transport under cosmjs' Comet38Client: node:http with keep-alive (not fetch: see `call`),
+ * a deadline on every request, and typed errors (connection refused, timeout, HTTP status,
+ * JSON-RPC error) in place of cosmjs' bare ones.
+ */
+class LedgerRpcTransport implements RpcClient {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {}
+
+  execute = async (request: JsonRpcRequest): Promise<JsonRpcSuccessResponse> => {
+    const bytes = await postWithDeadline(this.url, 'application/json', JSON.stringify(request), this.timeoutMs)
+    let answer: { result?: unknown; error?: { code?: number; message?: string; data?: string } }
+    try {
+      answer = JSON.parse(bytes.toString('utf8'))
+    } catch {
+      throw new RpcError(this.url, `${request.method}: the answer is not JSON: ${JSON.stringify(bytes.toString('utf8').slice(0, 80))}; is it a CometBFT RPC?`)
+    }
+    if (answer.error) throw new RpcError(this.url, `${request.method}: ${answer.error.data || answer.error.message || `error ${answer.error.code}`}`)
+    return answer as JsonRpcSuccessResponse
+  }
+
+  disconnect = (): void => {}
+}
+
+export type LedgerRpcOptions = {
+  /** Deadline of each request (default: the process's, 30 s unless the CLI's --timeout set it). */
+  timeoutMs?: number
 }
 
 export class TxRejectedError extends BaseError {
@@ -58,14 +128,19 @@ export class LedgerRpc {
   private constructor(
     readonly url: string,
     readonly comet: Comet38Client,
+    readonly timeoutMs: number,
   ) {}
 
-  static async connect(url = DEFAULT_RPC): Promise<LedgerRpc> {
+  /** A client of the node at `url`; nothing is sent until the first call. */
+  static async connect(url = DEFAULT_RPC, { timeoutMs = requestTimeoutMs() }: LedgerRpcOptions = {}): Promise<LedgerRpc> {
+    let parsed: URL
     try {
-      return new LedgerRpc(url, await Comet38Client.connect(url))
-    } catch (err) {
-      throw new RpcError(url, `cannot connect (${(err as Error).message}); is the network running?`, err)
+      parsed = new URL(url)
+    } catch {
+      throw new RpcError(url, 'not a URL (expected http://host:port)')
     }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new RpcError(url, `the scheme must be http:// or https://, not ${parsed.protocol}//`)
+    return new LedgerRpc(url, Comet38Client.create(new LedgerRpcTransport(url, timeoutMs)), timeoutMs)
   }
 
   disconnect(): void {
@@ -91,12 +166,8 @@ export class LedgerRpc {
   }
 
   private async post<T>(url: string, contentType: string, body: string, method: string, parse: (body: Buffer) => unknown = parseJson): Promise<{ result?: T; error?: string }> {
-    const answer = await this.wrap(async () => {
-      const res = await httpFetch(url, { method: 'POST', headers: { 'content-type': contentType }, body })
-      // CometBFT answers JSON-RPC errors with 500 and a body that says what went wrong.
-      if (!res.ok && res.status !== 500) throw new Error(`HTTP ${res.status} for ${method}`)
-      return parse(Buffer.from(await res.arrayBuffer())) as { result?: T; error?: { message?: string; data?: string } }
-    })
+    const bytes = await postWithDeadline(url, contentType, body, this.timeoutMs)
+    const answer = await this.wrap(async () => parse(bytes) as { result?: T; error?: { message?: string; data?: string } }, method)
     if (answer.error || answer.result === undefined) return { error: answer.error?.data || answer.error?.message || 'no result' }
     return { result: answer.result }
   }
@@ -183,11 +254,13 @@ export class LedgerRpc {
     return { value, height, appHash: toHex(header.appHash) }
   }
 
-  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
+  private async wrap<T>(fn: () => Promise<T>, method?: string): Promise<T> {
     try {
       return await fn()
     } catch (err) {
-      throw new RpcError(this.url, (err as Error).message, err)
+      if (err instanceof BaseError) throw err
+      if (err instanceof SyntaxError && method) throw new RpcError(this.url, `${method}: the answer is not JSON; is it a CometBFT RPC?`, err)
+      throw requestFailure(this.url, err, this.timeoutMs)
     }
   }
 }
