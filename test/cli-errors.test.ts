@@ -8,6 +8,9 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import { type AddressInfo, createServer as createTcpServer } from 'node:net'
+import { toHex } from '../src/core/bytes.ts'
+import { generatePrivateKey } from '../src/core/keys.ts'
+import { buildTransferTx } from '../src/ledger/accounts/tx.ts'
 
 type Run = { code: number; stdout: string; stderr: string; ms: number }
 
@@ -82,7 +85,8 @@ test('a server that answers 500: the status and the message from its body', asyn
   assert.equal(r.code, 1)
   assert.match(r.stderr, new RegExp(`^error: ledger node at http://127\\.0\\.0\\.1:${failingPort}/ answered HTTP 500 Internal Server Error: database is down\\n`))
   assert.match(r.stderr, /\nhint: the server failed on its side/)
-  const j = await haca('tx', 'broadcast', '0x00', '--node', `http://127.0.0.1:${failingPort}`, '--json')
+  const signed = toHex(buildTransferTx({ chainId: 'c', nonce: 0n, fee: 1n, to: `0x${'11'.repeat(20)}`, amount: 1n }, generatePrivateKey()).bytes)
+  const j = await haca('tx', 'broadcast', signed, '--node', `http://127.0.0.1:${failingPort}`, '--json')
   assert.equal(j.code, 1)
   assert.equal((JSON.parse(j.stderr) as { error: { code: string } }).error.code, 'http_status')
 })

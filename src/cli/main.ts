@@ -39,14 +39,14 @@ registerInfer(program)
 registerChat(program)
 registerReceipt(program)
 
-/** Long-running servers: no per-request deadline to set. */
-const SERVERS = new Set(['dev', 'devnet', 'node'])
+/** Long-running servers and commands that use no network: no per-request deadline to set. */
+const NO_DEADLINE = new Set(['dev', 'devnet', 'node', 'keys', 'sign'])
 
 /** Options every command takes: --verbose, and --timeout where the command has no deadline of its own. */
 function addCommonOptions(command: Command, withTimeout: boolean): Command[] {
   const timed: Command[] = []
   for (const sub of command.commands) {
-    const serves = withTimeout && !SERVERS.has(sub.name())
+    const serves = withTimeout && !NO_DEADLINE.has(sub.name())
     if (sub.commands.length) {
       timed.push(...addCommonOptions(sub, serves))
       continue

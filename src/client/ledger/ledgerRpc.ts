@@ -174,6 +174,11 @@ export class LedgerRpc {
 
   /** Submits; resolves once CheckTx accepted it (throws TxRejectedError otherwise). */
   async broadcast(tx: Uint8Array): Promise<string> {
+    return (await this.broadcastChecked(tx)).hash
+  }
+
+  /** Submits; resolves with the hash and CheckTx's answer once CheckTx accepted it (throws TxRejectedError otherwise). */
+  async broadcastChecked(tx: Uint8Array): Promise<{ hash: string; code: number; codespace: string; log: string }> {
     // As a form field in hex (CometBFT's URI routes take POSTed forms too) rather than base64 in
     // JSON-RPC: CometBFT's encoding/json scans a JSON body several times over, and for a 1.2 MB
     // settlement batch that was a quarter of validator 0's CometBFT time (pprof); hex is one pass.
@@ -181,7 +186,7 @@ export class LedgerRpc {
     const { result: r, error } = await this.post<{ code: number; codespace?: string; log?: string; hash: string }>(`${this.url.replace(/\/+$/, '')}/broadcast_tx_sync`, 'application/x-www-form-urlencoded', `tx=0x${hex}`, 'broadcast_tx_sync')
     if (!r) throw new RpcError(this.url, `broadcast_tx_sync: ${error}`)
     if (r.code !== 0) throw new TxRejectedError(r.codespace ?? '', r.code, r.log ?? '')
-    return r.hash.toUpperCase()
+    return { hash: r.hash.toUpperCase(), code: r.code, codespace: r.codespace ?? '', log: r.log ?? '' }
   }
 
   async getTx(hash: string): Promise<TxResult | undefined> {
