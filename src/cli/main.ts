@@ -22,6 +22,8 @@ const verbose = process.argv.includes('--verbose')
 const program = new Command('haca')
   .description('haca: a decentralized network for verifiable AI inference')
   .version('0.1.0')
+  // Also after each command (added below); read from argv, so it works even when parsing fails.
+  .option('--verbose', 'on failure, print the stack and its causes too')
   .showHelpAfterError()
   // Program options (--version) only before the subcommand: `haca model upload --version 1.0.0` is the model's.
   .enablePositionalOptions()
@@ -53,7 +55,7 @@ function addCommonOptions(command: Command, withTimeout: boolean): Command[] {
     }
     sub.option('--verbose', 'on failure, print the stack and its causes too')
     if (serves && !sub.options.some((o) => o.long === '--timeout')) {
-      sub.option('--timeout <ms>', `deadline of each network request (default ${DEFAULT_REQUEST_TIMEOUT_MS})`)
+      sub.option('--timeout <ms>', `deadline of each request to the ledger node (default ${DEFAULT_REQUEST_TIMEOUT_MS})`)
       timed.push(sub)
     }
   }

@@ -77,7 +77,7 @@ export function buildRpcServer(engine: EmbeddedEngine, genesisDoc: unknown): Fas
 
   async function getBlock(p: RpcParams): Promise<StoredBlock> {
     const h = str(p, 'height')
-    const height = h === undefined ? ((await latestCommitted())?.height ?? 0) : Number(h)
+    const height = h === undefined ? ((await latestCommitted())?.height ?? 0) : Number(intParam(p, 'height'))
     const b = Number.isInteger(height) && height > 0 ? await engine.blocks.get(height) : undefined
     if (!b || !b.results) throw new RpcFailure(-32603, `height ${h ?? height} must be less than or equal to the current blockchain height ${engine.blocks.height}`)
     return b
