@@ -6,6 +6,8 @@
 import type { InferenceMode } from '../protocol/modes.ts'
 // Keep-alive node:http transport: the built-in fetch costs ~0.3 ms more per call on loopback.
 import { httpFetch } from '../core/http/httpFetch.ts'
+import { networkErrorOf } from '../core/http/networkError.ts'
+import { BaseError } from '../core/errors.ts'
 import { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError } from './errors.ts'
 import type { NodeModel } from './nodeDirectory.ts'
 import { type Candidate, selectNodes } from './selectNodes.ts'
@@ -88,7 +90,8 @@ export async function postJson(url: string, body: string, timeoutMs: number, sea
     }
   } catch (err) {
     clearTimeout(timer)
-    throw err
+    // A refused port, a failed DNS lookup…: said so, with the node's URL, instead of "fetch failed".
+    throw err instanceof BaseError ? err : (networkErrorOf(err, { url, service: 'inference node' }) ?? err)
   }
   if (!response.ok) {
     const text = await response.text().catch(() => '')

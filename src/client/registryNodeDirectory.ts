@@ -7,7 +7,7 @@
  */
 import { type Hex, fromHex } from '../core/bytes.ts'
 import { type Address, addressOfPublicKey, recoverPublicKey } from '../core/keys.ts'
-import { LedgerRpc, RpcError } from './ledger/ledgerRpc.ts'
+import { LedgerRpc, QueryRefusedError } from './ledger/ledgerRpc.ts'
 import type { NodeView } from '../ledger/registry/node.ts'
 import { type Receipt, receiptDigest } from '../protocol/receipt.ts'
 import { ReceiptVerificationError } from './errors.ts'
@@ -148,7 +148,7 @@ export async function ledgerHasRegistry(rpc: LedgerRpc): Promise<boolean> {
     return (await rpc.queryJson<{ recentBlockHashes?: number }>('/registry/params')).recentBlockHashes !== 0
   } catch (err) {
     // The ledger answered, but not this query: a ledger without the registry module.
-    if (err instanceof RpcError && /query \/registry\/params failed/.test(err.message)) return false
+    if (err instanceof QueryRefusedError) return false
     throw err
   }
 }

@@ -16,6 +16,8 @@ export type BaseErrorParameters = {
   /** Extra context for humans; never secrets. */
   details?: string
   metaMessages?: string[]
+  /** What the user can do about it ("is a node running there? …"); the CLI prints it apart from the message. */
+  hint?: string
 }
 
 export class BaseError extends Error {
@@ -24,6 +26,7 @@ export class BaseError extends Error {
   readonly shortMessage: string
   readonly details?: string
   readonly metaMessages?: string[]
+  readonly hint?: string
 
   constructor(shortMessage: string, params: BaseErrorParameters = {}) {
     const lines = [shortMessage]
@@ -34,10 +37,11 @@ export class BaseError extends Error {
     this.code = params.code ?? 'error'
     this.details = params.details
     this.metaMessages = params.metaMessages
+    this.hint = params.hint
   }
 
-  toJSON(): { name: string; code: string; message: string } {
-    return { name: this.name, code: this.code, message: this.shortMessage }
+  toJSON(): { name: string; code: string; message: string; hint?: string } {
+    return { name: this.name, code: this.code, message: this.shortMessage, ...(this.hint ? { hint: this.hint } : {}) }
   }
 }
 

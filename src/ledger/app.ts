@@ -354,13 +354,15 @@ export class LedgerApp {
    */
   private async doQuery(req: Partial<RequestQuery>): Promise<ResponseQuery> {
     const path = req.path ?? ''
-    const height = BigInt(this.store.committed.height)
+    const at = await this.queryHeight(req.height ?? 0n)
+    if ('refused' in at) return at.refused
+    const { height, reader, historical } = at
     try {
       if (path === '/store') {
         const key = req.data ?? new Uint8Array()
         if (key[0] === INDEX_PREFIX) return ResponseQuery.fromPartial({ code: 1, codespace: 'query', log: 'keys starting 0xff are a derived index, not state: they have no proof (prove the records they point to)', height })
         if (req.prove) {
-          const p = await this.store.prove(key)
+          const p = await this.store.prove(key, historical)
           return ResponseQuery.fromPartial({
             key,
             value: p.value ?? new Uint8Array(),
@@ -368,21 +370,40 @@ export class LedgerApp {
             proofOps: { ops: [{ type: 'haca/mpt', key, data: RLP.encode(p.proof) }] },
           })
         }
-        const value = await this.store.committedReader.get(key)
+        const value = await reader.get(key)
         return ResponseQuery.fromPartial({ key, value: value ?? new Uint8Array(), height })
       }
-      if (path === '/params') return jsonQuery(height, this.params ?? null)
+      if (path === '/params') return jsonQuery(height, historical ? ((await getParams(reader)) ?? null) : (this.params ?? null))
       const [, moduleName, queryName, ...rest] = path.split('/')
       const mod = MODULES.find((m) => m.name === moduleName)
       const handler = mod?.queries?.[queryName ?? '']
       if (!handler) return ResponseQuery.fromPartial({ code: 1, codespace: 'query', log: `unknown query path "${path}"`, height })
-      return jsonQuery(height, await handler(this.store.committedReader, rest.join('/'), req.data ?? new Uint8Array()))
+      return jsonQuery(height, await handler(reader, rest.join('/'), req.data ?? new Uint8Array()))
     } catch (err) {
       const out = outcomeOf(err, [])
       return ResponseQuery.fromPartial({ code: out.code, codespace: out.codespace, log: out.log, height })
     }
   }
+
+  /**
+   * The state a query reads. CometBFT's convention: height 0 is the latest committed; a height
+   * the node cannot answer for is refused with a code, never answered from another height.
+   */
+  private async queryHeight(asked: bigint): Promise<{ refused: ResponseQuery } | { height: bigint; reader: StateReader; historical?: { root: Uint8Array; height: number } }> {
+    const latest = this.store.committed.height
+    const refuse = (code: number, log: string) => ({ refused: ResponseQuery.fromPartial({ code, codespace: 'query', log, height: BigInt(latest) }) })
+    if (asked < 0n) return refuse(QUERY_INVALID_HEIGHT, `height ${asked} is not valid: heights are positive (0 means the latest, ${latest})`)
+    if (asked === 0n || asked === BigInt(latest)) return { height: BigInt(latest), reader: this.store.committedReader }
+    if (asked > BigInt(latest)) return refuse(QUERY_HEIGHT_NOT_AVAILABLE, `height ${asked} is not available: latest is ${latest}`)
+    const root = await this.store.rootAt(Number(asked))
+    if (!root) return refuse(QUERY_HEIGHT_NOT_AVAILABLE, `height ${asked} is not available: this node has no state recorded for it (latest is ${latest})`)
+    return { height: asked, reader: this.store.readerAt(root, Number(asked)), historical: { root, height: Number(asked) } }
+  }
 }
+
+/** Query refusals (codespace `query`; 1 is an unknown path or an unprovable key). */
+export const QUERY_HEIGHT_NOT_AVAILABLE = 2
+export const QUERY_INVALID_HEIGHT = 3
 
 function jsonQuery(height: bigint, value: unknown): ResponseQuery {
   return ResponseQuery.fromPartial({ value: new TextEncoder().encode(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))), height })

@@ -1,5 +1,6 @@
 /** Errors of the blob store, its HTTP client and the model hub. Codes are stable: the CLI prints them with --json. */
 import { BaseError, redactUrl } from '../core/errors.ts'
+import { classifyNetworkFailure, hintForNetworkFailure } from '../core/http/networkError.ts'
 
 export class InvalidBlobIdError extends BaseError {
   override name = 'InvalidBlobIdError' as const
@@ -57,10 +58,12 @@ export class BlobStoreRequestError extends BaseError {
 export class BlobStoreUnavailableError extends BaseError {
   override name = 'BlobStoreUnavailableError' as const
   constructor({ url, attempts, cause }: { url: string; attempts: number; cause?: unknown }) {
-    const reason = cause instanceof Error ? cause.message : cause === undefined ? 'no answer' : String(cause)
+    const failure = classifyNetworkFailure(cause)
+    const reason = failure ? `${failure.reason}${failure.systemCode ? ` (${failure.systemCode})` : ''}` : (cause instanceof Error ? cause.message : cause === undefined ? 'no answer' : String(cause))
     super(`blob store at ${redactUrl(url)} unavailable after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, {
       code: 'blob_store_unavailable',
       cause,
+      hint: failure && hintForNetworkFailure(failure, { hint: 'Is a blob store running there? Start one with `haca node storage` (or `haca dev`), or pass --store URL (or set $HACA_STORAGE).', option: '--store URL (or $HACA_STORAGE)' }),
     })
   }
 }

@@ -3,11 +3,14 @@
  * same routes), built on @cosmjs/tendermint-rpc's Comet38Client. Proven reads check a Merkle
  * proof against the app hash in the header of the next block.
  */
-import { Comet38Client } from '@cosmjs/tendermint-rpc'
+import { Comet38Client, type RpcClient } from '@cosmjs/tendermint-rpc'
+import type { JsonRpcRequest, JsonRpcSuccessResponse } from '@cosmjs/json-rpc'
 import { RLP } from '@ethereumjs/rlp'
 import { BaseError, redactUrl } from '../../core/errors.ts'
 import { toHex } from '../../core/bytes.ts'
 import { httpFetch } from '../../core/http/httpFetch.ts'
+import { HttpStatusError, networkErrorOf } from '../../core/http/networkError.ts'
+import { requestTimeoutMs } from '../../core/http/requestTimeout.ts'
 import { verifyStateProof } from '../../ledger/state/verifyStateProof.ts'
 import { TimeoutError } from './wait.ts'
 
@@ -20,6 +23,73 @@ export class RpcError extends BaseError {
   }
 }
 
+/** What to do when no ledger node answers at the URL. */
+const NO_NODE_HINT = 'Is a node running there? Start one with `haca dev`, or pass --node URL (or set $HACA_NODE).'
+const SERVICE = 'ledger node'
+const OPTION = '--node URL (or $HACA_NODE)'
+
+/** An error answer or a failed request, as the typed error to throw. */
+function requestFailure(url: string, err: unknown, timeoutMs: number): BaseError {
+  if (err instanceof BaseError) return err
+  return networkErrorOf(err, { url, service: SERVICE, hint: NO_NODE_HINT, option: OPTION, timeoutMs }) ?? new RpcError(url, (err as Error)?.message ?? String(err), err)
+}
+
+/**
+ * One POST with a deadline. CometBFT answers JSON-RPC errors with HTTP 500 and a JSON-RPC body,
+ * which is handed back to be read; any other error status (a proxy, some other server) is an
+ * HttpStatusError with the body's message.
+ */
+async function postWithDeadline(url: string, contentType: string, body: string, timeoutMs: number): Promise<Buffer> {
+  try {
+    const res = await httpFetch(url, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(timeoutMs) })
+    const bytes = Buffer.from(await res.arrayBuffer())
+    if (!res.ok && !(res.status === 500 && isJsonRpcAnswer(bytes))) throw new HttpStatusError({ url, service: SERVICE, status: res.status, statusText: res.statusText, body: bytes.toString('utf8'), hint: res.status === 404 ? `is it a CometBFT RPC? ${NO_NODE_HINT}` : undefined })
+    return bytes
+  } catch (err) {
+    throw requestFailure(url, err, timeoutMs)
+  }
+}
+
+function isJsonRpcAnswer(body: Buffer): boolean {
+  try {
+    const json = JSON.parse(body.toString('utf8')) as { jsonrpc?: unknown }
+    return json?.jsonrpc === '2.0'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The transport under cosmjs' Comet38Client: node:http with keep-alive (not fetch: see `call`),
+ * a deadline on every request, and typed errors (connection refused, timeout, HTTP status,
+ * JSON-RPC error) in place of cosmjs' bare ones.
+ */
+class LedgerRpcTransport implements RpcClient {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {}
+
+  execute = async (request: JsonRpcRequest): Promise<JsonRpcSuccessResponse> => {
+    const bytes = await postWithDeadline(this.url, 'application/json', JSON.stringify(request), this.timeoutMs)
+    let answer: { result?: unknown; error?: { code?: number; message?: string; data?: string } }
+    try {
+      answer = JSON.parse(bytes.toString('utf8'))
+    } catch {
+      throw new RpcError(this.url, `${request.method}: the answer is not JSON: ${JSON.stringify(bytes.toString('utf8').slice(0, 80))}; is it a CometBFT RPC?`)
+    }
+    if (answer.error) throw new RpcError(this.url, `${request.method}: ${answer.error.data || answer.error.message || `error ${answer.error.code}`}`)
+    return answer as JsonRpcSuccessResponse
+  }
+
+  disconnect = (): void => {}
+}
+
+export type LedgerRpcOptions = {
+  /** Deadline of each request (default: the process's, 30 s unless the CLI's --timeout set it). */
+  timeoutMs?: number
+}
+
 export class TxRejectedError extends BaseError {
   override name = 'TxRejectedError' as const
   constructor(
@@ -28,6 +98,20 @@ export class TxRejectedError extends BaseError {
     log: string,
   ) {
     super(`transaction rejected (${codespace || 'app'}/${abciCode}): ${log}`, { code: 'tx_rejected' })
+  }
+}
+
+/** The app answered a query with a non-zero code: the height is not available, the path is unknown, the key is refused… */
+export class QueryRefusedError extends BaseError {
+  override name = 'QueryRefusedError' as const
+  readonly codespace: string
+  readonly abciCode: number
+  readonly log: string
+  constructor({ rpc, path, height, codespace, abciCode, log }: { rpc: string; path: string; height?: number; codespace: string; abciCode: number; log: string }) {
+    super(`ledger node ${redactUrl(rpc)} refused query ${path}${height ? ` at height ${height}` : ''} (${codespace || 'app'}/${abciCode}): ${log}`, { code: 'query_refused' })
+    this.codespace = codespace
+    this.abciCode = abciCode
+    this.log = log
   }
 }
 
@@ -44,14 +128,19 @@ export class LedgerRpc {
   private constructor(
     readonly url: string,
     readonly comet: Comet38Client,
+    readonly timeoutMs: number,
   ) {}
 
-  static async connect(url = DEFAULT_RPC): Promise<LedgerRpc> {
+  /** A client of the node at `url`; nothing is sent until the first call. */
+  static async connect(url = DEFAULT_RPC, { timeoutMs = requestTimeoutMs() }: LedgerRpcOptions = {}): Promise<LedgerRpc> {
+    let parsed: URL
     try {
-      return new LedgerRpc(url, await Comet38Client.connect(url))
-    } catch (err) {
-      throw new RpcError(url, `cannot connect (${(err as Error).message}); is the network running?`, err)
+      parsed = new URL(url)
+    } catch {
+      throw new RpcError(url, 'not a URL (expected http://host:port)')
     }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new RpcError(url, `the scheme must be http:// or https://, not ${parsed.protocol}//`)
+    return new LedgerRpc(url, Comet38Client.create(new LedgerRpcTransport(url, timeoutMs)), timeoutMs)
   }
 
   disconnect(): void {
@@ -77,18 +166,19 @@ export class LedgerRpc {
   }
 
   private async post<T>(url: string, contentType: string, body: string, method: string, parse: (body: Buffer) => unknown = parseJson): Promise<{ result?: T; error?: string }> {
-    const answer = await this.wrap(async () => {
-      const res = await httpFetch(url, { method: 'POST', headers: { 'content-type': contentType }, body })
-      // CometBFT answers JSON-RPC errors with 500 and a body that says what went wrong.
-      if (!res.ok && res.status !== 500) throw new Error(`HTTP ${res.status} for ${method}`)
-      return parse(Buffer.from(await res.arrayBuffer())) as { result?: T; error?: { message?: string; data?: string } }
-    })
+    const bytes = await postWithDeadline(url, contentType, body, this.timeoutMs)
+    const answer = await this.wrap(async () => parse(bytes) as { result?: T; error?: { message?: string; data?: string } }, method)
     if (answer.error || answer.result === undefined) return { error: answer.error?.data || answer.error?.message || 'no result' }
     return { result: answer.result }
   }
 
   /** Submits; resolves once CheckTx accepted it (throws TxRejectedError otherwise). */
   async broadcast(tx: Uint8Array): Promise<string> {
+    return (await this.broadcastChecked(tx)).hash
+  }
+
+  /** Submits; resolves with the hash and CheckTx's answer once CheckTx accepted it (throws TxRejectedError otherwise). */
+  async broadcastChecked(tx: Uint8Array): Promise<{ hash: string; code: number; codespace: string; log: string }> {
     // As a form field in hex (CometBFT's URI routes take POSTed forms too) rather than base64 in
     // JSON-RPC: CometBFT's encoding/json scans a JSON body several times over, and for a 1.2 MB
     // settlement batch that was a quarter of validator 0's CometBFT time (pprof); hex is one pass.
@@ -96,7 +186,7 @@ export class LedgerRpc {
     const { result: r, error } = await this.post<{ code: number; codespace?: string; log?: string; hash: string }>(`${this.url.replace(/\/+$/, '')}/broadcast_tx_sync`, 'application/x-www-form-urlencoded', `tx=0x${hex}`, 'broadcast_tx_sync')
     if (!r) throw new RpcError(this.url, `broadcast_tx_sync: ${error}`)
     if (r.code !== 0) throw new TxRejectedError(r.codespace ?? '', r.code, r.log ?? '')
-    return r.hash.toUpperCase()
+    return { hash: r.hash.toUpperCase(), code: r.code, codespace: r.codespace ?? '', log: r.log ?? '' }
   }
 
   async getTx(hash: string): Promise<TxResult | undefined> {
@@ -127,10 +217,16 @@ export class LedgerRpc {
     }
   }
 
-  async queryJson<T>(path: string): Promise<T> {
-    const res = await this.wrap(() => this.comet.abciQuery({ path, data: new Uint8Array() }))
-    if (res.code !== 0) throw new RpcError(this.url, `query ${path} failed: ${res.log ?? ''}`)
-    return JSON.parse(Buffer.from(res.value).toString('utf8')) as T
+  /** A JSON query, at the latest height or at `height` (refused with QueryRefusedError when the node cannot answer for it). */
+  async queryJson<T>(path: string, { height }: { height?: number } = {}): Promise<T> {
+    const res = await this.wrap(() => this.comet.abciQuery({ path, data: new Uint8Array(), height }))
+    if (res.code) throw new QueryRefusedError({ rpc: this.url, path, height, codespace: res.codespace ?? '', abciCode: res.code, log: res.log ?? '' })
+    const text = Buffer.from(res.value).toString('utf8')
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      throw new RpcError(this.url, `query ${path} answered ${text ? `something that is not JSON: ${JSON.stringify(text.slice(0, 80))}` : 'no value'}`)
+    }
   }
 
   /**
@@ -140,7 +236,7 @@ export class LedgerRpc {
    */
   async queryProven(key: Uint8Array, timeoutMs = 15_000): Promise<{ value: Uint8Array | undefined; height: number; appHash: string }> {
     const res = await this.wrap(() => this.comet.abciQuery({ path: '/store', data: key, prove: true }))
-    if (res.code !== 0) throw new RpcError(this.url, `proven query failed: ${res.log ?? ''}`)
+    if (res.code) throw new QueryRefusedError({ rpc: this.url, path: '/store', codespace: res.codespace ?? '', abciCode: res.code, log: res.log ?? '' })
     const op = res.proof?.ops?.[0]
     if (!op || op.type !== 'haca/mpt') throw new ProofError('the node returned no Merkle proof')
     const height = res.height ?? 0
@@ -163,11 +259,13 @@ export class LedgerRpc {
     return { value, height, appHash: toHex(header.appHash) }
   }
 
-  private async wrap<T>(fn: () => Promise<T>): Promise<T> {
+  private async wrap<T>(fn: () => Promise<T>, method?: string): Promise<T> {
     try {
       return await fn()
     } catch (err) {
-      throw new RpcError(this.url, (err as Error).message, err)
+      if (err instanceof BaseError) throw err
+      if (err instanceof SyntaxError && method) throw new RpcError(this.url, `${method}: the answer is not JSON; is it a CometBFT RPC?`, err)
+      throw requestFailure(this.url, err, this.timeoutMs)
     }
   }
 }

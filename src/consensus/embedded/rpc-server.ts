@@ -31,6 +31,14 @@ function str(p: RpcParams, k: string): string | undefined {
   return String(v).replace(/^"(.*)"$/, '$1')
 }
 
+/** An integer parameter (CometBFT's int64 heights): absent is 0, anything but an integer is refused, not read as 0. */
+function intParam(p: RpcParams, k: string): bigint {
+  const v = str(p, k)
+  if (v === undefined) return 0n
+  if (!/^-?[0-9]{1,19}$/.test(v)) throw new RpcFailure(-32602, `${k} "${v}" is not an integer`)
+  return BigInt(v)
+}
+
 function bytesParam(p: RpcParams, k: string, encoding: 'base64' | 'hex'): Uint8Array {
   const v = str(p, k)
   if (v === undefined) return new Uint8Array()
@@ -69,7 +77,7 @@ export function buildRpcServer(engine: EmbeddedEngine, genesisDoc: unknown): Fas
 
   async function getBlock(p: RpcParams): Promise<StoredBlock> {
     const h = str(p, 'height')
-    const height = h === undefined ? ((await latestCommitted())?.height ?? 0) : Number(h)
+    const height = h === undefined ? ((await latestCommitted())?.height ?? 0) : Number(intParam(p, 'height'))
     const b = Number.isInteger(height) && height > 0 ? await engine.blocks.get(height) : undefined
     if (!b || !b.results) throw new RpcFailure(-32603, `height ${h ?? height} must be less than or equal to the current blockchain height ${engine.blocks.height}`)
     return b
@@ -111,7 +119,8 @@ export function buildRpcServer(engine: EmbeddedEngine, genesisDoc: unknown): Fas
     },
     abci_query: async (p) => {
       const prove = str(p, 'prove') === 'true' || p.prove === true
-      const r = await engine.app.query({ path: str(p, 'path') ?? '', data: bytesParam(p, 'data', 'hex'), prove })
+      // The app answers for the height or refuses it (a code and a log), as behind CometBFT.
+      const r = await engine.app.query({ path: str(p, 'path') ?? '', data: bytesParam(p, 'data', 'hex'), prove, height: intParam(p, 'height') })
       return {
         response: {
           code: r.code,
@@ -188,7 +197,7 @@ export function buildRpcServer(engine: EmbeddedEngine, genesisDoc: unknown): Fas
       return { jsonrpc: '2.0', id, result: await fn(params ?? {}) }
     } catch (err) {
       const e = err instanceof RpcFailure ? err : new RpcFailure(-32603, (err as Error).message)
-      return { jsonrpc: '2.0', id, error: { code: e.rpcCode, message: 'Internal error', data: e.data } }
+      return { jsonrpc: '2.0', id, error: { code: e.rpcCode, message: e.rpcCode === -32602 ? 'Invalid params' : 'Internal error', data: e.data } }
     }
   }
 

@@ -14,6 +14,8 @@ import { TrieNodeDb } from './trie-db.ts'
 import { TRIE_HASH } from './verifyStateProof.ts'
 
 const META_KEY = 'm:meta'
+/** The root committed at a height: queries may ask for the state of an earlier block (trie nodes are never pruned). */
+const rootKey = (height: number) => `r:${height}`
 
 /**
  * Keys whose first byte is 0xff are a derived index, not state: kept beside the trie (written in
@@ -34,6 +36,14 @@ export class CorruptStateError extends BaseError {
   override name = 'CorruptStateError' as const
   constructor({ reason }: { reason: string }) {
     super(`stored ledger state is corrupt: ${reason}; refusing to run on it`, { code: 'corrupt_state' })
+  }
+}
+
+/** A state reader at an earlier height, asked for a derived-index key: the index keeps only the latest entries. */
+export class IndexNotVersionedError extends BaseError {
+  override name = 'IndexNotVersionedError' as const
+  constructor({ height }: { height: number }) {
+    super(`derived-index lookups (receipt ids) are answered at the latest height only, not at height ${height}`, { code: 'index_not_versioned' })
   }
 }
 
@@ -151,19 +161,41 @@ export class LedgerStore {
     const metaBytes = new TextEncoder().encode(JSON.stringify({ height, root: toHex(root), timeMs: timeMs.toString() }))
     const index = [...this.pendingIndex.entries()]
     this.pendingIndex.clear()
-    await this.kv.writeBatch([...this.nodes.takePending(), ...index, [META_KEY, metaBytes]])
+    await this.kv.writeBatch([...this.nodes.takePending(), ...index, [rootKey(height), root], [META_KEY, metaBytes]])
     this.meta = { height, root, timeMs }
     this.base = root
     this.committedView = this.viewAt(root)
     this.readCache = new Map()
   }
 
-  /** A Merkle proof of `key` (present or absent) against the committed root. */
-  async prove(key: Uint8Array): Promise<{ value: Uint8Array | undefined; proof: Uint8Array[]; root: Uint8Array; height: number }> {
-    const view = this.committedView
+  /**
+   * The root committed at `height` (0 < height <= the last committed), or undefined when this
+   * store did not record it: heights committed before roots were kept per height.
+   */
+  async rootAt(height: number): Promise<Uint8Array | undefined> {
+    if (height === this.meta.height) return this.meta.root
+    if (!Number.isSafeInteger(height) || height <= 0 || height > this.meta.height) return undefined
+    const root = await this.kv.get(rootKey(height))
+    return root && root.length === 32 ? root : undefined
+  }
+
+  /** Reads the state as committed at an earlier height (a root from `rootAt`), uncached. */
+  readerAt(root: Uint8Array, height: number): StateReader {
+    const view = this.viewAt(root)
+    return {
+      get: async (key) => {
+        if (isIndexKey(key)) throw new IndexNotVersionedError({ height })
+        return (await view.get(key)) ?? undefined
+      },
+    }
+  }
+
+  /** A Merkle proof of `key` (present or absent) against the committed root, or an earlier one (`at`, from `rootAt`). */
+  async prove(key: Uint8Array, at?: { root: Uint8Array; height: number }): Promise<{ value: Uint8Array | undefined; proof: Uint8Array[]; root: Uint8Array; height: number }> {
+    const view = at ? this.viewAt(at.root) : this.committedView
     const value = (await view.get(key)) ?? undefined
     const proof = await view.createProof(key)
-    return { value, proof, root: this.meta.root, height: this.meta.height }
+    return { value, proof, root: at?.root ?? this.meta.root, height: at?.height ?? this.meta.height }
   }
 
   private viewAt(root: Uint8Array): Trie {

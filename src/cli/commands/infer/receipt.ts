@@ -5,7 +5,8 @@ import { type ReceiptJson, receiptFromJson, receiptToJson, verifyReceipt } from 
 import { ReceiptVerificationError } from '../../../client/errors.ts'
 import { printResult } from '../../output.ts'
 import { defaultRpc } from '../../defaults.ts'
-import { LedgerRpc, RpcError } from '../../../client/ledger/ledgerRpc.ts'
+import { LedgerRpc, QueryRefusedError, RpcError } from '../../../client/ledger/ledgerRpc.ts'
+import { HttpStatusError, NetworkError } from '../../../core/http/networkError.ts'
 import { getSettlement, waitForSettlement } from '../../../client/getSettlement.ts'
 import { type NodeListOptions, nodesFromOptions } from './nodes.ts'
 
@@ -33,7 +34,7 @@ async function settlementOf(options: ReceiptCommandOptions, nodeUrl: string): Pr
     return options.wait ? await waitForSettlement(rpc, p) : await getSettlement(rpc, p)
   } catch (err) {
     // No ledger to ask (or it went away): the receipt itself is still verified and printed.
-    if (err instanceof RpcError) return { status: 'unknown', reason: err.shortMessage }
+    if (err instanceof RpcError || err instanceof QueryRefusedError || err instanceof NetworkError || err instanceof HttpStatusError) return { status: 'unknown', reason: err.shortMessage }
     throw err
   } finally {
     rpc.disconnect()

@@ -8,7 +8,7 @@ import { buildRegisterModelTx } from '../../../ledger/models/tx.ts'
 import { createProgressReporter } from '../../../storage/progress.ts'
 import { uploadModelFile } from '../../../storage/uploadModelFile.ts'
 import { printResult } from '../../output.ts'
-import { parseAmount } from '../tx/transfer.ts'
+import { parseAmount } from '../tx/amount.ts'
 import { openStore, type StoreFlags } from './store.ts'
 
 export async function modelUpload(o: StoreFlags & { file: string; name: string; version: string; modes: string; price: string; key: string; node: string; json?: boolean }): Promise<void> {

@@ -6,6 +6,7 @@ export function registerQuery(program: Command): void {
   q.command('account <address>')
     .description("an account's balance and nonce")
     .option('--prove', 'verify a Merkle proof of the answer against a committed block header')
+    .option('--height <n>', 'the state as of this block (default: the latest)')
     .option('--node <url>', 'ledger RPC ($HACA_NODE)', defaultRpc())
     .option('--json', 'machine-readable output')
     .action(async (address, o) => (await import('./account.ts')).queryAccount({ ...o, address }))

@@ -1,56 +1,48 @@
 import type { Hex } from '../../../core/bytes.ts'
 import { BaseError } from '../../../core/errors.ts'
-import { readKeyFile } from '../../../core/keyfile.ts'
 import { parseAddress } from '../../../core/keys.ts'
-import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
-import { sendTx } from '../../../client/ledger/sendTx.ts'
-import { openChannel } from '../../../client/payments/channelPayer.ts'
-import { buildCloseChannelTx, buildTopUpTx, buildWithdrawChannelTx } from '../../../ledger/payments/tx.ts'
+import { channelIdOf } from '../../../ledger/payments/keys.ts'
+import { closeChannelCodec, openChannelCodec, topUpCodec, withdrawCodec } from '../../../ledger/payments/msgs.ts'
 import { printResult } from '../../output.ts'
-import { parseAmount } from './transfer.ts'
-
-type Common = { key: string; node: string; json?: boolean }
+import { parseAmount } from './amount.ts'
+import { type SentTx, type TxFlags, sendOrGenerate } from './send.ts'
 
 function channelId(value: string): Hex {
   if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new BaseError(`--channel "${value}" is not a channel id (0x + 64 hex digits)`, { code: 'invalid_option' })
   return value.toLowerCase() as Hex
 }
 
-async function withRpc<T>(url: string, fn: (rpc: LedgerRpc) => Promise<T>): Promise<T> {
-  const rpc = await LedgerRpc.connect(url)
-  try {
-    return await fn(rpc)
-  } finally {
-    rpc.disconnect()
-  }
+/** What a channel command prints once sent: pending with --no-wait, else committed. */
+function printSent(o: TxFlags, sent: SentTx, fields: Record<string, string>, human: string): void {
+  if (!sent.result) return printResult(o.json, { ...fields, tx: sent.hash, status: 'pending' }, () => `sent ${sent.hash} (not waiting for a block)`)
+  printResult(o.json, { ...fields, tx: sent.hash, height: sent.result.height }, () => `${human} (tx ${sent.hash})`)
 }
 
-export async function channelOpen(o: Common & { to: string; amount: string }): Promise<void> {
+export async function channelOpen(o: TxFlags & { to: string; amount: string }): Promise<void> {
   const node = parseAddress(o.to)
   const amount = parseAmount('--amount', o.amount)
-  const key = await readKeyFile(o.key)
-  const id = await withRpc(o.node, (rpc) => openChannel(rpc, { key, node, amount }))
-  printResult(o.json, { channelId: id, client: key.address, node, deposit: amount.toString() }, () => `channel ${id} open: ${key.address} → ${node}, deposit ${amount}`)
+  const sent = await sendOrGenerate(o, { type: openChannelCodec.type, body: openChannelCodec.encode({ node, amount }) })
+  if (!sent) return
+  // The ledger names the channel after its client, its node and the opening transaction's nonce.
+  const id = channelIdOf(sent.from, node, sent.nonce)
+  printSent(o, sent, { channelId: id, client: sent.from, node, deposit: amount.toString() }, `channel ${id} open: ${sent.from} → ${node}, deposit ${amount}`)
 }
 
-export async function channelTopUp(o: Common & { channel: string; amount: string }): Promise<void> {
+export async function channelTopUp(o: TxFlags & { channel: string; amount: string }): Promise<void> {
   const id = channelId(o.channel)
   const amount = parseAmount('--amount', o.amount)
-  const key = await readKeyFile(o.key)
-  const sent = await withRpc(o.node, (rpc) => sendTx(rpc, { key, build: (p) => buildTopUpTx({ ...p, channelId: id, amount }, key.privateKey).bytes }))
-  printResult(o.json, { channelId: id, added: amount.toString(), tx: sent.hash }, () => `channel ${id}: added ${amount} (tx ${sent.hash})`)
+  const sent = await sendOrGenerate(o, { type: topUpCodec.type, body: topUpCodec.encode({ channelId: id, amount }) })
+  if (sent) printSent(o, sent, { channelId: id, added: amount.toString() }, `channel ${id}: added ${amount}`)
 }
 
-export async function channelClose(o: Common & { channel: string }): Promise<void> {
+export async function channelClose(o: TxFlags & { channel: string }): Promise<void> {
   const id = channelId(o.channel)
-  const key = await readKeyFile(o.key)
-  const sent = await withRpc(o.node, (rpc) => sendTx(rpc, { key, build: (p) => buildCloseChannelTx({ ...p, channelId: id }, key.privateKey).bytes }))
-  printResult(o.json, { channelId: id, tx: sent.hash }, () => `channel ${id} is closing; withdraw after the challenge period (tx ${sent.hash})`)
+  const sent = await sendOrGenerate(o, { type: closeChannelCodec.type, body: closeChannelCodec.encode({ channelId: id }) })
+  if (sent) printSent(o, sent, { channelId: id }, `channel ${id} is closing; withdraw after the challenge period`)
 }
 
-export async function channelWithdraw(o: Common & { channel: string }): Promise<void> {
+export async function channelWithdraw(o: TxFlags & { channel: string }): Promise<void> {
   const id = channelId(o.channel)
-  const key = await readKeyFile(o.key)
-  const sent = await withRpc(o.node, (rpc) => sendTx(rpc, { key, build: (p) => buildWithdrawChannelTx({ ...p, channelId: id }, key.privateKey).bytes }))
-  printResult(o.json, { channelId: id, tx: sent.hash }, () => `channel ${id}: unspent deposit returned (tx ${sent.hash})`)
+  const sent = await sendOrGenerate(o, { type: withdrawCodec.type, body: withdrawCodec.encode({ channelId: id }) })
+  if (sent) printSent(o, sent, { channelId: id }, `channel ${id}: unspent deposit returned`)
 }
