@@ -18,7 +18,7 @@ import { signReceipt } from '../src/protocol/receipt.ts'
 import { LedgerApp } from '../src/ledger/app.ts'
 import { channelIdOf } from '../src/ledger/payments/keys.ts'
 import { buildOpenChannelTx } from '../src/ledger/payments/tx.ts'
-import { signVoucher } from '../src/ledger/payments/voucher.ts'
+import { signVoucher } from '../src/protocol/voucher.ts'
 import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { buildSettleBatch, buildSettleBatchTx } from '../src/ledger/settlement/tx.ts'
 

@@ -30,7 +30,7 @@ import { ReceiptLog } from '../src/nodes/inference/receipts/receiptLog.ts'
 import { SettlementWorker } from '../src/nodes/inference/settlement/worker.ts'
 import { channelIdOf } from '../src/ledger/payments/keys.ts'
 import { buildOpenChannelTx } from '../src/ledger/payments/tx.ts'
-import { type SignedVoucher, checkVoucher, signVoucher } from '../src/ledger/payments/voucher.ts'
+import { type SignedVoucher, checkVoucher, signVoucher } from '../src/protocol/voucher.ts'
 import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { prepareDevnet, RunningDevnet } from '../src/network/devnet.ts'
 

@@ -20,7 +20,7 @@ import { type VoucherBook, SettlementWorker } from '../src/nodes/inference/settl
 import { FEE_POOL_ADDRESS } from '../src/ledger/accounts/keys.ts'
 import { channelIdOf } from '../src/ledger/payments/keys.ts'
 import { buildOpenChannelTx } from '../src/ledger/payments/tx.ts'
-import { type SignedVoucher, signVoucher } from '../src/ledger/payments/voucher.ts'
+import { type SignedVoucher, signVoucher } from '../src/protocol/voucher.ts'
 import { buildRegisterTx, signKeyProof } from '../src/ledger/registry/tx.ts'
 import { startEmbeddedChain } from './helpers/embedded-chain.ts'
 import { readFile, readdir, writeFile } from 'node:fs/promises'

@@ -12,8 +12,17 @@ let idCounter = 0n
 /** A fresh receipt id: sha256(node ‖ request hash ‖ per-process random salt ‖ counter). */
 export function newReceiptId(node: Address, requestHash: Hex): Hex {
   idCounter++
-  const counter = Buffer.alloc(8)
-  counter.writeBigUInt64BE(idCounter)
-  return toHex(sha256(concatBytes(fromHex(node, 20), fromHex(requestHash, 32), ID_SALT, counter)))
+  return receiptIdOf({ node, requestHash, salt: ID_SALT, counter: idCounter })
+}
+
+/**
+ * The id for one salt and counter: sha256(node(20) ‖ requestHash(32) ‖ salt(16) ‖ counter as
+ * 8 bytes big-endian). Only its uniqueness matters to others (nobody recomputes an id), but
+ * the layout is fixed so ids from different implementations never collide.
+ */
+export function receiptIdOf({ node, requestHash, salt, counter }: { node: Address; requestHash: Hex; salt: Uint8Array; counter: bigint }): Hex {
+  const counterBytes = new Uint8Array(8)
+  new DataView(counterBytes.buffer).setBigUint64(0, counter)
+  return toHex(sha256(concatBytes(fromHex(node, 20), fromHex(requestHash, 32), salt, counterBytes)))
 }
 

@@ -14,7 +14,7 @@ import type { LedgerRpc } from '../ledger/ledgerRpc.ts'
 import { sendTx } from '../ledger/sendTx.ts'
 import { channelIdOf } from '../../ledger/payments/keys.ts'
 import { buildOpenChannelTx, buildTopUpTx } from '../../ledger/payments/tx.ts'
-import { signVoucher, voucherToHex } from '../../ledger/payments/voucher.ts'
+import { signVoucher, voucherToHex } from '../../protocol/voucher.ts'
 
 export class ChannelBudgetError extends BaseError {
   override name = 'ChannelBudgetError' as const

@@ -12,7 +12,8 @@ import { readAddress, readBytes, readList, readUint } from '../tx/fields.ts'
 import { ErrChannelClosed, ErrChannelNotFound, ErrInvalidPaymentMsg, ErrNotChannelNode, ErrVoucherOverspend, ErrVoucherReplay } from './errors.ts'
 import { PAYMENTS_ESCROW_ADDRESS, channelKey, clientChannelsKey } from './keys.ts'
 import { getPaymentsParams, protocolFee } from './params.ts'
-import { type SignedVoucher, checkVoucher } from './voucher.ts'
+import { type SignedVoucher, checkVoucher } from '../../protocol/voucher.ts'
+import { withPaymentsErrors } from './voucherErrors.ts'
 
 export type Channel = {
   id: Hex
@@ -131,7 +132,7 @@ export type SettleVoucherReturnType = {
  * Settles a channel up to `cumulative`: moves (cumulative − spent) out of escrow, the protocol
  * fee (floor of feeBps) to the fee pool and the rest to the payout address, and records
  * `spent = cumulative`. The voucher's signature is the caller's to check (`verifyVoucher` and
- * `checkVoucherForChannel` in `voucher.ts`); this enforces the amounts: a cumulative not above
+ * `checkVoucher` in protocol/voucher.ts); this enforces the amounts: a cumulative not above
  * `spent` is a replay, one above `deposit` an over-spend. Writes nothing when it throws.
  *
  * @example
@@ -169,6 +170,6 @@ export type SettleSignedVoucherParameters = SettleVoucherParameters & { chainId:
  */
 export async function settleSignedVoucher(store: StateStore, v: SignedVoucher, p: SettleSignedVoucherParameters): Promise<SettleVoucherReturnType> {
   const c = await mustGetChannel(store, v.channelId)
-  checkVoucher(v, { chainId: p.chainId, node: p.node, channel: { ...c, open: !c.withdrawn }, minCumulative: c.spent + 1n })
+  withPaymentsErrors(() => checkVoucher(v, { chainId: p.chainId, node: p.node, channel: { ...c, open: !c.withdrawn }, minCumulative: c.spent + 1n }))
   return settleVoucher(store, v.channelId, v.cumulative, p)
 }

@@ -9,7 +9,7 @@ import { MemoryKv } from '../state/kv.ts'
 import { Overlay } from '../state/overlay.ts'
 import { getChannel, settleSignedVoucher, settleVoucher } from './keeper.ts'
 import { handleCloseChannel, handleWithdraw } from './msgServer.ts'
-import { signVoucher } from './voucher.ts'
+import { signVoucher } from '../../protocol/voucher.ts'
 import { PAYMENTS_ESCROW_ADDRESS, channelIdOf } from './keys.ts'
 import { buildCloseChannelTx, buildOpenChannelTx, buildTopUpTx, buildWithdrawChannelTx } from './tx.ts'
 

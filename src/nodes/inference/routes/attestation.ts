@@ -7,6 +7,7 @@ import type { AttestationSource } from '../tee/attestationSource.ts'
 import { errorBody } from '../server/httpErrors.ts'
 import { errorResponses } from './schemas.ts'
 import { withSlot } from './slot.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 export async function attestationRoutes(app: FastifyInstance, { ctx, source }: { ctx: NodeContext; source?: AttestationSource }): Promise<void> {
   const signingKey = toHex(publicKeyOf(ctx.privateKey))
@@ -23,7 +24,7 @@ export async function attestationRoutes(app: FastifyInstance, { ctx, source }: {
       },
     },
   }, async (request, reply) => {
-    if (!source) return reply.code(404).send(errorBody('this node runs without a TEE and has no attestation', 'invalid_request_error', 'no_attestation'))
+    if (!source) return reply.code(404).send(errorBody('this node runs without a TEE and has no attestation', 'invalid_request_error', ErrorCode.noAttestation))
     // Documents cost milliseconds to make, so they share the work routes' concurrency bound.
     return withSlot(ctx, reply, async () => {
       const document = await source.attest(fromHex(request.query.nonce ?? ''))

@@ -9,6 +9,7 @@ import { BadRequestError } from '../server/httpErrors.ts'
 import type { TensorInput } from '../../../protocol/tensor.ts'
 import { errorResponses, inferBodySchema, tensorSchema } from './schemas.ts'
 import { withSlot } from './slot.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 type InferBody = { model: string; mode?: string; inputs: Record<string, TensorInput> }
 
@@ -23,7 +24,7 @@ export async function inferRoutes(app: FastifyInstance, { ctx }: { ctx: NodeCont
     },
   }, async (request, reply) => withSlot(ctx, reply, async () => {
     const { model, mode, inputs } = request.body
-    if (mode !== undefined && mode !== ctx.mode) throw new BadRequestError({ message: `this node answers in mode "${ctx.mode}", not "${mode}"`, code: 'mode_unavailable', param: 'mode' })
+    if (mode !== undefined && mode !== ctx.mode) throw new BadRequestError({ message: `this node answers in mode "${ctx.mode}", not "${mode}"`, code: ErrorCode.modeUnavailable, param: 'mode' })
     let info = ctx.models.list().find((m) => m.id === model)
     if (!info && ctx.models.refresh) {
       await ctx.models.refresh().catch(() => {})

@@ -4,6 +4,7 @@ import type { NodeContext } from '../server/nodeContext.ts'
 import { receiptToJson } from '../../../protocol/receipt.ts'
 import { errorBody } from '../server/httpErrors.ts'
 import { errorResponses, receiptSchema } from './schemas.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 export async function infoRoutes(app: FastifyInstance, { ctx }: { ctx: NodeContext }): Promise<void> {
   app.get<{ Params: { id: string } }>('/v1/receipts/:id', {
@@ -13,7 +14,7 @@ export async function infoRoutes(app: FastifyInstance, { ctx }: { ctx: NodeConte
     },
   }, async (request, reply) => {
     const receipt = ctx.receipts.get(request.params.id as `0x${string}`)
-    if (!receipt) return reply.code(404).send(errorBody(`no receipt ${request.params.id} among this node's latest ${ctx.receipts.maxIndexed} receipts`, 'invalid_request_error', 'receipt_not_found', 'id'))
+    if (!receipt) return reply.code(404).send(errorBody(`no receipt ${request.params.id} among this node's latest ${ctx.receipts.maxIndexed} receipts`, 'invalid_request_error', ErrorCode.receiptNotFound, 'id'))
     return receiptToJson(receipt)
   })
 
