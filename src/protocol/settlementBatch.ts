@@ -18,7 +18,8 @@ import { rlpHeaderLength, writeRlpHeader } from '../core/rlp.ts'
 import { type BatchEntries, type EntrySource, entrySource } from './batchEntries.ts'
 import { LEAF_DOMAIN, NODE_DOMAIN, merkleRoot } from './merkle.ts'
 
-const DOMAIN = utf8('haca/settlement-batch/v1\n')
+/** Prefixed to the batch's signing bytes before hashing, so the digest is unique to batches. */
+export const BATCH_DOMAIN = utf8('haca/settlement-batch/v1\n')
 
 /** The bytes a leaf hashes: the receipt as the node signed it, and its channel. */
 export function entryBytes(e: { receiptBytes: Uint8Array; channelId: Hex }): Uint8Array {
@@ -103,8 +104,15 @@ export function batchRoot(entries: EntrySource | ReadonlyArray<{ receiptBytes: U
   return toHex(entryRoot(entries))
 }
 
-/** The 32-byte digest the node's signing key signs for a batch. */
-export function batchDigest(p: { chainId: string; node: Address; root: Hex; count: number; totals: ChannelTotal[] }): Uint8Array {
+export type BatchSummary = { chainId: string; node: Address; root: Hex; count: number; totals: ChannelTotal[] }
+
+/** What is hashed (after BATCH_DOMAIN) for a batch's signature: RLP([chainId, node, root, count, [[channelId, total], …]]). */
+export function encodeBatchSummary(p: BatchSummary): Uint8Array {
   const totals = p.totals.map((t) => [fromHex(t.channelId, 32), bigintToBytes(t.total)])
-  return sha256(concatBytes(DOMAIN, RLP.encode([utf8(p.chainId), fromHex(p.node, 20), fromHex(p.root, 32), bigintToBytes(BigInt(p.count)), totals])))
+  return RLP.encode([utf8(p.chainId), fromHex(p.node, 20), fromHex(p.root, 32), bigintToBytes(BigInt(p.count)), totals])
+}
+
+/** The 32-byte digest the node's signing key signs for a batch: sha256(BATCH_DOMAIN ‖ encodeBatchSummary(p)). */
+export function batchDigest(p: BatchSummary): Uint8Array {
+  return sha256(concatBytes(BATCH_DOMAIN, encodeBatchSummary(p)))
 }

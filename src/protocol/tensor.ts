@@ -8,7 +8,6 @@
  * A 3,072-pixel image is then 16 KB of base64 instead of 58 KB of decimals, and the node reads
  * it in microseconds instead of the ~0.5 ms JSON numbers cost to parse and hash.
  */
-import { endianness } from 'node:os'
 import { ErrorCode } from './errorCodes.ts'
 import { ProtocolError } from './errors.ts'
 
@@ -82,7 +81,8 @@ function base64Length(name: string, text: string): number {
   return (text.length / 4) * 3 - padding
 }
 
-const LITTLE_ENDIAN = endianness() === 'LE'
+// How this machine's typed arrays hold values (node:os would say too, but protocol runs in browsers as well).
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 
 /**
  * The values of a base64 tensor, in a typed array of their own. Strict: the text must be
