@@ -66,6 +66,11 @@ const receiptIds: Input[] = [
   { name: 'largest counter', fields: { node: ADDRESS, requestHash: h('request 2'), salt: toHex(new Uint8Array(16).fill(0xff)), counter: (2n ** 64n - 1n).toString() } },
 ]
 
+const channelIds: Input[] = [
+  { name: 'a client\'s first channel (nonce 0, an empty byte string)', fields: { client: ADDRESS, node: toHex(sha256(utf8('node')).subarray(0, 20)), nonce: '0' } },
+  { name: 'a later nonce', fields: { client: ADDRESS, node: toHex(sha256(utf8('node')).subarray(0, 20)), nonce: '1000' } },
+]
+
 const vouchers: Input[] = [
   { name: 'the first voucher of a channel', fields: { chainId: CHAIN, channelId: CHANNEL_A, cumulative: '1', requestHash: h('request 1') } },
   { name: 'cumulative 2^256 - 1, non-ASCII chain id', fields: { chainId: 'haca-τεστ', channelId: CHANNEL_B, cumulative: (2n ** 256n - 1n).toString(), requestHash: h('request 2') } },
@@ -127,6 +132,10 @@ const FORMATS: Record<VectorFormat, { description: string; inputs: Input[] }> = 
   'receipt-id': {
     description: 'Receipt id (protocol/receiptId.ts). bytes = node(20) ‖ requestHash(32) ‖ salt(16, random per process) ‖ counter(8, big-endian); digest = sha256(bytes) = the id.',
     inputs: receiptIds,
+  },
+  'channel-id': {
+    description: 'Payment channel id (protocol/channelId.ts). bytes = RLP([client(20), node(20), nonce]) with nonce the nonce of the client\'s open_channel transaction; digest = sha256("haca/channel/v1\\n" ‖ bytes) = the channel id.',
+    inputs: channelIds,
   },
   'voucher': {
     description: 'Payment voucher (protocol/voucher.ts). bytes = RLP([chainId, channelId(32), cumulative, requestHash(32), signature(65)]); digest = sha256("haca/voucher/v1\\n" ‖ RLP([chainId, channelId, cumulative, requestHash])); signature by the channel client over digest.',

@@ -120,6 +120,7 @@ test('digests and signatures agree with an independent implementation (@noble/ha
     assert.equal(toHex(nobleSha256(new Uint8Array([...utf8('haca/settlement-batch/v1\n'), ...fromHex(c.bytes)]))), c.digest, c.name)
     assert.equal(addressOfSignature(c.digest!, c.signature!), VECTOR_FILES['batch-summary'].address, c.name)
   }
+  for (const c of VECTOR_FILES['channel-id'].cases) assert.equal(toHex(nobleSha256(new Uint8Array([...utf8('haca/channel/v1\n'), ...fromHex(c.bytes)]))), c.digest, c.name)
   for (const format of ['request-hash', 'tensor', 'receipt-id'] as const) {
     for (const c of VECTOR_FILES[format].cases) assert.equal(toHex(nobleSha256(fromHex(c.bytes))), c.digest, `${format} / ${c.name}`)
   }

@@ -3,7 +3,7 @@ import { getAccount } from '../accounts/keeper.ts'
 import { event, type TxContext } from '../context.ts'
 import { ErrChallengePeriod, ErrChannelClosed, ErrChannelExists, ErrNotChannelClient } from './errors.ts'
 import { type Channel, addClientChannelId, escrow, getChannel, mustGetChannel, release, setChannel } from './keeper.ts'
-import { channelIdOf } from './keys.ts'
+import { channelIdOf } from '../../protocol/channelId.ts'
 import type { MsgCloseChannel, MsgOpenChannel, MsgTopUp, MsgWithdraw } from './msgs.ts'
 import { getPaymentsParams } from './params.ts'
 

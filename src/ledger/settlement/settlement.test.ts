@@ -7,7 +7,7 @@ import { type Address, addressOf, generatePrivateKey, publicKeyOf } from '../../
 import { type Receipt, signReceipt } from '../../protocol/receipt.ts'
 import { FEE_POOL_ADDRESS } from '../accounts/keys.ts'
 import { LedgerApp } from '../app.ts'
-import { channelIdOf } from '../payments/keys.ts'
+import { channelIdOf } from '../../protocol/channelId.ts'
 import { buildOpenChannelTx, buildTopUpTx } from '../payments/tx.ts'
 import { signVoucher } from '../../protocol/voucher.ts'
 import { buildDeregisterTx, buildRegisterTx, signKeyProof } from '../registry/tx.ts'

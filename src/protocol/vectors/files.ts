@@ -4,6 +4,7 @@
  */
 import batchEntries from './batch-entries.json' with { type: 'json' }
 import batchSummary from './batch-summary.json' with { type: 'json' }
+import channelId from './channel-id.json' with { type: 'json' }
 import receiptId from './receipt-id.json' with { type: 'json' }
 import receipt from './receipt.json' with { type: 'json' }
 import requestHash from './request-hash.json' with { type: 'json' }
@@ -18,6 +19,7 @@ export const VECTOR_FILES = {
   'request-hash': requestHash,
   'tensor': tensor,
   'receipt-id': receiptId,
+  'channel-id': channelId,
   'voucher': voucher,
   'batch-entries': batchEntries,
   'batch-summary': batchSummary,

@@ -13,6 +13,7 @@ import { type RlpItem, readAddress, readBytes, readList, readSmallUint, readStri
 import { BatchEntries } from '../batchEntries.ts'
 import { MAX_CHAIN_ID_BYTES } from '../chain.ts'
 import { canonicalJson, hashRequest } from '../canonicalJson.ts'
+import { channelIdOf, encodeChannelIdPreimage } from '../channelId.ts'
 import { merkleProof, merkleRoot, verifyMerkleProof } from '../merkle.ts'
 import { type InferenceMode } from '../modes.ts'
 import { type UnsignedReceipt, decodeReceipt, receiptDigest, recoverReceiptSigner, signAndEncodeReceipt, verifyReceipt } from '../receipt.ts'
@@ -23,7 +24,7 @@ import { type TensorType, type TypedArray, base64Tensor, fromTypedData, toTypedD
 import { decodeVoucher, signVoucher, verifyVoucher, voucherDigest, voucherToHex } from '../voucher.ts'
 import { type VectorCase, type VectorHex, type VectorImpl, flipByte, sameJson } from './check.ts'
 
-export const VECTOR_FORMATS = ['receipt', 'request-hash', 'tensor', 'receipt-id', 'voucher', 'batch-entries', 'batch-summary', 'settled-batch'] as const
+export const VECTOR_FORMATS = ['receipt', 'request-hash', 'tensor', 'receipt-id', 'channel-id', 'voucher', 'batch-entries', 'batch-summary', 'settled-batch'] as const
 export type VectorFormat = (typeof VECTOR_FORMATS)[number]
 
 type Fields = Record<string, unknown>
@@ -108,6 +109,16 @@ const receiptId: VectorImpl = {
     return { fields: { node: toHex(b.subarray(0, 20)), requestHash: toHex(b.subarray(20, 52)), salt: toHex(b.subarray(52, 68)), counter: bytesToBigint(b.subarray(68)).toString() } }
   },
   accepts: (bytes, c) => fromHex(bytes).length === 76 && toHex(sha256(fromHex(bytes))) === c.digest,
+}
+
+const channelId: VectorImpl = {
+  encode: (f) => ({ bytes: toHex(encodeChannelIdPreimage(hex(f, 'client'), hex(f, 'node'), big(f, 'nonce'))), digest: channelIdOf(hex(f, 'client'), hex(f, 'node'), big(f, 'nonce')) }),
+  decode(bytes) {
+    // Nobody parses these bytes (both sides hash them), so the decoder lives here, to show the layout.
+    const it = readList(decodeRlp(fromHex(bytes)) as RlpItem, 'channel id', 3)
+    return { fields: { client: readAddress(it[0], 'client'), node: readAddress(it[1], 'node'), nonce: readUint(it[2], 'nonce').toString() } }
+  },
+  accepts: (bytes, c) => toHex(sha256(concatBytes(utf8('haca/channel/v1\n'), fromHex(bytes)))) === c.digest,
 }
 
 function voucherFields(f: Fields) {
@@ -231,6 +242,7 @@ export const VECTOR_IMPLS: Record<VectorFormat, VectorImpl> = {
   'request-hash': requestHash,
   tensor,
   'receipt-id': receiptId,
+  'channel-id': channelId,
   voucher,
   'batch-entries': batchEntries,
   'batch-summary': batchSummaryImpl,
