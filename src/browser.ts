@@ -26,8 +26,8 @@ export { HPKE_CONTENT_TYPE, PAID_HEADER, RECEIPT_EVENT, RECEIPT_HEADER, RECEIPT_
 export {
   type Voucher, type SignedVoucher, type ChannelTerms, type CheckVoucherParameters,
   voucherDigest, encodeVoucher, voucherToHex, decodeVoucher, verifyVoucher, checkVoucher,
-} from './ledger/payments/voucher.ts'
-export { type MerkleProof, merkleLeaf, merkleRoot, merkleProof, verifyMerkleProof } from './ledger/settlement/merkle.ts'
+} from './protocol/voucher.ts'
+export { type MerkleProof, merkleLeaf, merkleRoot, merkleProof, verifyMerkleProof } from './protocol/merkle.ts'
 export { verifyStateProof } from './ledger/state/verifyStateProof.ts'
 export {
   type AttestationPolicy, type CheckAttestationPolicyParameters, type VerifiedAttestation, type NitroMeasurement, type TdxMeasurement, type SgxMeasurement,

@@ -7,7 +7,7 @@ import type { Hex } from '../core/bytes.ts'
 import { BaseError } from '../core/errors.ts'
 import type { LedgerRpc } from './ledger/ledgerRpc.ts'
 import { batchKey } from '../ledger/settlement/keys.ts'
-import { decodeBatch } from '../ledger/settlement/keeper.ts'
+import { decodeSettledBatch } from '../protocol/settledBatch.ts'
 import { TimeoutError } from './ledger/wait.ts'
 
 export type GetSettlementParameters = {
@@ -49,7 +49,7 @@ export async function getSettlement(rpc: LedgerRpc, { receiptId, nodeUrl }: GetS
   if (where.status === 'settled' && where.batchRoot) {
     const proven = await rpc.queryProven(batchKey(where.batchRoot))
     if (!proven.value) throw new SettlementProofError(`the ledger says receipt ${id} settled in batch ${where.batchRoot}, but proves no such batch`)
-    const batch = decodeBatch(where.batchRoot, proven.value)
+    const batch = decodeSettledBatch(where.batchRoot, proven.value)
     const entry = batch.entries[where.index ?? -1]
     if (!entry || entry.receiptId !== id) throw new SettlementProofError(`batch ${where.batchRoot} does not list receipt ${id} at entry ${where.index}`)
     return { status: 'settled', receiptId: id, batchRoot: where.batchRoot, height: batch.height, index: where.index!, receiptHash: entry.receiptHash, proof: { height: proven.height, appHash: proven.appHash } }

@@ -14,11 +14,11 @@ const MODULES = ['accounts', 'models', 'registry', 'payments', 'settlement'] as 
 const PRIVATE_FILES = ['keeper.ts', 'keys.ts', 'msgServer.ts', 'module.ts', 'params.ts', 'genesis.ts', 'queries.ts', 'expectedKeepers.ts']
 /**
  * Another module's files a module may import (besides what is private above): the registry's
- * node.ts is its public types file (`import type` only); payments' voucher.ts is a wire format
- * (bound for src/protocol), pure functions, importable as values.
+ * node.ts is its public types file (`import type` only); payments' voucherErrors.ts maps the
+ * protocol's voucher refusals to payments' result codes, which settlement answers with too.
  */
-const TYPE_IMPORTS_ALLOWED = ['registry/node.ts', 'payments/voucher.ts']
-const VALUE_IMPORTS_ALLOWED = ['payments/voucher.ts']
+const TYPE_IMPORTS_ALLOWED = ['registry/node.ts', 'payments/voucherErrors.ts']
+const VALUE_IMPORTS_ALLOWED = ['payments/voucherErrors.ts']
 
 type Import = { typeOnly: boolean; target: string }
 

@@ -6,7 +6,7 @@ import type { StateReader, StateStore } from './state/overlay.ts'
 import { readStored } from './state/corruptState.ts'
 import { readList, readSmallUint, readString, readUint } from './tx/fields.ts'
 import { defineError } from './errors.ts'
-import { MAX_CHAIN_ID_BYTES } from './tx/envelope.ts'
+import { MAX_CHAIN_ID_BYTES } from '../protocol/chain.ts'
 
 export const ErrInvalidParams = defineError('params', 2, 'invalid_params')
 

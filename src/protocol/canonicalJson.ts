@@ -5,14 +5,15 @@
  * standard way). Both the node and the SDK hash the parsed JSON value, so a client and a node
  * agree however the body was formatted on the wire.
  */
-import { BaseError } from '../core/errors.ts'
+import { ErrorCode } from './errorCodes.ts'
+import { ProtocolError } from './errors.ts'
 import { sha256 } from '../core/hash.ts'
 import { type Hex, toHex, utf8 } from '../core/bytes.ts'
 
-export class NonCanonicalValueError extends BaseError {
+export class NonCanonicalValueError extends ProtocolError {
   override name = 'NonCanonicalValueError' as const
   constructor({ path, reason }: { path: string; reason: string }) {
-    super(`value at ${path || '(root)'} has no canonical JSON form: ${reason}`, { code: 'non_canonical_json' })
+    super(`value at ${path || '(root)'} has no canonical JSON form: ${reason}`, { code: ErrorCode.nonCanonicalJson })
   }
 }
 

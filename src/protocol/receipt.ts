@@ -13,6 +13,8 @@
  */
 import { RLP } from '@ethereumjs/rlp'
 import { BaseError } from '../core/errors.ts'
+import { ErrorCode } from './errorCodes.ts'
+import { ProtocolError } from './errors.ts'
 import { type Hex, bigintToBytes, bytesToBigint, concatBytes, fromHex, toHex, utf8 } from '../core/bytes.ts'
 import { keccak256 } from '../core/hash.ts'
 import { RlpError, rlpListOffsets } from '../core/rlp.ts'
@@ -54,10 +56,10 @@ export type Receipt = UnsignedReceipt & {
 /** A receipt as JSON (price as a decimal string), as served by `GET /v1/receipts/:id`. */
 export type ReceiptJson = Omit<Receipt, 'price'> & { price: string }
 
-export class InvalidReceiptError extends BaseError {
+export class InvalidReceiptError extends ProtocolError {
   override name = 'InvalidReceiptError' as const
   constructor({ reason, cause }: { reason: string; cause?: unknown }) {
-    super(`invalid receipt: ${reason}`, { code: 'invalid_receipt', cause })
+    super(`invalid receipt: ${reason}`, { code: ErrorCode.invalidReceipt, cause })
   }
 }
 

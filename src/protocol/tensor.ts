@@ -8,9 +8,8 @@
  * A 3,072-pixel image is then 16 KB of base64 instead of 58 KB of decimals, and the node reads
  * it in microseconds instead of the ~0.5 ms JSON numbers cost to parse and hash.
  */
-import { endianness } from 'node:os'
-import { BaseError } from '../core/errors.ts'
-import type { OnnxValueInfo } from './onnxTypes.ts'
+import { ErrorCode } from './errorCodes.ts'
+import { ProtocolError } from './errors.ts'
 
 export const TENSOR_TYPES = ['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'bool'] as const
 export type TensorType = (typeof TENSOR_TYPES)[number]
@@ -27,19 +26,25 @@ export const TENSOR_TYPE_BYTES: Record<TensorType, number> = {
 }
 
 /** A request's input that does not fit the model; `input` names which, `reason` says how. */
-export class InvalidTensorError extends BaseError {
+export class InvalidTensorError extends ProtocolError {
   override name = 'InvalidTensorError' as const
   readonly input: string
   constructor({ input, reason }: { input: string; reason: string }) {
-    super(`input "${input}": ${reason}`, { code: 'invalid_tensor' })
+    super(`input "${input}": ${reason}`, { code: ErrorCode.invalidTensor })
     this.input = input
   }
 }
 
 export type TypedArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array
 
+/**
+ * A model's input as it declares it (the shape of onnx/types.ts's `OnnxValueInfo`, which the
+ * protocol cannot import): element type as onnxruntime names it, and a null shape for any rank.
+ */
+export type DeclaredInput = { name: string; elementType: string; shape: Array<number | string | null> | null }
+
 /** Checks names, types, ranks, fixed dimensions and sizes against the model's declared inputs. */
-export function checkInputs(inputs: Record<string, TensorInput>, declared: OnnxValueInfo[]): void {
+export function checkInputs(inputs: Record<string, TensorInput>, declared: readonly DeclaredInput[]): void {
   const names = new Set(declared.map((d) => d.name))
   for (const name of Object.keys(inputs)) {
     if (!names.has(name)) throw new InvalidTensorError({ input: name, reason: `the model has no such input (it takes ${[...names].map((n) => `"${n}"`).join(', ')})` })
@@ -76,7 +81,8 @@ function base64Length(name: string, text: string): number {
   return (text.length / 4) * 3 - padding
 }
 
-const LITTLE_ENDIAN = endianness() === 'LE'
+// How this machine's typed arrays hold values (node:os would say too, but protocol runs in browsers as well).
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 
 /**
  * The values of a base64 tensor, in a typed array of their own. Strict: the text must be

@@ -33,7 +33,8 @@ import { type Address, addressOf, parseAddress } from '../../core/keys.ts'
 import { decodeRlp, encodeRlp } from '../../core/rlp.ts'
 import { MODULES } from '../../ledger/modules.ts'
 import type { MsgRoute } from '../../ledger/module.ts'
-import { MAX_CHAIN_ID_BYTES, signTx } from '../../ledger/tx/envelope.ts'
+import { signTx } from '../../ledger/tx/envelope.ts'
+import { MAX_CHAIN_ID_BYTES } from '../../protocol/chain.ts'
 import type { RlpItem } from '../../ledger/tx/fields.ts'
 
 export const UNSIGNED_TX_VERSION = 1

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { toHex } from '../../core/bytes.ts'
 import { addressOf, generatePrivateKey } from '../../core/keys.ts'
-import { decodeVoucher, verifyVoucher } from '../../ledger/payments/voucher.ts'
+import { decodeVoucher, verifyVoucher } from '../../protocol/voucher.ts'
 import { tempHome } from '../../../test/helpers/ledger.ts'
 import { ChannelBudgetError, ChannelPayer } from './channelPayer.ts'
 

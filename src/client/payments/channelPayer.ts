@@ -12,9 +12,9 @@ import type { KeyFile } from '../../core/keyfile.ts'
 import type { Address } from '../../core/keys.ts'
 import type { LedgerRpc } from '../ledger/ledgerRpc.ts'
 import { sendTx } from '../ledger/sendTx.ts'
-import { channelIdOf } from '../../ledger/payments/keys.ts'
+import { channelIdOf } from '../../protocol/channelId.ts'
 import { buildOpenChannelTx, buildTopUpTx } from '../../ledger/payments/tx.ts'
-import { signVoucher, voucherToHex } from '../../ledger/payments/voucher.ts'
+import { signVoucher, voucherToHex } from '../../protocol/voucher.ts'
 
 export class ChannelBudgetError extends BaseError {
   override name = 'ChannelBudgetError' as const

@@ -154,6 +154,6 @@ test('402s the fetch will not pay come back as 402s in OpenAI error shape with t
 
 test('an unpinned node whose key no ledger can vouch for: its answer is not passed on; a zero budget is refused at once', async () => {
   const fetch = createPayingFetch({ key, ledger, budget: 1n })
-  await assert.rejects(fetch(`${url}/v1/chat/completions`, ask('plain')), { name: 'RpcError', message: /ledger node http:\/\/127\.0\.0\.1:9/ })
+  await assert.rejects(fetch(`${url}/v1/chat/completions`, ask('plain')), { name: 'NetworkError', message: /ledger node at http:\/\/127\.0\.0\.1:9\/: connection refused/ })
   assert.throws(() => createPayingFetch({ key, ledger, budget: 0n }), { code: 'invalid_budget' })
 })

@@ -15,7 +15,8 @@ import { ErrChannelClosed, ErrChannelNotFound, ErrInvalidPaymentMsg, ErrNotChann
 import type { AccountKeeper, BankKeeper } from './expectedKeepers.ts'
 import { PAYMENTS_ESCROW_ADDRESS, channelKey, clientChannelsKey } from './keys.ts'
 import { getPaymentsParams, protocolFee } from './params.ts'
-import { type SignedVoucher, checkVoucher } from './voucher.ts'
+import { type SignedVoucher, checkVoucher } from '../../protocol/voucher.ts'
+import { withPaymentsErrors } from './voucherErrors.ts'
 
 export type Channel = {
   id: Hex
@@ -171,7 +172,7 @@ export class PaymentsKeeper {
    * Settles a channel up to `cumulative`: moves (cumulative − spent) out of escrow, the protocol
    * fee (floor of feeBps) to the fee pool and the rest to the payout address, and records
    * `spent = cumulative`. The voucher's signature is the caller's to check (`verifyVoucher` and
-   * `checkVoucher` in `voucher.ts`); this enforces the amounts (`checkSettlement`). Every check
+   * `checkVoucher` in protocol/voucher.ts); this enforces the amounts (`checkSettlement`). Every check
    * runs before the first write; nothing is written when it throws.
    *
    * @example
@@ -202,7 +203,7 @@ export class PaymentsKeeper {
    */
   async settleSignedVoucher(store: StateStore, v: SignedVoucher, p: SettleSignedVoucherParameters): Promise<SettleVoucherReturnType> {
     const c = await mustGetChannel(store, v.channelId)
-    checkVoucher(v, { chainId: p.chainId, node: p.node, channel: { ...c, open: !c.withdrawn }, minCumulative: c.spent + 1n })
+    withPaymentsErrors(() => checkVoucher(v, { chainId: p.chainId, node: p.node, channel: { ...c, open: !c.withdrawn }, minCumulative: c.spent + 1n }))
     return this.settleVoucher(store, v.channelId, v.cumulative, p)
   }
 }

@@ -11,9 +11,8 @@
  * Escrowed funds sit in the `PAYMENTS_ESCROW_ADDRESS` account, which no key controls, so the
  * sum of all balances stays the supply.
  */
-import { RLP } from '@ethereumjs/rlp'
-import { bigintToBytes, concatBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
-import { keccak256, sha256 } from '../../core/hash.ts'
+import { concatBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
+import { keccak256 } from '../../core/hash.ts'
 import type { Address } from '../../core/keys.ts'
 import { keyPrefix, moduleByte } from '../keyPrefixes.ts'
 
@@ -36,16 +35,3 @@ export function clientChannelsKey(client: Address): Uint8Array {
 
 /** Escrowed channel funds are held here; its address is a hash of its name. */
 export const PAYMENTS_ESCROW_ADDRESS: Address = toHex(keccak256(utf8('haca/payments_escrow')).subarray(12))
-
-const CHANNEL_DOMAIN = utf8('haca/channel/v1\n')
-
-/**
- * A channel's ID: sha256(domain ‖ RLP([client, node, nonce])), where nonce is the nonce of the
- * client's `open_channel` transaction. A client knows the ID before it sends the transaction.
- *
- * @example
- * const id = channelIdOf(addressOf(clientKey), nodeAddress, 0n)
- */
-export function channelIdOf(client: Address, node: Address, nonce: bigint): `0x${string}` {
-  return toHex(sha256(concatBytes(CHANNEL_DOMAIN, RLP.encode([fromHex(client, 20), fromHex(node, 20), bigintToBytes(nonce)]))))
-}

@@ -5,7 +5,7 @@
 import { event, type TxContext } from '../context.ts'
 import { ErrChallengePeriod, ErrChannelClosed, ErrChannelExists, ErrNotChannelClient } from './errors.ts'
 import { type Channel, type PaymentsKeeper, addClientChannelId, getChannel, mustGetChannel, setChannel } from './keeper.ts'
-import { channelIdOf } from './keys.ts'
+import { channelIdOf } from '../../protocol/channelId.ts'
 import type { MsgCloseChannel, MsgOpenChannel, MsgTopUp, MsgWithdraw } from './msgs.ts'
 import { getPaymentsParams } from './params.ts'
 

@@ -1,15 +1,14 @@
 import { RLP } from '@ethereumjs/rlp'
 import { encodeRlp } from '../../core/rlp.ts'
-import { Slab, bigintToBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
+import { Slab, bigintToBytes, fromHex, toHex } from '../../core/bytes.ts'
 import type { Hex } from '../../core/bytes.ts'
-import type { Address } from '../../core/keys.ts'
+import { type SettledBatch, decodeSettledBatch, encodeSettledBatch } from '../../protocol/settledBatch.ts'
 import { type StateReader, type StateStore, getMany } from '../state/overlay.ts'
 import { readStored } from '../state/corruptState.ts'
-import { readAddress, readBytes, readList, readSmallUint, readString, readUint } from '../tx/fields.ts'
+import { readBytes, readList, readSmallUint } from '../tx/fields.ts'
 import { batchKey, receiptKey } from './keys.ts'
 
 export type SettledReceipt = { receiptId: Hex; batchRoot: Hex; height: number; index: number; receiptHash: Hex }
-export type SettledBatch = { root: Hex; node: Address; count: number; blobId: string; height: number; amount: bigint; entries: Array<{ receiptId: Hex; receiptHash: Hex }> }
 
 export async function getSettledReceipt(store: StateReader, receiptId: Hex): Promise<SettledReceipt | undefined> {
   return readStored(store, receiptKey(receiptId), (raw) => decodeSettledReceipt(receiptId, raw))
@@ -27,31 +26,20 @@ function decodeSettledReceipt(receiptId: Hex, raw: Uint8Array): SettledReceipt {
 }
 
 /**
- * Records a settled batch: its record in the state (listing every receipt id and hash) and,
+ * Records a settled batch: its record in the state (protocol/settledBatch.ts: listing every receipt id and hash) and,
  * for each receipt, its index entry (receipt id → batch, height, position, hash).
  */
 export function recordSettledBatch(store: StateStore, b: Omit<SettledBatch, 'entries'> & { entries: Array<{ receiptId: Uint8Array; receiptHash: Uint8Array }> }): void {
   const root = fromHex(b.root, 32)
   const height = bigintToBytes(BigInt(b.height))
-  const listed: Uint8Array[][] = []
   const slab = new Slab(Math.min(b.entries.length, 4096) * 96)
   b.entries.forEach((e, index) => {
     store.set(receiptKey(e.receiptId), encodeRlp([root, height, bigintToBytes(BigInt(index)), e.receiptHash], slab))
-    listed.push([e.receiptId, e.receiptHash])
   })
-  store.set(batchKey(b.root), encodeRlp([fromHex(b.node, 20), bigintToBytes(BigInt(b.count)), utf8(b.blobId), height, bigintToBytes(b.amount), listed]))
+  store.set(batchKey(b.root), encodeSettledBatch(b))
 }
 
 export async function getBatch(store: StateReader, root: Hex): Promise<SettledBatch | undefined> {
-  return readStored(store, batchKey(root), (raw) => decodeBatch(root, raw))
-}
-
-export function decodeBatch(root: Hex, raw: Uint8Array): SettledBatch {
-  const it = readList(RLP.decode(raw), 'batch', 6)
-  const entries = readList(it[5], 'entries').map((e, i) => {
-    const pair = readList(e, `entries[${i}]`, 2)
-    return { receiptId: toHex(readBytes(pair[0], 'id', 32)), receiptHash: toHex(readBytes(pair[1], 'hash', 32)) }
-  })
-  return { root, node: readAddress(it[0], 'node'), count: readSmallUint(it[1], 'count'), blobId: readString(it[2], 'blobId', 43), height: readSmallUint(it[3], 'height'), amount: readUint(it[4], 'amount'), entries }
+  return readStored(store, batchKey(root), (raw) => decodeSettledBatch(root, raw))
 }
 

@@ -5,13 +5,14 @@ import { addressOfPublicKey, recoverPublicKey } from '../../core/keys.ts'
 import { decodeReceipt, receiptDigest, recoverReceiptSigner } from '../../protocol/receipt.ts'
 import { event, type TxContext } from '../context.ts'
 import { getParams } from '../params.ts'
-import { verifyVoucher } from '../payments/voucher.ts'
+import { verifyVoucher } from '../../protocol/voucher.ts'
+import { withPaymentsErrors } from '../payments/voucherErrors.ts'
 import type { NodeRecord } from '../registry/node.ts'
-import { batchDigest, batchRoot, channelTotals } from './batch.ts'
+import { batchDigest, batchRoot, channelTotals } from '../../protocol/settlementBatch.ts'
 import { ErrBadBatchSignature, ErrInvalidBatch, ErrInvalidEvidence, ErrNodeNotActive, ErrReceiptAlreadySettled, ErrVoucherMismatch, ErrWrongPrice } from './errors.ts'
 import type { SettlementKeepers } from './expectedKeepers.ts'
 import { areSettled, getSettledReceipt, recordSettledBatch } from './keeper.ts'
-import type { BatchEntries } from './batchEntries.ts'
+import type { BatchEntries } from '../../protocol/batchEntries.ts'
 import type { MsgSettleBatch, MsgSubmitEvidence } from './msgs.ts'
 import { getSettlementParams } from './params.ts'
 import { MODE_VERIFIERS } from './verifiers.ts'
@@ -93,7 +94,7 @@ async function settleBatch({ registry, payments, models }: SettlementKeepers, ct
     if (!paysForOneOf(entries, channelId, paidRequest)) {
       throw new ErrVoucherMismatch(`voucher for channel ${channelId} is not the voucher of any request in the batch`)
     }
-    const client = verifyVoucher(v)
+    const client = withPaymentsErrors(() => verifyVoucher(v))
     if (client !== channel.client) throw new ErrVoucherMismatch(`voucher for channel ${channelId} is signed by ${client}, not by its client ${channel.client}`)
     if (v.cumulative - channel.spent < total) throw new ErrVoucherMismatch(`channel ${channelId}: the voucher covers ${v.cumulative - channel.spent} beyond what settled before, the receipts cost ${total}`)
     await payments.checkSettlement(ctx.store, channelId, v.cumulative, { node: operator, timeMs: ctx.timeMs, payout: node.payout })

@@ -2,9 +2,9 @@ import type { Hex } from '../../core/bytes.ts'
 import type { Address } from '../../core/keys.ts'
 import { signDigest } from '../../core/keys.ts'
 import { encodeReceipt, type Receipt } from '../../protocol/receipt.ts'
-import { encodeVoucher, type SignedVoucher } from '../payments/voucher.ts'
+import { encodeVoucher, type SignedVoucher } from '../../protocol/voucher.ts'
 import { signTx } from '../tx/envelope.ts'
-import { batchDigest, batchRoot, channelTotals } from './batch.ts'
+import { batchDigest, batchRoot, channelTotals } from '../../protocol/settlementBatch.ts'
 import { type SettleBatchContent, settleBatchCodec, submitEvidenceCodec } from './msgs.ts'
 
 export type BuildSettleBatchParameters = {

@@ -23,7 +23,9 @@ import { sha256 } from '../../core/hash.ts'
 export const TRIE_HASH = { useKeyHashing: true, useKeyHashingFunction: sha256, common: { customCrypto: { keccak256: sha256 } } }
 
 /** The root of the empty trie: sha256 of the RLP of the empty string. */
-const EMPTY_ROOT = sha256(Uint8Array.of(0x80))
+/** RLP of the empty string: the trie's empty root is its hash. */
+const RLP_EMPTY_STRING = 0x80
+const EMPTY_ROOT = sha256(Uint8Array.of(RLP_EMPTY_STRING))
 
 export class InvalidStateProofError extends BaseError {
   override name = 'InvalidStateProofError' as const

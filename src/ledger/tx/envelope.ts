@@ -22,10 +22,10 @@ import { sha256, sha256Parts } from '../../core/hash.ts'
 import { type Address, addressOf, recoverAddress, signDigest } from '../../core/keys.ts'
 import { ErrBadSignature, ErrMalformedTx, ErrUnsupportedVersion } from './errors.ts'
 import { type RlpItem, readAddress, readBytes, readList, readSmallUint, readString, readUint } from './fields.ts'
+import { MAX_CHAIN_ID_BYTES } from '../../protocol/chain.ts'
 
 export const TX_VERSION = 1
 const DOMAIN = utf8('haca/tx/v1\n')
-export const MAX_CHAIN_ID_BYTES = 64
 
 export type UnsignedTx = {
   chainId: string

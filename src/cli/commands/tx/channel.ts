@@ -1,7 +1,7 @@
 import type { Hex } from '../../../core/bytes.ts'
 import { BaseError } from '../../../core/errors.ts'
 import { parseAddress } from '../../../core/keys.ts'
-import { channelIdOf } from '../../../ledger/payments/keys.ts'
+import { channelIdOf } from '../../../protocol/channelId.ts'
 import { closeChannelCodec, openChannelCodec, topUpCodec, withdrawCodec } from '../../../ledger/payments/msgs.ts'
 import { printResult } from '../../output.ts'
 import { parseAmount } from './amount.ts'

@@ -6,7 +6,7 @@
 import { type Hex } from '../../../core/bytes.ts'
 import type { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import type { ChannelView } from '../../../ledger/payments/queries.ts'
-import type { ChannelTerms } from '../../../ledger/payments/voucher.ts'
+import type { ChannelTerms } from '../../../protocol/voucher.ts'
 
 /** Reads one channel from the ledger; undefined when it does not exist. */
 export type ChannelSource = (id: Hex) => Promise<ChannelView | undefined>

@@ -9,9 +9,9 @@
  */
 import type { Hex } from '../../../core/bytes.ts'
 import type { Address } from '../../../core/keys.ts'
-import { LedgerError } from '../../../ledger/errors.ts'
-import { type SignedVoucher, checkVoucher, decodeVoucher, verifyVoucher } from '../../../ledger/payments/voucher.ts'
-import { ErrInvalidVoucher } from '../../../ledger/payments/errors.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
+import { InvalidVoucherError, ProtocolError } from '../../../protocol/errors.ts'
+import { type SignedVoucher, checkVoucher, decodeVoucher, verifyVoucher } from '../../../protocol/voucher.ts'
 import { MSG_OPEN_CHANNEL } from '../../../ledger/payments/msgs.ts'
 import type { CachedChannel, ChannelCache } from './channelCache.ts'
 import type { VoucherLog } from './voucherLog.ts'
@@ -60,11 +60,11 @@ export class PaymentGate {
 
   /**
    * The synchronous fast path: checks a decoded voucher against a cached channel and, if it
-   * passes, records it (in memory at once; `persisted` resolves when it is on disk). Throws a
-   * payments LedgerError when it does not pass.
+   * passes, records it (in memory at once; `persisted` resolves when it is on disk). Throws an
+   * InvalidVoucherError or VoucherRefusedError when it does not pass.
    */
   acceptCached(v: SignedVoucher, c: CachedChannel, requestHash: Hex, price: bigint): Promise<void> {
-    if (v.requestHash !== requestHash) throw new ErrInvalidVoucher(`voucher pays for request ${v.requestHash}, this request is ${requestHash}`)
+    if (v.requestHash !== requestHash) throw new InvalidVoucherError(`voucher pays for request ${v.requestHash}, this request is ${requestHash}`)
     checkVoucher(v, { chainId: this.options.chainId, node: this.options.node, channel: c, minCumulative: this.minCumulative(c, price) })
     // No await between the check and this: a concurrent request sees the new cumulative.
     return this.options.log.accept(v)
@@ -72,12 +72,12 @@ export class PaymentGate {
 
   /** Checks a request's voucher; refreshes the channel from the ledger only when the cache cannot answer. */
   async authorize(req: PaymentRequest): Promise<PaymentResult> {
-    if (!req.voucher) return this.required(req, 'payment_required', `this request costs ${req.price}; send a voucher in the ${VOUCHER_HEADER} header`)
+    if (!req.voucher) return this.required(req, ErrorCode.paymentRequired, `this request costs ${req.price}; send a voucher in the ${VOUCHER_HEADER} header`)
     let v: SignedVoucher
     try {
       v = decodeVoucher(req.voucher)
     } catch (err) {
-      return this.required(req, (err as LedgerError).code, (err as LedgerError).shortMessage)
+      return this.required(req, (err as InvalidVoucherError).code, (err as InvalidVoucherError).shortMessage)
     }
     const { channels } = this.options
     let c = channels.peek(v.channelId)
@@ -86,11 +86,11 @@ export class PaymentGate {
     // Within that second, a voucher over the deposit signed by the channel's own client is a
     // top-up it just made (nobody else can sign one): ask the ledger now rather than refuse it.
     else if (v.cumulative > c.deposit && signedByClient(v, c.client)) c = (await channels.refresh(v.channelId)) ?? undefined
-    if (!c) return this.required(req, 'channel_not_found', `no payment channel ${v.channelId} on the ledger`)
+    if (!c) return this.required(req, ErrorCode.channelNotFound, `no payment channel ${v.channelId} on the ledger`)
     try {
       return { paid: true, voucher: v, persisted: this.acceptCached(v, c, req.requestHash, req.price) }
     } catch (err) {
-      if (err instanceof LedgerError) return this.required(req, err.code, err.shortMessage, c)
+      if (err instanceof ProtocolError) return this.required(req, err.code, err.shortMessage, c)
       throw err
     }
   }

@@ -4,7 +4,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { toHex } from '../../../core/bytes.ts'
 import { generatePrivateKey } from '../../../core/keys.ts'
-import { signVoucher, voucherToHex } from '../../../ledger/payments/voucher.ts'
+import { signVoucher, voucherToHex } from '../../../protocol/voucher.ts'
 import { tempHome } from '../../../../test/helpers/ledger.ts'
 import { VoucherLog } from './voucherLog.ts'
 

@@ -9,7 +9,7 @@ import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises
 import { dirname } from 'node:path'
 import { BaseError } from '../../../core/errors.ts'
 import type { Hex } from '../../../core/bytes.ts'
-import { type SignedVoucher, decodeVoucher, voucherToHex } from '../../../ledger/payments/voucher.ts'
+import { type SignedVoucher, decodeVoucher, voucherToHex } from '../../../protocol/voucher.ts'
 
 export class VoucherLogError extends BaseError {
   override name = 'VoucherLogError' as const

@@ -5,6 +5,7 @@
  */
 import { BaseError } from '../../../core/errors.ts'
 import type { ChatChunk, ChatRequest, ChatResponse, ChatStreamRequest } from '../../../protocol/chat.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 export interface ChatProvider {
   /** The configured name, e.g. "openai" or "local-vllm". */
@@ -20,7 +21,7 @@ export class ProviderError extends BaseError {
   readonly provider: string
   constructor({ provider, status, reason, cause }: { provider: string; status: 400 | 429 | 502 | 504; reason: string; cause?: unknown }) {
     super(`provider "${provider}": ${reason}`, {
-      code: status === 504 ? 'upstream_timeout' : status === 400 ? 'upstream_rejected' : status === 429 ? 'upstream_rate_limited' : 'upstream_error',
+      code: status === 504 ? ErrorCode.upstreamTimeout : status === 400 ? ErrorCode.upstreamRejected : status === 429 ? ErrorCode.upstreamRateLimited : ErrorCode.upstreamError,
       cause,
     })
     this.status = status

@@ -7,6 +7,7 @@ import type { AttestationSource } from '../tee/attestationSource.ts'
 import { errorBody } from '../server/httpErrors.ts'
 import { attestationQuerySchema, attestationSchema, errorResponses } from './schemas.ts'
 import { withSlot } from './slot.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 /** `source`: the node's TEE; without one the route answers 404 `no_attestation`. */
 export const attestationRoutes = routesPlugin(async (instance, { source }: { source?: AttestationSource }) => {
@@ -16,7 +17,7 @@ export const attestationRoutes = routesPlugin(async (instance, { source }: { sou
   app.get('/v1/attestation', {
     schema: { querystring: attestationQuerySchema, response: { 200: attestationSchema, ...errorResponses } },
   }, async (request, reply) => {
-    if (!source) return reply.code(404).send(errorBody('this node runs without a TEE and has no attestation', 'invalid_request_error', 'no_attestation'))
+    if (!source) return reply.code(404).send(errorBody('this node runs without a TEE and has no attestation', 'invalid_request_error', ErrorCode.noAttestation))
     // Documents cost milliseconds to make, so they share the work routes' concurrency bound.
     return withSlot(ctx, reply, async () => {
       const document = await source.attest(fromHex(request.query.nonce ?? ''))

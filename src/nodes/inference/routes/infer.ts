@@ -10,6 +10,7 @@ import { BadRequestError } from '../server/httpErrors.ts'
 import type { TensorInput } from '../../../protocol/tensor.ts'
 import { errorResponses, inferAnswerSchema, inferBodySchema } from './schemas.ts'
 import { withSlot } from './slot.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 export const inferRoutes = routesPlugin(async (instance) => {
   const app = instance.withTypeProvider<JsonSchemaTypeProvider>()
@@ -18,7 +19,7 @@ export const inferRoutes = routesPlugin(async (instance) => {
     schema: { body: inferBodySchema, response: { 200: inferAnswerSchema, ...errorResponses } },
   }, async (request, reply) => withSlot(ctx, reply, async () => {
     const { model, mode, inputs } = request.body
-    if (mode !== undefined && mode !== ctx.mode) throw new BadRequestError({ message: `this node answers in mode "${ctx.mode}", not "${mode}"`, code: 'mode_unavailable', param: 'mode' })
+    if (mode !== undefined && mode !== ctx.mode) throw new BadRequestError({ message: `this node answers in mode "${ctx.mode}", not "${mode}"`, code: ErrorCode.modeUnavailable, param: 'mode' })
     let info = ctx.models.list().find((m) => m.id === model)
     if (!info && ctx.models.refresh) {
       await ctx.models.refresh().catch(() => {})

@@ -5,6 +5,7 @@ import type { Hex } from '../../../core/bytes.ts'
 import { receiptToJson } from '../../../protocol/receipt.ts'
 import { errorBody } from '../server/httpErrors.ts'
 import { errorResponses, healthSchema, metricsTextSchema, modelListSchema, receiptIdParamsSchema, receiptSchema } from './schemas.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 export const infoRoutes = routesPlugin(async (instance) => {
   const app = instance.withTypeProvider<JsonSchemaTypeProvider>()
@@ -14,7 +15,7 @@ export const infoRoutes = routesPlugin(async (instance) => {
     schema: { params: receiptIdParamsSchema, response: { 200: receiptSchema, ...errorResponses } },
   }, async (request, reply) => {
     const receipt = ctx.receipts.get(request.params.id as Hex)
-    if (!receipt) return reply.code(404).send(errorBody(`no receipt ${request.params.id} among this node's latest ${ctx.receipts.maxIndexed} receipts`, 'invalid_request_error', 'receipt_not_found', 'id'))
+    if (!receipt) return reply.code(404).send(errorBody(`no receipt ${request.params.id} among this node's latest ${ctx.receipts.maxIndexed} receipts`, 'invalid_request_error', ErrorCode.receiptNotFound, 'id'))
     return receiptToJson(receipt)
   })
 

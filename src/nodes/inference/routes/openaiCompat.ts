@@ -21,6 +21,7 @@ import type { ChatChunk, ChatRequest, ChatResponse, ChatStreamRequest } from '..
 import { HashedEventStream } from './sse.ts'
 import { chatBodySchema, completionBodySchema, errorResponses, openaiAnswerSchema } from './schemas.ts'
 import { withSlot } from './slot.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 type Shape = 'chat' | 'completion'
 type CompletionBody = FromSchema<typeof completionBodySchema>
@@ -67,7 +68,7 @@ function abortOnClientClose(ctx: NodeContext, request: FastifyRequest, reply: Fa
   const gone = () => {
     abort.abort(clientClosed())
     // No onResponse comes for an answer that was never finished; counted here, once.
-    ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: 'client_closed_request' })
+    ctx.metrics.errors.inc({ route: request.routeOptions.url ?? '', code: ErrorCode.clientClosedRequest })
   }
   // It may have left while the request waited for a slot: then nothing is sent upstream at all.
   if (reply.raw.destroyed && !reply.raw.writableFinished) gone()
@@ -76,7 +77,7 @@ function abortOnClientClose(ctx: NodeContext, request: FastifyRequest, reply: Fa
 }
 
 /** The client left: counted as such (499, nginx's "client closed request"), not as an upstream failure. */
-const clientClosed = () => new BadRequestError({ message: 'the client closed the connection before its answer was complete', code: 'client_closed_request', status: 499 })
+const clientClosed = () => new BadRequestError({ message: 'the client closed the connection before its answer was complete', code: ErrorCode.clientClosedRequest, status: 499 })
 
 /** The provider's failure, unless the client's leaving caused it (the provider then saw an abort). */
 const whyFailed = (err: unknown, signal: AbortSignal): unknown => (signal.aborted ? signal.reason : err)
@@ -118,7 +119,7 @@ async function stream(ctx: NodeContext, request: FastifyRequest, reply: FastifyR
   } catch (err) {
     const { body, internal } = describeError(err)
     // The client's leaving is counted where it is seen (abortOnClientClose) and is no failure.
-    const clientLeft = body.error.code === 'client_closed_request'
+    const clientLeft = body.error.code === ErrorCode.clientClosedRequest
     if (internal) request.log.error({ reqId: request.id, url: request.url, err }, 'stream failed')
     else if (!clientLeft) request.log.warn({ reqId: request.id, url: request.url, code: body.error.code, reason: body.error.message }, 'stream failed upstream')
     // The status line (200) is already sent; the node's onResponse hook counts the request,

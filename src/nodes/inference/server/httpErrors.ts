@@ -10,6 +10,7 @@ import { InvalidTensorError } from '../../../protocol/tensor.ts'
 import { UnknownModelError } from '../models/modelSource.ts'
 import { ProviderError } from '../providers/chatProvider.ts'
 import { InvalidReceiptError } from '../../../protocol/receipt.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 export type ErrorBody = { error: { message: string; type: string; code: string; param: string | null } }
 
@@ -32,7 +33,7 @@ export class BadRequestError extends BaseError {
 /** Status and body for any error a route can raise. */
 export function describeError(err: unknown): { status: number; body: ErrorBody; internal: boolean } {
   if (err instanceof InvalidTensorError) return { status: 400, body: errorBody(err.shortMessage, 'invalid_request_error', err.code, err.input), internal: false }
-  if (err instanceof UnknownModelError) return { status: 404, body: errorBody(err.shortMessage, 'invalid_request_error', 'model_not_found', 'model'), internal: false }
+  if (err instanceof UnknownModelError) return { status: 404, body: errorBody(err.shortMessage, 'invalid_request_error', ErrorCode.modelNotFound, 'model'), internal: false }
   if (err instanceof ProviderError) {
     const type = err.status === 504 ? 'timeout_error' : err.status === 400 ? 'invalid_request_error' : err.status === 429 ? 'rate_limit_error' : 'upstream_error'
     return { status: err.status, body: errorBody(err.shortMessage, type, err.code), internal: false }
@@ -40,11 +41,11 @@ export function describeError(err: unknown): { status: number; body: ErrorBody; 
   if (err instanceof BadRequestError) return { status: err.status, body: errorBody(err.shortMessage, 'invalid_request_error', err.code, err.param), internal: false }
   if (err instanceof InvalidReceiptError) return { status: 400, body: errorBody(err.shortMessage, 'invalid_request_error', err.code), internal: false }
   const fe = err as FastifyError
-  if (fe && fe.validation) return { status: 400, body: errorBody(fe.message, 'invalid_request_error', 'invalid_request'), internal: false }
+  if (fe && fe.validation) return { status: 400, body: errorBody(fe.message, 'invalid_request_error', ErrorCode.invalidRequest), internal: false }
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, body: errorBody(fe.message, 'invalid_request_error', String(fe.code ?? 'bad_request').toLowerCase()), internal: false }
   }
-  return { status: 500, body: errorBody('internal error', 'server_error', 'internal_error'), internal: true }
+  return { status: 500, body: errorBody('internal error', 'server_error', ErrorCode.internalError), internal: true }
 }
 
 export function errorHandler(this: unknown, err: unknown, request: FastifyRequest, reply: FastifyReply): void {

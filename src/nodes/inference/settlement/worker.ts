@@ -28,8 +28,9 @@ import { sha256 } from '../../../core/hash.ts'
 import type { KeyFile } from '../../../core/keyfile.ts'
 import type { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import { TxRejectedError } from '../../../client/ledger/ledgerRpc.ts'
-import type { SignedVoucher } from '../../../ledger/payments/voucher.ts'
+import type { SignedVoucher } from '../../../protocol/voucher.ts'
 import { buildSettleBatch, buildSettleBatchTx } from '../../../ledger/settlement/tx.ts'
+import { encodeBatchCopy } from '../../../protocol/batchCopy.ts'
 import type { Receipt } from '../../../protocol/receipt.ts'
 import type { ReceiptLog } from '../receipts/receiptLog.ts'
 import type { BlobStore } from '../../../storage/blobStore.ts'
@@ -263,9 +264,7 @@ export class SettlementWorker {
     const latest = [...latestInBatch.keys()].sort().map((c) => latestInBatch.get(c)!)
     const msg = buildSettleBatch({ chainId, node: this.o.operatorKey.address, entries: paid, vouchers: latest, signingKey: this.o.signingKey })
     if (this.o.store) {
-      // The blob ID is not part of what the node signs (root, count, totals): the copy can name the root.
-      const copy = new TextEncoder().encode(JSON.stringify({ root: msg.root, entries: paid.map((p) => ({ receipt: Buffer.from(p.receiptBytes).toString('hex'), channelId: p.channelId })) }))
-      msg.blobId = (await this.o.store.put(copy)).blobId
+      msg.blobId = (await this.o.store.put(encodeBatchCopy({ root: msg.root, entries: paid }))).blobId
     }
     return { paid, msg }
   }

@@ -12,6 +12,7 @@ import { type HpkeKeyPair, HpkeError } from '../../../attestation/hpkeKeys.ts'
 import { openRequest } from '../../../attestation/hpkeChannel.ts'
 import { BadRequestError } from '../server/httpErrors.ts'
 import { HPKE_CONTENT_TYPE } from '../../../protocol/http.ts'
+import { ErrorCode } from '../../../protocol/errorCodes.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,19 +33,19 @@ export const encryptedRequestsPlugin = sharedPlugin(async (app, { hpke }: { hpke
     try {
       opened = await openRequest(hpke, new Uint8Array(raw))
     } catch (err) {
-      if (err instanceof HpkeError) throw new BadRequestError({ message: `encrypted request refused: ${err.shortMessage}`, code: 'hpke_request' })
+      if (err instanceof HpkeError) throw new BadRequestError({ message: `encrypted request refused: ${err.shortMessage}`, code: ErrorCode.hpkeRequest })
       throw err
     }
     request.hpkeSeal = opened.sealResponse
     try {
       return JSON.parse(Buffer.from(opened.body).toString('utf8')) as unknown
     } catch {
-      throw new BadRequestError({ message: 'the decrypted request body is not JSON', code: 'invalid_json' })
+      throw new BadRequestError({ message: 'the decrypted request body is not JSON', code: ErrorCode.invalidJson })
     }
   })
   app.addHook('preValidation', async (request) => {
     if (request.hpkeSeal && (request.body as { stream?: unknown } | null)?.stream) {
-      throw new BadRequestError({ message: 'encrypted requests cannot stream: send "stream": false', code: 'hpke_stream', param: 'stream' })
+      throw new BadRequestError({ message: 'encrypted requests cannot stream: send "stream": false', code: ErrorCode.hpkeStream, param: 'stream' })
     }
   })
   app.addHook('onSend', async (request, reply, payload) => {
@@ -53,7 +54,7 @@ export const encryptedRequestsPlugin = sharedPlugin(async (app, { hpke }: { hpke
     if (typeof payload === 'string') plain = Buffer.from(payload, 'utf8')
     else if (Buffer.isBuffer(payload)) plain = payload
     else if (payload === null || payload === undefined) plain = new Uint8Array(0)
-    else throw new BadRequestError({ message: 'this answer cannot be sent encrypted', code: 'hpke_unsupported', status: 500 })
+    else throw new BadRequestError({ message: 'this answer cannot be sent encrypted', code: ErrorCode.hpkeUnsupported, status: 500 })
     reply.header('content-type', HPKE_CONTENT_TYPE)
     reply.removeHeader('content-length')
     return Buffer.from(request.hpkeSeal(plain))

@@ -1,14 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { fromHex, toHex, utf8 } from '../../core/bytes.ts'
-import { sha256 } from '../../core/hash.ts'
-import { addressOf, generatePrivateKey } from '../../core/keys.ts'
-import { decodeReceipt, encodeReceipt, signReceipt } from '../../protocol/receipt.ts'
-import { decodeRlp, encodeRlp } from '../../core/rlp.ts'
-import type { RlpItem } from '../tx/fields.ts'
+import { fromHex, toHex, utf8 } from '../core/bytes.ts'
+import { sha256 } from '../core/hash.ts'
+import { addressOf, generatePrivateKey } from '../core/keys.ts'
+import { decodeReceipt, encodeReceipt, signReceipt } from './receipt.ts'
+import { decodeRlp, encodeRlp } from '../core/rlp.ts'
+import type { RlpItem } from '../core/rlpFields.ts'
 import { BatchEntries } from './batchEntries.ts'
-import { channelTotals } from './batch.ts'
-import { entryRoot } from './msgs.ts'
+import { channelTotals, entryRoot } from './settlementBatch.ts'
 
 const key = generatePrivateKey()
 const channels = [toHex(sha256(utf8('channel a'))), toHex(sha256(utf8('channel b')))]

@@ -1,17 +1,17 @@
 /**
- * A settlement batch's entries as the ledger holds them between CheckTx and the block: the
- * transaction's own bytes and, for every entry, where its receipt's fields and its channel lie
- * in them, in one Int32Array for the whole batch. A validator keeps several batches of
+ * A settlement batch's entries, `[[receipt, channel(32)], …]` (see settlementBatch.ts), as the
+ * ledger holds them between CheckTx and the block: the transaction's own bytes and, for every
+ * entry, where its receipt's fields and its channel lie in them, in one Int32Array for the whole batch. A validator keeps several batches of
  * thousands of entries alive for seconds; as objects (an entry, its receipt, a view, a boxed
  * timestamp and a BigInt price each) every young-generation collection copied megabytes of
  * them, a third of a validator's time on four validators. Values are read when asked for.
  */
-import type { Hex } from '../../core/bytes.ts'
-import { bytesToBigint, fromHex, latin1String, toHex } from '../../core/bytes.ts'
-import { decodeReceiptLayout } from '../../protocol/receipt.ts'
-import { type InferenceMode } from '../../protocol/modes.ts'
-import { type RlpItem, readBytes, readList } from '../tx/fields.ts'
-import { ErrInvalidBatch } from './errors.ts'
+import type { Hex } from '../core/bytes.ts'
+import { bytesToBigint, fromHex, latin1String, toHex } from '../core/bytes.ts'
+import { decodeReceiptLayout } from './receipt.ts'
+import { type InferenceMode } from './modes.ts'
+import { type RlpItem, readBytes, readList } from '../core/rlpFields.ts'
+import { InvalidBatchError } from './errors.ts'
 
 /** What the root and the channel totals read of entries, by position (see `entrySource` for arrays). */
 export interface EntrySource {
@@ -55,7 +55,8 @@ export class BatchEntries implements EntrySource {
 
   /**
    * Parses `[[receipt, channel], …]` with every check of `decodeReceipt` per receipt, and no
-   * receipt id twice; errors name the entry. The items must be views of one buffer (a decoded
+   * receipt id twice; errors (RlpFieldError for the list's shape, InvalidBatchError for the
+   * rest) name the entry. The items must be views of one buffer (a decoded
    * transaction's), which must not change while the entries are in use.
    */
   static decode(rawEntries: RlpItem[]): BatchEntries {
@@ -81,18 +82,18 @@ export class BatchEntries implements EntrySource {
       const receipt = readBytes(pair[0], `entries[${i}].receipt`)
       const channel = readBytes(pair[1], `entries[${i}].channel`, 32)
       // Offsets are Int32: ABCI frames are capped far below 2 GiB, but the memory may be larger.
-      if (base === undefined && receipt.buffer.byteLength > 0x7fffffff) throw new ErrInvalidBatch('the batch lies in more than 2 GiB of memory')
+      if (base === undefined && receipt.buffer.byteLength > 0x7fffffff) throw new InvalidBatchError('the batch lies in more than 2 GiB of memory')
       base ??= new Uint8Array(receipt.buffer)
-      if (receipt.buffer !== base.buffer || channel.buffer !== base.buffer) throw new ErrInvalidBatch(`entries[${i}] is not in the batch's bytes`)
+      if (receipt.buffer !== base.buffer || channel.buffer !== base.buffer) throw new InvalidBatchError(`entries[${i}] is not in the batch's bytes`)
       let r: ReturnType<typeof decodeReceiptLayout>
       try {
         r = decodeReceiptLayout(receipt)
       } catch (err) {
-        throw new ErrInvalidBatch(`entries[${i}].receipt is not a receipt: ${(err as Error).message}`)
+        throw new InvalidBatchError(`entries[${i}].receipt is not a receipt: ${(err as Error).message}`)
       }
       const o = receipt.byteOffset
       const id = latin1String(receipt.subarray(r.idAt, r.idAt + 32))
-      if (seen.has(id)) throw new ErrInvalidBatch(`receipt ${toHex(receipt.subarray(r.idAt, r.idAt + 32))} appears twice in the batch`)
+      if (seen.has(id)) throw new InvalidBatchError(`receipt ${toHex(receipt.subarray(r.idAt, r.idAt + 32))} appears twice in the batch`)
       seen.add(id)
       const channelKey = latin1String(channel)
       let c = channelIndex.get(channelKey)

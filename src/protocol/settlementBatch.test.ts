@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { toHex } from '../../core/bytes.ts'
+import { toHex } from '../core/bytes.ts'
 import { merkleLeaf, merkleRoot } from './merkle.ts'
-import { entryBytes, entryLeaves, entryRoot } from './msgs.ts'
+import { entryBytes, entryLeaves, entryRoot } from './settlementBatch.ts'
 
 test('leaves hashed piece by piece equal the leaf of the whole entry encoding, for every length form', () => {
   const channelId = toHex(new Uint8Array(32).fill(0xab))

@@ -3,8 +3,8 @@
  * odd node at the end of a level moves up unchanged (no duplication, so no second tree has
  * the same root). Domain bytes keep a leaf from passing as an inner node.
  */
-import { equalBytes } from '../../core/bytes.ts'
-import { sha256, sha256Parts } from '../../core/hash.ts'
+import { equalBytes } from '../core/bytes.ts'
+import { sha256, sha256Parts } from '../core/hash.ts'
 
 export const LEAF_DOMAIN = Uint8Array.of(0)
 export const NODE_DOMAIN = Uint8Array.of(1)

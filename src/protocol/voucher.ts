@@ -10,13 +10,13 @@
  * a second encoding of the same voucher (non-minimal integers or lengths) is refused.
  */
 import { RLP } from '@ethereumjs/rlp'
-import { type Hex, bigintToBytes, concatBytes, equalBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts'
-import { sha256 } from '../../core/hash.ts'
-import { type Address, recoverAddress, signDigest } from '../../core/keys.ts'
-import { LedgerError } from '../errors.ts'
-import { MAX_CHAIN_ID_BYTES } from '../tx/envelope.ts'
-import { type RlpItem, readBytes, readList, readString, readUint } from '../tx/fields.ts'
-import { ErrChannelClosed, ErrInvalidVoucher, ErrNotChannelNode, ErrVoucherOverspend, ErrVoucherReplay } from './errors.ts'
+import { type Hex, bigintToBytes, concatBytes, equalBytes, fromHex, toHex, utf8 } from '../core/bytes.ts'
+import { sha256 } from '../core/hash.ts'
+import { type Address, recoverAddress, signDigest } from '../core/keys.ts'
+import { type RlpItem, readBytes, readList, readString, readUint } from '../core/rlpFields.ts'
+import { MAX_CHAIN_ID_BYTES } from './chain.ts'
+import { ErrorCode } from './errorCodes.ts'
+import { InvalidVoucherError, VoucherRefusedError } from './errors.ts'
 
 const DOMAIN = utf8('haca/voucher/v1\n')
 
@@ -59,7 +59,7 @@ export function voucherToHex(v: SignedVoucher): Hex {
   return toHex(encodeVoucher(v))
 }
 
-/** Decodes a voucher (bytes or 0x hex) without checking its signature; throws ErrInvalidVoucher. */
+/** Decodes a voucher (bytes or 0x hex) without checking its signature; throws InvalidVoucherError. */
 export function decodeVoucher(input: Uint8Array | string): SignedVoucher {
   try {
     const bytes = typeof input === 'string' ? fromHex(input) : input
@@ -71,18 +71,18 @@ export function decodeVoucher(input: Uint8Array | string): SignedVoucher {
       requestHash: toHex(readBytes(it[3], 'voucher.requestHash', 32)),
       signature: readBytes(it[4], 'voucher.signature', 65),
     }
-    if (!equalBytes(encodeVoucher(v), bytes)) throw new ErrInvalidVoucher('voucher is not in canonical encoding')
+    if (!equalBytes(encodeVoucher(v), bytes)) throw new InvalidVoucherError('voucher is not in canonical encoding')
     return v
   } catch (err) {
-    if (err instanceof ErrInvalidVoucher) throw err
-    throw new ErrInvalidVoucher(`malformed voucher: ${err instanceof LedgerError ? err.shortMessage : (err as Error).message}`)
+    if (err instanceof InvalidVoucherError) throw err
+    throw new InvalidVoucherError(`malformed voucher: ${(err as Error).message}`)
   }
 }
 
-/** Recovers the voucher's signer; throws ErrInvalidVoucher for a malformed or high-s signature. */
+/** Recovers the voucher's signer; throws InvalidVoucherError for a malformed or high-s signature. */
 export function verifyVoucher(v: SignedVoucher): Address {
   const signer = recoverAddress(voucherDigest(v), v.signature)
-  if (!signer) throw new ErrInvalidVoucher('voucher signature does not verify (malformed or high-s)')
+  if (!signer) throw new InvalidVoucherError('voucher signature does not verify (malformed or high-s)')
   return signer
 }
 
@@ -100,18 +100,18 @@ export type CheckVoucherParameters = {
 
 /**
  * Full check of a signed voucher against its channel: chain, channel, the node, the client's
- * signature, minCumulative ≤ cumulative ≤ deposit. Returns the signer; throws a payments
- * LedgerError (ErrInvalidVoucher, ErrNotChannelNode, ErrChannelClosed, ErrVoucherReplay,
- * ErrVoucherOverspend) naming what is wrong.
+ * signature, minCumulative ≤ cumulative ≤ deposit. The node's fast path and the ledger's
+ * settlement apply this one rule, so a node accepts exactly what the ledger will pay. Returns
+ * the signer; throws InvalidVoucherError or VoucherRefusedError (with the code of what is wrong).
  */
 export function checkVoucher(v: SignedVoucher, p: CheckVoucherParameters): Address {
-  if (v.chainId !== p.chainId) throw new ErrInvalidVoucher(`voucher is for chain "${v.chainId}", not "${p.chainId}"`)
-  if (v.channelId !== p.channel.id) throw new ErrInvalidVoucher(`voucher is for channel ${v.channelId}, not ${p.channel.id}`)
-  if (p.channel.node !== p.node) throw new ErrNotChannelNode(`channel ${p.channel.id} pays ${p.channel.node}, not ${p.node}`)
-  if (!p.channel.open) throw new ErrChannelClosed(`channel ${p.channel.id} is closing or closed`)
-  if (v.cumulative < p.minCumulative) throw new ErrVoucherReplay(`voucher cumulative ${v.cumulative} is below the ${p.minCumulative} required (replayed, or too small for the price)`)
-  if (v.cumulative > p.channel.deposit) throw new ErrVoucherOverspend(`voucher cumulative ${v.cumulative} exceeds the channel's deposit of ${p.channel.deposit}`)
+  if (v.chainId !== p.chainId) throw new InvalidVoucherError(`voucher is for chain "${v.chainId}", not "${p.chainId}"`)
+  if (v.channelId !== p.channel.id) throw new InvalidVoucherError(`voucher is for channel ${v.channelId}, not ${p.channel.id}`)
+  if (p.channel.node !== p.node) throw new VoucherRefusedError({ code: ErrorCode.notChannelNode, message: `channel ${p.channel.id} pays ${p.channel.node}, not ${p.node}` })
+  if (!p.channel.open) throw new VoucherRefusedError({ code: ErrorCode.channelClosed, message: `channel ${p.channel.id} is closing or closed` })
+  if (v.cumulative < p.minCumulative) throw new VoucherRefusedError({ code: ErrorCode.voucherReplay, message: `voucher cumulative ${v.cumulative} is below the ${p.minCumulative} required (replayed, or too small for the price)` })
+  if (v.cumulative > p.channel.deposit) throw new VoucherRefusedError({ code: ErrorCode.voucherOverspend, message: `voucher cumulative ${v.cumulative} exceeds the channel's deposit of ${p.channel.deposit}` })
   const signer = verifyVoucher(v)
-  if (signer !== p.channel.client) throw new ErrInvalidVoucher(`voucher is signed by ${signer}, not by the channel's client ${p.channel.client}`)
+  if (signer !== p.channel.client) throw new InvalidVoucherError(`voucher is signed by ${signer}, not by the channel's client ${p.channel.client}`)
   return signer
 }
