@@ -2,11 +2,10 @@
  * bytesPlatform.ts for browsers: the same functions without Buffer. package.json's `browser`
  * field puts this file in place of bytesPlatform.ts in browser bundles.
  */
-import type { Hex } from './bytes.ts'
 
 const HEX_DIGITS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
-export function toHex(bytes: Uint8Array): Hex {
+export function toHex(bytes: Uint8Array): `0x${string}` {
   let out = ''
   for (let i = 0; i < bytes.length; i++) out += HEX_DIGITS[bytes[i]]
   return `0x${out}`

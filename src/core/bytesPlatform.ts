@@ -3,7 +3,6 @@
  * bundles get bytesPlatform.browser.ts in this file's place (package.json's `browser` field),
  * with the same functions in plain JavaScript.
  */
-import type { Hex } from './bytes.ts'
 
 type SliceToString = (this: Uint8Array, start: number, end: number) => string
 const bufferProto = Buffer.prototype as unknown as { hexSlice?: SliceToString; latin1Slice?: SliceToString }
@@ -16,7 +15,7 @@ const bufferProto = Buffer.prototype as unknown as { hexSlice?: SliceToString; l
 const hexSlice: SliceToString = bufferProto.hexSlice ?? function (this: Uint8Array, start, end) { return Buffer.from(this.buffer, this.byteOffset, this.byteLength).toString('hex', start, end) }
 const latin1Slice: SliceToString = bufferProto.latin1Slice ?? function (this: Uint8Array, start, end) { return Buffer.from(this.buffer, this.byteOffset, this.byteLength).toString('latin1', start, end) }
 
-export function toHex(bytes: Uint8Array): Hex {
+export function toHex(bytes: Uint8Array): `0x${string}` {
   return `0x${hexSlice.call(bytes, 0, bytes.length)}`
 }
 

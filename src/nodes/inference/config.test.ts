@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { InferenceConfigError, parseInferenceConfig } from './config.ts'
+import { parseInferenceConfig } from './config.ts'
+import { InferenceConfigError } from './configError.ts'
 
 test('receiptLog: sync and sizes are checked, and pass through when valid', () => {
   const parse = (receiptLog: unknown) => parseInferenceConfig({ receiptLog }, '/cfg/node.json', {})

@@ -17,7 +17,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { BaseError } from '../../core/errors.ts'
+import { InferenceConfigError } from './configError.ts'
 import { INFERENCE_MODES, type InferenceMode } from '../../protocol/modes.ts'
 import type { OnnxConfig } from './runtimes/onnxRuntime.ts'
 import { EXECUTION_PROVIDER_CHOICES, type ExecutionProviderChoice } from './runtimes/executionProvider.ts'
@@ -75,9 +75,9 @@ export type InferenceNodeConfig = {
   /** Self-registration on the ledger's node registry (see selfRegistration.ts). */
   register?: RegisterConfig
   providers: ProviderConfig[]
-  /** Vouchers required on paid routes (needs `ledger`); see src/inference/payments/. */
+  /** Vouchers required on paid routes (needs `ledger`); see src/nodes/inference/payments/. */
   payments?: PaymentsConfig
-  /** Settle paid receipts on the ledger in batches (needs `ledger` and `payments`); see src/inference/settlement/. */
+  /** Settle paid receipts on the ledger in batches (needs `ledger` and `payments`); see src/nodes/inference/settlement/. */
   settlement?: SettlementConfig
 }
 
@@ -112,13 +112,6 @@ function parseSettlementConfig(raw: unknown, path: string, hasPayments: boolean)
     return n as number
   }
   return { intervalMs: int(r.intervalMs, 2000, 'intervalMs'), batchSize: int(r.batchSize, 1000, 'batchSize'), maxInFlight: int(r.maxInFlight, 4, 'maxInFlight') }
-}
-
-export class InferenceConfigError extends BaseError {
-  override name = 'InferenceConfigError' as const
-  constructor({ path, reason, cause }: { path: string; reason: string; cause?: unknown }) {
-    super(`inference node config ${path}: ${reason}`, { code: 'inference_config', cause })
-  }
 }
 
 function price(path: string, where: string, value: unknown): bigint {

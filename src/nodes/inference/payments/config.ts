@@ -1,7 +1,7 @@
 /** The `payments` section of an inference node's config file. */
 import { resolve } from 'node:path'
 import { type Address, parseAddress } from '../../../core/keys.ts'
-import { InferenceConfigError } from '../config.ts'
+import { InferenceConfigError } from '../configError.ts'
 
 /**
  * `payments` in the node's config file. Without it, or with `required: false`, the node

@@ -1,7 +1,7 @@
 /** Starts a configured node's self-registration (`"register"` in its config) once it listens. */
 import { readKeyFile } from '../../../core/keyfile.ts'
 import type { InferenceNodeConfig } from '../config.ts'
-import { InferenceConfigError } from '../config.ts'
+import { InferenceConfigError } from '../configError.ts'
 import type { InferenceNode } from '../node.ts'
 import { type RegistrationLogger, type SelfRegistration, capabilitiesOf, payoutOf, startSelfRegistration } from './selfRegistration.ts'
 

@@ -4,12 +4,16 @@ import { addressOf } from '../../../core/keys.ts'
 import { LedgerRpc } from '../../../client/ledger/ledgerRpc.ts'
 import { WalrusClient } from '../../../storage/walrusClient.ts'
 import type { InferenceNodeConfig } from '../config.ts'
-import type { InferenceNode } from '../node.ts'
+import type { FastifyInstance } from 'fastify'
+import type { NodeContext } from '../server/nodeContext.ts'
 import type { VoucherLog } from '../payments/voucherLog.ts'
 import { SettlementWorker } from './worker.ts'
 import { settlementRoutes } from '../routes/settlement.ts'
 
-export async function startSettlementFromConfig(config: InferenceNodeConfig, node: InferenceNode, vouchers: VoucherLog): Promise<{ worker: SettlementWorker; stop(): Promise<void> } | undefined> {
+/** What settlement needs of a built node: its key, receipt log and metrics, and its server for the status route and logs. */
+export type SettlementHost = { app: FastifyInstance; context: Pick<NodeContext, 'privateKey' | 'receipts' | 'metrics'> }
+
+export async function startSettlementFromConfig(config: InferenceNodeConfig, node: SettlementHost, vouchers: VoucherLog): Promise<{ worker: SettlementWorker; stop(): Promise<void> } | undefined> {
   if (!config.settlement || !config.ledger) return undefined
   const rpc = await LedgerRpc.connect(config.ledger.rpc)
   // The registered operator sends the batches; without a separate one, the node's own key.
