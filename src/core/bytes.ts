@@ -6,7 +6,7 @@
 import { BaseError } from './errors.ts'
 import { decodeHexDigits, toHex } from './bytesPlatform.ts'
 
-export { allocUnsafeBytes, concatBytes, equalBytes, latin1String, toHex } from './bytesPlatform.ts'
+export { allocUnsafeBytes, concatBytes, equalBytes, fromBase64Lenient, latin1String, toBase64, toHex } from './bytesPlatform.ts'
 
 export class InvalidHexError extends BaseError {
   override name = 'InvalidHexError' as const

@@ -60,3 +60,24 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   }
   return out
 }
+
+/** base64 (standard alphabet, padded) of the bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  let latin1 = ''
+  // In slices: String.fromCharCode takes its arguments on the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) latin1 += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(latin1)
+}
+
+/** The bytes of base64 text, or undefined when atob refuses it (callers re-encode and compare too). */
+export function fromBase64Lenient(text: string): Uint8Array | undefined {
+  let latin1: string
+  try {
+    latin1 = atob(text)
+  } catch {
+    return undefined
+  }
+  const out = new Uint8Array(latin1.length)
+  for (let i = 0; i < latin1.length; i++) out[i] = latin1.charCodeAt(i)
+  return out
+}

@@ -53,3 +53,17 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(parts))
 }
+
+/** base64 (standard alphabet, padded) of the bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+}
+
+/**
+ * The bytes of base64 text as Buffer decodes it (it skips what is not base64): callers that
+ * must refuse malformed text re-encode and compare. undefined where a platform refuses outright.
+ */
+export function fromBase64Lenient(text: string): Uint8Array | undefined {
+  const b = Buffer.from(text, 'base64')
+  return new Uint8Array(b.buffer, b.byteOffset, b.length)
+}

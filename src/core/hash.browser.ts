@@ -14,6 +14,11 @@ export function sha256(data: Uint8Array): Uint8Array {
   return nobleSha256(data)
 }
 
+/** Writes sha256(data) into `target` at `offset`. */
+export function sha256Into(data: Uint8Array, target: Uint8Array, offset: number): void {
+  target.set(nobleSha256(data), offset)
+}
+
 /** sha256 of the parts one after the other, without building their concatenation. */
 export function sha256Parts(...parts: Uint8Array[]): Uint8Array {
   const h = nobleSha256.create()

@@ -29,6 +29,12 @@ export function sha256(data: Uint8Array): Uint8Array {
   return digestBytes(sha256Binary(data))
 }
 
+/** Writes sha256(data) into `target` at `offset`, with no digest object in between (Merkle levels of thousands of nodes). */
+export function sha256Into(data: Uint8Array, target: Uint8Array, offset: number): void {
+  const out = target instanceof Buffer ? target : Buffer.from(target.buffer, target.byteOffset, target.byteLength)
+  out.write(sha256Binary(data), offset, 32, 'latin1')
+}
+
 const SCRATCH_BYTES = 4096
 const scratch = new Uint8Array(SCRATCH_BYTES)
 

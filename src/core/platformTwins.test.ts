@@ -137,3 +137,25 @@ test('secp256k1: both implementations refuse the same malformed keys, signatures
   assert.equal(same('ecdsaRecover recid 4', (s) => s.ecdsaRecover(signature, 4, digest, true)), 'throws')
   assert.equal(same('ecdsaVerify short signature', (s) => s.ecdsaVerify(signature.subarray(0, 63), digest, pub)), 'throws')
 })
+
+test('base64 and sha256Into: both implementations agree, and malformed base64 never round-trips', () => {
+  for (const n of [0, 1, 2, 3, 4, 5, 31, 32, 33, 1000, 0x8000 + 7]) {
+    const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 131 + n) & 0xff)
+    const text = nodeBytes.toBase64(bytes)
+    assert.equal(browserBytes.toBase64(bytes), text, `toBase64 of ${n} bytes`)
+    assert.deepEqual(browserBytes.fromBase64Lenient(text), nodeBytes.fromBase64Lenient(text), `fromBase64Lenient of ${n} bytes`)
+    const a = new Uint8Array(40).fill(7)
+    const b = new Uint8Array(40).fill(7)
+    nodeHash.sha256Into(bytes, a, 5)
+    browserHash.sha256Into(bytes, b, 5)
+    assert.deepEqual(a, b, `sha256Into of ${n} bytes`)
+    assert.deepEqual(a.subarray(5, 37), nodeHash.sha256(bytes))
+    assert.deepEqual([a[4], a[37]], [7, 7], 'nothing written outside the digest')
+  }
+  for (const bad of ['AAA', 'AA=A', 'A A=', 'AA\n==', '-_8=', 'AAAA=']) {
+    for (const impl of [nodeBytes, browserBytes]) {
+      const decoded = impl.fromBase64Lenient(bad)
+      assert.ok(decoded === undefined || impl.toBase64(decoded) !== bad, `${JSON.stringify(bad)} round-trips`)
+    }
+  }
+})

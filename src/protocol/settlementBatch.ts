@@ -10,9 +10,9 @@
  * price per channel, sorted by channel id.
  */
 import { RLP } from '@ethereumjs/rlp'
-import { bigintToBytes, concatBytes, fromHex, toHex, utf8 } from '../core/bytes.ts'
+import { allocUnsafeBytes, bigintToBytes, concatBytes, fromHex, toHex, utf8 } from '../core/bytes.ts'
 import type { Hex } from '../core/bytes.ts'
-import { sha256, sha256Binary } from '../core/hash.ts'
+import { sha256, sha256Into } from '../core/hash.ts'
 import type { Address } from '../core/keys.ts'
 import { rlpHeaderLength, writeRlpHeader } from '../core/rlp.ts'
 import { type BatchEntries, type EntrySource, entrySource } from './batchEntries.ts'
@@ -32,14 +32,14 @@ export function entryBytes(e: { receiptBytes: Uint8Array; channelId: Hex }): Uin
  * of entries, and building each entry's encoding as arrays was most of the cost of its root.
  */
 function forEachLeafPreimage(entries: EntrySource, leaf: (preimage: Uint8Array, i: number) => void): void {
-  let scratch = Buffer.allocUnsafe(1024)
+  let scratch = allocUnsafeBytes(1024)
   for (let i = 0; i < entries.length; i++) {
     const receiptBytes = entries.receiptBytes(i)
     const channel = entries.channel(i)
     const single = receiptBytes.length === 1 && receiptBytes[0] < 0x80
     const payload = (single ? 1 : rlpHeaderLength(receiptBytes.length) + receiptBytes.length) + 33
     const size = 1 + rlpHeaderLength(payload) + payload
-    if (size > scratch.length) scratch = Buffer.allocUnsafe(size * 2)
+    if (size > scratch.length) scratch = allocUnsafeBytes(size * 2)
     scratch[0] = LEAF_DOMAIN[0]
     let at = writeRlpHeader(scratch, 1, 0xc0, payload)
     if (!single) at = writeRlpHeader(scratch, at, 0x80, receiptBytes.length)
@@ -66,19 +66,19 @@ export function entryLeaves(entries: EntrySource | ReadonlyArray<{ receiptBytes:
 export function entryRoot(entries: EntrySource | ReadonlyArray<{ receiptBytes: Uint8Array; channelId: Hex }>): Uint8Array {
   const n = entries.length
   if (n === 0) return merkleRoot([])
-  let level = Buffer.allocUnsafe(32 * n)
-  forEachLeafPreimage(sourceOf(entries), (preimage, i) => level.write(sha256Binary(preimage), 32 * i, 32, 'latin1'))
-  const pair = Buffer.allocUnsafe(65)
+  let level = allocUnsafeBytes(32 * n)
+  forEachLeafPreimage(sourceOf(entries), (preimage, i) => sha256Into(preimage, level, 32 * i))
+  const pair = allocUnsafeBytes(65)
   pair[0] = NODE_DOMAIN[0]
   for (let count = n; count > 1; ) {
     const up = Math.ceil(count / 2)
-    const next = Buffer.allocUnsafe(32 * up)
+    const next = allocUnsafeBytes(32 * up)
     for (let j = 0; j + 1 < count; j += 2) {
-      level.copy(pair, 1, 32 * j, 32 * j + 64)
-      next.write(sha256Binary(pair), 16 * j, 32, 'latin1')
+      pair.set(level.subarray(32 * j, 32 * j + 64), 1)
+      sha256Into(pair, next, 16 * j)
     }
     // An odd node at the end moves up unchanged.
-    if (count % 2 === 1) level.copy(next, 32 * (up - 1), 32 * (count - 1), 32 * count)
+    if (count % 2 === 1) next.set(level.subarray(32 * (count - 1), 32 * count), 32 * (up - 1))
     level = next
     count = up
   }

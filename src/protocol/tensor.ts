@@ -8,6 +8,7 @@
  * A 3,072-pixel image is then 16 KB of base64 instead of 58 KB of decimals, and the node reads
  * it in microseconds instead of the ~0.5 ms JSON numbers cost to parse and hash.
  */
+import { fromBase64Lenient, toBase64 } from '../core/bytes.ts'
 import { ErrorCode } from './errorCodes.ts'
 import { ProtocolError } from './errors.ts'
 
@@ -91,24 +92,25 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
  */
 function decodeBase64Data(name: string, t: Base64TensorJson): TypedArray {
   const width = TENSOR_TYPE_BYTES[t.type]
-  const bytes = Buffer.from(t.data, 'base64')
-  if (bytes.length !== base64Length(name, t.data) || bytes.toString('base64') !== t.data) {
+  const bytes = fromBase64Lenient(t.data)
+  if (!bytes || bytes.length !== base64Length(name, t.data) || toBase64(bytes) !== t.data) {
     throw new InvalidTensorError({ input: name, reason: 'data is not base64 (standard alphabet A-Z a-z 0-9 + /, padded with =, nothing else)' })
   }
-  if (!LITTLE_ENDIAN) {
-    if (width === 2) bytes.swap16()
-    else if (width === 4) bytes.swap32()
-    else if (width === 8) bytes.swap64()
-  }
+  if (!LITTLE_ENDIAN) swapEach(bytes, width)
   if (t.type === 'bool') {
     const bad = bytes.findIndex((b) => b > 1)
     if (bad >= 0) throw new InvalidTensorError({ input: name, reason: `data[${bad}] = ${bytes[bad]} is not a boolean (bool values are bytes 0 or 1)` })
   }
   const count = bytes.length / width
-  // A copy, not a view: Buffer.from may place small results in its shared pool, at any offset.
+  // A copy, not a view: a decoder may place small results in a shared pool, at any offset.
   const out = newTypedArray(t.type, count)
   new Uint8Array(out.buffer, out.byteOffset, bytes.length).set(bytes)
   return out
+}
+
+/** Reverses each `width`-byte value in place: the wire is little-endian whatever the machine is. */
+function swapEach(bytes: Uint8Array, width: number): void {
+  if (width > 1) for (let i = 0; i < bytes.length; i += width) bytes.subarray(i, i + width).reverse()
 }
 
 function newTypedArray(type: TensorType, n: number): TypedArray {
@@ -136,13 +138,11 @@ function newTypedArray(type: TensorType, n: number): TypedArray {
 export function base64Tensor({ type, dims, data }: { type: TensorType; dims: number[]; data: TypedArray }): Base64TensorJson {
   const width = TENSOR_TYPE_BYTES[type]
   if (data.BYTES_PER_ELEMENT !== width) throw new InvalidTensorError({ input: '(base64Tensor)', reason: `a ${data.constructor.name} does not hold ${type} values (${width} bytes each)` })
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  if (LITTLE_ENDIAN) return { type, dims: [...dims], data: bytes.toString('base64') }
-  const copy = Buffer.from(bytes)
-  if (width === 2) copy.swap16()
-  else if (width === 4) copy.swap32()
-  else if (width === 8) copy.swap64()
-  return { type, dims: [...dims], data: copy.toString('base64') }
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  if (LITTLE_ENDIAN) return { type, dims: [...dims], data: toBase64(bytes) }
+  const copy = bytes.slice()
+  swapEach(copy, width)
+  return { type, dims: [...dims], data: toBase64(copy) }
 }
 
 /** Value ranges of the integer types: a value outside is refused, never wrapped by a typed array. */
