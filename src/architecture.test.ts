@@ -18,12 +18,14 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every import of a file: the room (path under src/) of each relative import, and each bare specifier. */
-function importsOf(file: string): { local: string[]; packages: string[] } {
+function importsOf(file: string): { local: string[]; staticLocal: string[]; packages: string[] } {
   const text = readFileSync(file, 'utf8')
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"](\.[^'"]+)['"]/g)]
-    .map((m) => m[1] ?? m[2] ?? m[3])
+  const matches = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"](\.[^'"]+)['"]/g)]
+  const specs = matches.map((m) => m[1] ?? m[2] ?? m[3])
+  const inSrc = (s: string) => relative(SRC, resolve(dirname(file), s))
   return {
-    local: specs.filter((s) => s.startsWith('.')).map((s) => relative(SRC, resolve(dirname(file), s))),
+    local: specs.filter((s) => s.startsWith('.')).map(inSrc),
+    staticLocal: matches.map((m) => m[1]).filter((s): s is string => s?.startsWith('.') === true).map(inSrc),
     packages: specs.filter((s) => !s.startsWith('.')),
   }
 }
@@ -88,4 +90,11 @@ test('the rules see the imports (a check that reads nothing proves nothing)', ()
   assert.ok(files.length > 150, `read ${files.length} files`)
   assert.ok(under('ledger').some((f) => f.local.some((t) => t.startsWith('protocol/'))), 'the ledger imports the protocol')
   assert.ok(under('client').some((f) => f.local.some((t) => t.startsWith('protocol/'))), 'the SDK imports the protocol')
+})
+
+test("the CLI's command declarations load no command code: every `haca` start reads them all", () => {
+  const declarations = files.filter((f) => /^cli\/commands\/[^/]+\/register\.ts$/.test(f.path))
+  assert.ok(declarations.length >= 8, `found ${declarations.length} register.ts files`)
+  const offending = declarations.flatMap((f) => f.staticLocal.filter((t) => !['cli/options.ts', 'cli/defaults.ts'].includes(t)).map((t) => `${f.path} -> ${t}`))
+  assert.deepEqual(offending, [], 'a declaration names its command code only in a dynamic import() when the command runs')
 })

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { collect } from '../infer/nodes.ts'
+import { collect } from '../../options.ts'
 
 export function registerChat(program: Command): void {
   program

@@ -52,11 +52,6 @@ export function nodesFromOptions({ node = [], nodesFile = node.length ? undefine
   return nodes
 }
 
-/** Collects a repeatable option. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value]
-}
-
 /**
  * Where the SDK commands find nodes: the nodes named (`--node`, `--nodes-file`, `$HACA_NODES`)
  * if any; else the active nodes of the ledger's registry (`--ledger`, `$HACA_NODE`, or the

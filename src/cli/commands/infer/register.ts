@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { collect } from './nodes.ts'
+import { collect } from '../../options.ts'
 
 export function registerInfer(program: Command): void {
   program
