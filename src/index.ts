@@ -8,6 +8,7 @@
  * const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
  */
 export { HacaClient, type HacaClientParameters, type HacaClientNodeSource } from './client/HacaClient.ts'
+export type { HacaClientContext } from './client/clientContext.ts'
 export { infer, type InferParameters, type InferReturnType, type InferErrorType } from './client/infer.ts'
 export {
   createChatCompletion, type CreateChatCompletionParameters, type CreateChatCompletionReturnType, type CreateChatCompletionErrorType,

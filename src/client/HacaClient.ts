@@ -10,6 +10,7 @@ import { RegistryNodeDirectory } from './registryNodeDirectory.ts'
 import type { ClientPayments } from './payments/paymentHeaders.ts'
 import type { Hex } from '../core/bytes.ts'
 import { BaseError } from '../core/errors.ts'
+import type { HacaClientContext } from './clientContext.ts'
 import { LedgerRpc } from './ledger/ledgerRpc.ts'
 import { type GetSettlementReturnType, getSettlement, waitForSettlement } from './getSettlement.ts'
 import { type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, verifyNodeAttestation } from './verifyNodeAttestation.ts'
@@ -50,7 +51,7 @@ export type HacaClientParameters = HacaClientNodeSource & {
  * // Or discover registered, attested nodes from the ledger:
  * const viaLedger = new HacaClient({ rpc: 'http://127.0.0.1:26657' })
  */
-export class HacaClient {
+export class HacaClient implements HacaClientContext {
   readonly directory: NodeDirectory
   readonly stats = new NodeStats()
   readonly timeoutMs: number

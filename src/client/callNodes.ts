@@ -11,7 +11,7 @@ import { BaseError } from '../core/errors.ts'
 import { AllNodesFailedError, NoNodeAvailableError, NodeRequestError, NodeTimeoutError, ReceiptVerificationError } from './errors.ts'
 import type { NodeModel } from './nodeDirectory.ts'
 import { type Candidate, selectNodes } from './selectNodes.ts'
-import type { HacaClient } from './HacaClient.ts'
+import type { HacaClientContext } from './clientContext.ts'
 import { type Hex, fromHex } from '../core/bytes.ts'
 import { sealRequest } from '../attestation/hpkeChannel.ts'
 import { HPKE_CONTENT_TYPE } from '../protocol/http.ts'
@@ -46,7 +46,7 @@ function retryable(err: unknown): boolean {
   return true
 }
 
-export async function callNodes<T>(client: HacaClient, params: CallNodesParameters, attempt: (candidate: Candidate) => Promise<T>): Promise<T> {
+export async function callNodes<T>(client: HacaClientContext, params: CallNodesParameters, attempt: (candidate: Candidate) => Promise<T>): Promise<T> {
   const pick = async () => selectNodes((await client.directory.listNodes()).filter((n) => !params.encrypted || n.hpkePublicKey), client.stats, params).slice(0, client.maxAttempts)
   let candidates = await pick()
   if (candidates.length === 0 && client.directory.invalidate) {

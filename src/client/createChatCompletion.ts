@@ -13,7 +13,7 @@ import { callNodes, postJson } from './callNodes.ts'
 import { HacaChatStream } from './chatStream.ts'
 import { readSignedAnswer } from './readSignedAnswer.ts'
 import { paymentHeaders } from './payments/paymentHeaders.ts'
-import type { HacaClient } from './HacaClient.ts'
+import type { HacaClientContext } from './clientContext.ts'
 import { EncryptedStreamError } from './errors.ts'
 
 /** What the SDK adds to OpenAI's parameters; these are not sent to the node. */
@@ -40,7 +40,7 @@ export type CreateChatCompletionErrorType = import('./errors.ts').ReceiptVerific
  * console.log(res.choices[0].message.content, res.haca.receipt.id)
  * for await (const chunk of await createChatCompletion(client, { model: 'gpt-4o-mini', messages, stream: true })) process.stdout.write(chunk.choices[0]?.delta?.content ?? '')
  */
-export async function createChatCompletion<P extends CreateChatCompletionParameters>(client: HacaClient, params: P): Promise<CreateChatCompletionReturnType<P>> {
+export async function createChatCompletion<P extends CreateChatCompletionParameters>(client: HacaClientContext, params: P): Promise<CreateChatCompletionReturnType<P>> {
   const { mode, maxPrice, encrypted, ...request } = params
   if (encrypted && request.stream) throw new EncryptedStreamError()
   const body = JSON.stringify(request)

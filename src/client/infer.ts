@@ -7,7 +7,7 @@ import { callNodes, postJson } from './callNodes.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 import { readSignedAnswer } from './readSignedAnswer.ts'
 import { paymentHeaders } from './payments/paymentHeaders.ts'
-import type { HacaClient } from './HacaClient.ts'
+import type { HacaClientContext } from './clientContext.ts'
 
 export type InferParameters = {
   model: string
@@ -35,7 +35,7 @@ export type InferErrorType = import('./errors.ts').ReceiptVerificationError | im
  * @example
  * const { outputs, receipt } = await infer(client, { model: 'mlp', inputs: { input: { dims: [1, 4], type: 'float32', data: [1, 2, 3, 4] } } })
  */
-export async function infer(client: HacaClient, { model, inputs, mode, maxPrice, encrypted }: InferParameters): Promise<InferReturnType> {
+export async function infer(client: HacaClientContext, { model, inputs, mode, maxPrice, encrypted }: InferParameters): Promise<InferReturnType> {
   const request = mode === undefined ? { model, inputs } : { model, inputs, mode }
   const body = JSON.stringify(request)
   const requestHash = hashRequest(request)

@@ -15,7 +15,7 @@ import type { NodeView } from '../ledger/registry/node.ts'
 import { NodeAttestationError } from './errors.ts'
 import type { NodeInfo } from './nodeDirectory.ts'
 import { RegistryNodeDirectory } from './registryNodeDirectory.ts'
-import type { HacaClient } from './HacaClient.ts'
+import type { HacaClientContext } from './clientContext.ts'
 
 export type VerifyNodeAttestationParameters = { node: Pick<NodeInfo, 'url'> & Partial<NodeInfo>; timeoutMs?: number }
 
@@ -28,7 +28,7 @@ export type VerifyNodeAttestationErrorType = NodeAttestationError
  * const [node] = await client.directory.listNodes()
  * const { attestation } = await verifyNodeAttestation(client, { node })
  */
-export async function verifyNodeAttestation(client: HacaClient, { node, timeoutMs = 10_000 }: VerifyNodeAttestationParameters): Promise<VerifyNodeAttestationReturnType> {
+export async function verifyNodeAttestation(client: HacaClientContext, { node, timeoutMs = 10_000 }: VerifyNodeAttestationParameters): Promise<VerifyNodeAttestationReturnType> {
   const directory = client.directory
   const url = node.url.replace(/\/$/, '')
   if (!(directory instanceof RegistryNodeDirectory)) {
