@@ -39,6 +39,9 @@ export {
   type NitroAttestation, type VerifyNitroDocumentParameters, type VerifyNitroDocumentAsyncReturnType, type VerifyNitroDocumentAsyncErrorType,
   verifyNitroDocumentAsync,
 } from './attestation/verifyNitroDocumentAsync.ts'
+export {
+  type VerifyNitroAttestationAsyncParameters, type VerifyNitroAttestationAsyncReturnType, verifyNitroAttestationAsync,
+} from './attestation/verifyNitroAttestationAsync.ts'
 export { AWS_NITRO_ROOT_G1_FINGERPRINT, certificateFingerprint } from './attestation/trustAnchors.ts'
 export {
   type AttestationErrorCode, ATTESTATION_ERROR_CODES, AttestationError, MalformedDocumentError, UntrustedRootError, CertificateChainError,

@@ -31,7 +31,8 @@ import { attestationBindingDigest } from '../src/attestation/keyBinding.ts'
 import { verifyNitroDocument } from '../src/attestation/verifyNitroDocument.ts'
 import { cborDecoder } from '../src/attestation/cose.ts'
 import { AWS_NITRO_ROOT_G1_FINGERPRINT } from '../src/attestation/trustAnchors.ts'
-import { type VerdictCase, accepts, encodeJson, errorVerdict, nitroVerdict, verdictOf } from './helpers/browserVerdicts.ts'
+import { verifyAttestation } from '../src/attestation/verifyAttestation.ts'
+import { type VerdictCase, accepts, decodeJson, encodeJson, errorVerdict, nitroVerdict, verdictOf } from './helpers/browserVerdicts.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const CHROMIUM = '/usr/bin/chromium'
@@ -174,6 +175,14 @@ async function makeCases(): Promise<VerdictCase[]> {
     { name: 'simulated nitro document, leaf signature flipped', expect: 'refuse', kind: 'nitroDocument', document: flip(documentHex, leafSignatureAt(documentHex)), now: T0, trustedRootFingerprints: [devRoot.fingerprint] },
     { name: 'simulated nitro document, COSE signature flipped', expect: 'refuse', kind: 'nitroDocument', document: flip(documentHex, fromHex(documentHex).length - 3), now: T0, trustedRootFingerprints: [devRoot.fingerprint] },
   )
+  // The document and its policy in one call, as a browser client checks a node.
+  const nitroParams = { policy, now: T0 + 1000, signingKey, expectedNonce: nonce, trustedRootFingerprints: [devRoot.fingerprint] }
+  cases.push(
+    { name: 'nitro attestation with policy', expect: 'accept', kind: 'nitroAttestation', document: documentHex, params: encodeJson(nitroParams) },
+    { name: 'nitro attestation with policy, other nonce', expect: 'refuse', kind: 'nitroAttestation', document: documentHex, params: encodeJson({ ...nitroParams, expectedNonce: new Uint8Array(32).fill(5) }) },
+    { name: 'nitro attestation with policy, under the AWS root', expect: 'refuse', kind: 'nitroAttestation', document: documentHex, params: encodeJson({ ...nitroParams, trustedRootFingerprints: AWS }) },
+    { name: 'nitro attestation with policy, tampered', expect: 'refuse', kind: 'nitroAttestation', document: flip(documentHex, leafSignatureAt(documentHex)), params: encodeJson(nitroParams) },
+  )
   // One flipped bit every 97 bytes through the AWS document (payload, each certificate, signature).
   for (let at = 3; at < fromHex(aws).length; at += 97) {
     cases.push({ name: `nitro document (AWS), byte ${at} flipped`, expect: 'refuse', kind: 'nitroDocument', document: flip(aws, at), now: awsAt, trustedRootFingerprints: AWS })
@@ -187,9 +196,14 @@ async function makeCases(): Promise<VerdictCase[]> {
   return cases
 }
 
-/** Node's verdict on a Nitro document comes from verifyNitroDocument (node:crypto), the reference the page's WebCrypto verifier must match. */
-function nodeNitroVerdict(c: Extract<VerdictCase, { kind: 'nitroDocument' }>): string {
+/** Node's verdict on a Nitro document comes from verifyNitroDocument / verifyAttestation (node:crypto), the reference the page's WebCrypto verifier must match. */
+function nodeNitroVerdict(c: Extract<VerdictCase, { kind: 'nitroDocument' | 'nitroAttestation' }>): string {
   try {
+    if (c.kind === 'nitroAttestation') {
+      const att = verifyAttestation({ kind: 'nitro', document: fromHex(c.document) }, decodeJson(c.params) as Parameters<typeof verifyAttestation>[1])
+      if (att.kind !== 'nitro') throw new Error('not a Nitro attestation')
+      return nitroVerdict(att)
+    }
     return nitroVerdict(verifyNitroDocument(fromHex(c.document), { now: c.now, trustedRootFingerprints: c.trustedRootFingerprints }))
   } catch (err) {
     return errorVerdict(err)
@@ -229,7 +243,7 @@ function pageEntry(withVectors: boolean): string {
 test('the browser entry, bundled for browsers, gives Node\'s verdicts in Chromium', { timeout: 180_000 }, async (t) => {
   let started = performance.now()
   const cases = timed('cases made in Node', started, await makeCases())
-  const nodeVerdicts = await Promise.all(cases.map((c) => (c.kind === 'nitroDocument' ? nodeNitroVerdict(c) : verdictOf(haca, c))))
+  const nodeVerdicts = await Promise.all(cases.map((c) => (c.kind === 'nitroDocument' || c.kind === 'nitroAttestation' ? nodeNitroVerdict(c) : verdictOf(haca, c))))
   for (const [i, c] of cases.entries()) assert.equal(accepts(nodeVerdicts[i]), c.expect === 'accept', `Node: ${c.name} → ${nodeVerdicts[i]}`)
 
   const withVectors = VECTOR_MODULES.every((f) => existsSync(f))

@@ -22,6 +22,7 @@ export type VerdictCase = { name: string; expect: Expectation } & (
   | { kind: 'attestationPolicy'; attestation: unknown; params: unknown }
   | { kind: 'requestHash'; body: unknown }
   | { kind: 'nitroDocument'; document: Hex; now: number; trustedRootFingerprints: string[] }
+  | { kind: 'nitroAttestation'; document: Hex; params: unknown }
 )
 
 /** A verified Nitro document as a verdict string: what it says that a policy would read. */
@@ -89,6 +90,8 @@ export async function verdictOf(haca: Api, c: VerdictCase): Promise<string> {
         return `ok:${haca.hashRequest(c.body)}`
       case 'nitroDocument':
         return nitroVerdict(await haca.verifyNitroDocumentAsync(haca.fromHex(c.document), { now: c.now, trustedRootFingerprints: c.trustedRootFingerprints }))
+      case 'nitroAttestation':
+        return nitroVerdict(await haca.verifyNitroAttestationAsync(haca.fromHex(c.document), decodeJson(c.params) as Haca.VerifyNitroAttestationAsyncParameters))
       case 'attestationPolicy': {
         haca.checkAttestationPolicy(decodeJson(c.attestation) as Haca.VerifiedAttestation, decodeJson(c.params) as Haca.CheckAttestationPolicyParameters)
         return 'ok'
