@@ -17,7 +17,8 @@ import {
   decodeNitroDocument,
   nitroAttestationOf,
 } from './nitroDocument.ts'
-import { type WebCertificate, ecCurveOf, ecdsaKeyOf, isCa, isIssuedBy, parseWebCertificate, verifiesUnderAsync } from './webCertificates.ts'
+import { type WebCertificate } from './decodeCertificate.ts'
+import { ecCurveOf, ecdsaKeyOf, isCa, isIssuedBy, parseWebCertificate, verifiesUnderAsync } from './webCertificates.ts'
 
 export type { NitroAttestation, VerifyNitroDocumentParameters } from './nitroDocument.ts'
 
