@@ -2,8 +2,9 @@
  * haca's browser entry point (`import … from 'haca/browser'`): the SDK's verification code,
  * with no `node:` module and no native code in anything it reaches. Check a node's signed
  * receipt, a client's payment voucher, a receipt's place in a settlement batch (Merkle
- * proofs), a ledger state proof against a block's app hash, and an attestation's policy and
- * key binding, in a page, a worker or an extension.
+ * proofs), a ledger state proof against a block's app hash, a Nitro attestation document
+ * (AWS's or a simulated enclave's: certificate chain to a pinned root, COSE signature, over
+ * WebCrypto) and an attestation's policy and key binding, in a page, a worker or an extension.
  *
  * Bundlers (esbuild, Vite, webpack, Rollup) read package.json's `browser` field, which swaps
  * the Node implementations of secp256k1, hashing and byte helpers (libsecp256k1, node:crypto,
@@ -34,7 +35,18 @@ export {
   checkAttestationPolicy,
 } from './attestation/checkAttestationPolicy.ts'
 export { attestationBindingDigest, dcapReportData } from './attestation/keyBinding.ts'
-export { AttestationError } from './attestation/errors.ts'
+export {
+  type NitroAttestation, type VerifyNitroDocumentParameters, type VerifyNitroDocumentAsyncReturnType, type VerifyNitroDocumentAsyncErrorType,
+  verifyNitroDocumentAsync,
+} from './attestation/verifyNitroDocumentAsync.ts'
+export {
+  type VerifyNitroAttestationAsyncParameters, type VerifyNitroAttestationAsyncReturnType, verifyNitroAttestationAsync,
+} from './attestation/verifyNitroAttestationAsync.ts'
+export { AWS_NITRO_ROOT_G1_FINGERPRINT, certificateFingerprint } from './attestation/trustAnchors.ts'
+export {
+  type AttestationErrorCode, ATTESTATION_ERROR_CODES, AttestationError, MalformedDocumentError, UntrustedRootError, CertificateChainError,
+  CertificateExpiredError, BadSignatureError,
+} from './attestation/errors.ts'
 export { type Address, parseAddress, recoverAddress, recoverPublicKey, addressOfPublicKey, verifyDigest } from './core/keys.ts'
 export { type Hex, fromHex, toHex, utf8 } from './core/bytes.ts'
 export { keccak256, sha256 } from './core/hash.ts'

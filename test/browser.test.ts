@@ -2,8 +2,9 @@
  * The browser entry (`haca/browser`, src/browser.ts) in a real browser: esbuild bundles it for
  * the browser platform (the test fails if anything in it pulls a Node built-in), a loopback
  * HTTP server serves the page, Debian's Chromium runs it headless through playwright-core,
- * and the page checks receipts, vouchers, Merkle proofs, state proofs and an attestation's
- * policy. Genuine ones must be accepted and tampered ones refused, with the same verdicts as
+ * and the page checks receipts, vouchers, Merkle proofs, state proofs, Nitro attestation
+ * documents (real AWS ones and the simulated enclave's, through WebCrypto) and an
+ * attestation's policy. Genuine ones must be accepted and tampered ones refused, with the same verdicts as
  * Node computes here through the Node implementations (libsecp256k1, node:crypto, Buffer).
  * Golden vector files (src/protocol/vectors/*.json), where present, run through their check
  * function in the page too.
@@ -28,7 +29,10 @@ import { DevRoot } from '../src/attestation/devRoot.ts'
 import { SimulatedEnclave, simulatedEnclavePcrs } from '../src/attestation/simulatedEnclave.ts'
 import { attestationBindingDigest } from '../src/attestation/keyBinding.ts'
 import { verifyNitroDocument } from '../src/attestation/verifyNitroDocument.ts'
-import { type VerdictCase, accepts, encodeJson, verdictOf } from './helpers/browserVerdicts.ts'
+import { cborDecoder } from '../src/attestation/cose.ts'
+import { AWS_NITRO_ROOT_G1_FINGERPRINT } from '../src/attestation/trustAnchors.ts'
+import { verifyAttestation } from '../src/attestation/verifyAttestation.ts'
+import { type VerdictCase, accepts, decodeJson, encodeJson, errorVerdict, nitroVerdict, verdictOf } from './helpers/browserVerdicts.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const CHROMIUM = '/usr/bin/chromium'
@@ -145,12 +149,65 @@ async function makeCases(): Promise<VerdictCase[]> {
     { name: 'attestation policy, other nonce', expect: 'refuse', kind: 'attestationPolicy', attestation, params: encodeJson({ ...params, expectedNonce: new Uint8Array(32).fill(5) }) },
   )
 
+  // Nitro attestation documents themselves: real AWS ones (a production document, a debug one,
+  // one under a self-signed root) and the simulated enclave's, genuine and tampered, verified in
+  // the page by verifyNitroDocumentAsync (WebCrypto) and here by verifyNitroDocument (OpenSSL).
+  const nitro = (file: string): Hex => toHex(new Uint8Array(Buffer.from(readFileSync(join(ROOT, 'test/fixtures/tee/nitro', file), 'utf8').trim(), 'base64')))
+  const aws = nitro('nitro_attestation.b64')
+  const awsAt = Date.parse('2024-09-07T14:37:39.545Z')
+  const AWS = [AWS_NITRO_ROOT_G1_FINGERPRINT]
+  const documentHex = toHex(document)
+  const leafSignatureAt = (hex: Hex): number => {
+    // The leaf certificate's last bytes are its signature; find the leaf inside the document.
+    const payload = (cborDecoder.decode((cborDecoder.decode(fromHex(hex)) as Uint8Array[])[2]) as Map<string, Uint8Array>).get('certificate')!
+    return hex.indexOf(toHex(payload).slice(2)) / 2 - 1 + payload.length - 5
+  }
+  cases.push(
+    { name: 'nitro document (AWS)', expect: 'accept', kind: 'nitroDocument', document: aws, now: awsAt, trustedRootFingerprints: AWS },
+    { name: 'nitro document (AWS, debug enclave)', expect: 'accept', kind: 'nitroDocument', document: nitro('nitro_attestation_debug.b64'), now: Date.parse('2024-09-07T14:38:06.508Z'), trustedRootFingerprints: AWS },
+    { name: 'nitro document (self-signed root)', expect: 'refuse', kind: 'nitroDocument', document: nitro('selfsigned_attestation.b64'), now: Date.parse('2024-04-17T18:51:46Z'), trustedRootFingerprints: AWS },
+    { name: 'nitro document (AWS), a day later', expect: 'refuse', kind: 'nitroDocument', document: aws, now: awsAt + 86_400_000, trustedRootFingerprints: AWS },
+    { name: 'nitro document (AWS), under a dev root only', expect: 'refuse', kind: 'nitroDocument', document: aws, now: awsAt, trustedRootFingerprints: [devRoot.fingerprint] },
+    { name: 'nitro document (AWS), leaf signature flipped', expect: 'refuse', kind: 'nitroDocument', document: flip(aws, leafSignatureAt(aws)), now: awsAt, trustedRootFingerprints: AWS },
+    { name: 'simulated nitro document', expect: 'accept', kind: 'nitroDocument', document: documentHex, now: T0 + 1000, trustedRootFingerprints: [devRoot.fingerprint] },
+    { name: 'simulated nitro document, leaf expired', expect: 'refuse', kind: 'nitroDocument', document: documentHex, now: T0 + 4 * 3_600_000, trustedRootFingerprints: [devRoot.fingerprint] },
+    { name: 'simulated nitro document, under the AWS root', expect: 'refuse', kind: 'nitroDocument', document: documentHex, now: T0, trustedRootFingerprints: AWS },
+    { name: 'simulated nitro document, leaf signature flipped', expect: 'refuse', kind: 'nitroDocument', document: flip(documentHex, leafSignatureAt(documentHex)), now: T0, trustedRootFingerprints: [devRoot.fingerprint] },
+    { name: 'simulated nitro document, COSE signature flipped', expect: 'refuse', kind: 'nitroDocument', document: flip(documentHex, fromHex(documentHex).length - 3), now: T0, trustedRootFingerprints: [devRoot.fingerprint] },
+  )
+  // The document and its policy in one call, as a browser client checks a node.
+  const nitroParams = { policy, now: T0 + 1000, signingKey, expectedNonce: nonce, trustedRootFingerprints: [devRoot.fingerprint] }
+  cases.push(
+    { name: 'nitro attestation with policy', expect: 'accept', kind: 'nitroAttestation', document: documentHex, params: encodeJson(nitroParams) },
+    { name: 'nitro attestation with policy, other nonce', expect: 'refuse', kind: 'nitroAttestation', document: documentHex, params: encodeJson({ ...nitroParams, expectedNonce: new Uint8Array(32).fill(5) }) },
+    { name: 'nitro attestation with policy, under the AWS root', expect: 'refuse', kind: 'nitroAttestation', document: documentHex, params: encodeJson({ ...nitroParams, trustedRootFingerprints: AWS }) },
+    { name: 'nitro attestation with policy, tampered', expect: 'refuse', kind: 'nitroAttestation', document: flip(documentHex, leafSignatureAt(documentHex)), params: encodeJson(nitroParams) },
+  )
+  // One flipped bit every 97 bytes through the AWS document (payload, each certificate, signature).
+  for (let at = 3; at < fromHex(aws).length; at += 97) {
+    cases.push({ name: `nitro document (AWS), byte ${at} flipped`, expect: 'refuse', kind: 'nitroDocument', document: flip(aws, at), now: awsAt, trustedRootFingerprints: AWS })
+  }
+
   // Request hashes (canonical JSON, then sha256): the digest a receipt's requestHash must equal.
   for (const body of [{ model: 'm', messages: [{ role: 'user', content: 'héllo ✓' }], temperature: 0.5 }, { b: [1, 2.5, -0, 1e21], a: { z: null, y: true } }, [] as unknown[]]) {
     cases.push({ name: `request hash of ${JSON.stringify(body).slice(0, 30)}`, expect: 'accept', kind: 'requestHash', body })
   }
   cases.push({ name: 'request hash of a body JSON cannot carry', expect: 'refuse', kind: 'requestHash', body: { n: Number.NaN } })
   return cases
+}
+
+/** Node's verdict on a Nitro document comes from verifyNitroDocument / verifyAttestation (node:crypto), the reference the page's WebCrypto verifier must match. */
+function nodeNitroVerdict(c: Extract<VerdictCase, { kind: 'nitroDocument' | 'nitroAttestation' }>): string {
+  try {
+    if (c.kind === 'nitroAttestation') {
+      const att = verifyAttestation({ kind: 'nitro', document: fromHex(c.document) }, decodeJson(c.params) as Parameters<typeof verifyAttestation>[1])
+      if (att.kind !== 'nitro') throw new Error('not a Nitro attestation')
+      return nitroVerdict(att)
+    }
+    return nitroVerdict(verifyNitroDocument(fromHex(c.document), { now: c.now, trustedRootFingerprints: c.trustedRootFingerprints }))
+  } catch (err) {
+    return errorVerdict(err)
+  }
 }
 
 /** Fails the bundle on any import of a Node built-in, naming the importer. */
@@ -186,7 +243,7 @@ function pageEntry(withVectors: boolean): string {
 test('the browser entry, bundled for browsers, gives Node\'s verdicts in Chromium', { timeout: 180_000 }, async (t) => {
   let started = performance.now()
   const cases = timed('cases made in Node', started, await makeCases())
-  const nodeVerdicts = await Promise.all(cases.map((c) => verdictOf(haca, c)))
+  const nodeVerdicts = await Promise.all(cases.map((c) => (c.kind === 'nitroDocument' || c.kind === 'nitroAttestation' ? nodeNitroVerdict(c) : verdictOf(haca, c))))
   for (const [i, c] of cases.entries()) assert.equal(accepts(nodeVerdicts[i]), c.expect === 'accept', `Node: ${c.name} → ${nodeVerdicts[i]}`)
 
   const withVectors = VECTOR_MODULES.every((f) => existsSync(f))

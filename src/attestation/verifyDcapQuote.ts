@@ -5,6 +5,9 @@
  * here, so full nodes agree on the verdict for a block.
  */
 import { type AuthDataV4, type Collateral, type TcbStatus, Quote, constants, utils, verify as dcapVerify } from '@phala/dcap-qvl'
+// dcap-qvl works on Buffers. Named 'buffer' (not 'node:buffer'): Node gives its own, and browser
+// bundlers the npm package of the same API that dcap-qvl itself depends on.
+import { Buffer } from 'buffer'
 import { type Hex, toHex } from '../core/bytes.ts'
 import {
   type AttestationError,

@@ -21,7 +21,22 @@ export type VerdictCase = { name: string; expect: Expectation } & (
   | { kind: 'stateProof'; root: Hex; key: Hex; proof: Hex[]; value: Hex }
   | { kind: 'attestationPolicy'; attestation: unknown; params: unknown }
   | { kind: 'requestHash'; body: unknown }
+  | { kind: 'nitroDocument'; document: Hex; now: number; trustedRootFingerprints: string[] }
+  | { kind: 'nitroAttestation'; document: Hex; params: unknown }
 )
+
+/** A verified Nitro document as a verdict string: what it says that a policy would read. */
+export function nitroVerdict(att: Haca.NitroAttestation): string {
+  const pcrs = [...att.pcrs].map(([i, v]) => `${i}=${v}`).join(',')
+  const hex = (b: Uint8Array | null): string => (b === null ? 'null' : Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(''))
+  return `ok:${att.moduleId}:${att.timestamp}:${att.rootFingerprint}:${pcrs}:${hex(att.publicKey)}:${hex(att.userData)}:${hex(att.nonce)}`
+}
+
+/** An error as a verdict string: its code (or name). */
+export function errorVerdict(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown }
+  return `error:${String(e?.code ?? e?.name ?? err)}`
+}
 
 /** JSON for values with Uint8Arrays, Maps and bigints in them (an attestation, its policy parameters). */
 export function encodeJson(value: unknown): unknown {
@@ -43,11 +58,6 @@ export function decodeJson(value: unknown): unknown {
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, decodeJson(v)]))
   }
   return value
-}
-
-function errorVerdict(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown }
-  return `error:${String(e?.code ?? e?.name ?? err)}`
 }
 
 /** One case's verdict: `ok…` when accepted, `failed:<check>`, `false` or `error:<code>` when refused. */
@@ -78,6 +88,10 @@ export async function verdictOf(haca: Api, c: VerdictCase): Promise<string> {
       }
       case 'requestHash':
         return `ok:${haca.hashRequest(c.body)}`
+      case 'nitroDocument':
+        return nitroVerdict(await haca.verifyNitroDocumentAsync(haca.fromHex(c.document), { now: c.now, trustedRootFingerprints: c.trustedRootFingerprints }))
+      case 'nitroAttestation':
+        return nitroVerdict(await haca.verifyNitroAttestationAsync(haca.fromHex(c.document), decodeJson(c.params) as Haca.VerifyNitroAttestationAsyncParameters))
       case 'attestationPolicy': {
         haca.checkAttestationPolicy(decodeJson(c.attestation) as Haca.VerifiedAttestation, decodeJson(c.params) as Haca.CheckAttestationPolicyParameters)
         return 'ok'
