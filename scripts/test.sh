@@ -9,7 +9,7 @@
 #        bash scripts/test.sh FILE...          just these test files
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --quiet
+bash scripts/setup.sh --quiet --browser
 export PATH="$PWD/.tools/bin:$PATH"
 [ "${CI:-}" = "true" ] && export HACA_FUZZ="${HACA_FUZZ:-full}"
 run() { node --import tsx --test --test-timeout=600000 --test-reporter=spec "$@"; }
