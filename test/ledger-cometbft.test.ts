@@ -82,18 +82,25 @@ test('SIGKILL of the app mid-stream: CometBFT replays and the chain goes on with
   const h0 = await latestHeight(url)
   let sent = 0
   let killed = false
+  let failure: unknown
   const sender = (async () => {
     for (const tx of txs) {
       if (killed) break
       try {
         await rpc.broadcast(tx)
         sent++
-      } catch {
+      } catch (err) {
+        // After the kill, broadcasts fail: that is the point. Before it, the failure is the test's.
+        if (!killed) failure = err
         break
       }
     }
   })()
   await waitForHeight(url, h0 + 3, 30_000)
+  // Kill once transactions are flowing: on a loaded machine the first broadcast can outlast three blocks.
+  const flowing = Date.now() + 30_000
+  while (sent === 0 && failure === undefined && Date.now() < flowing) await new Promise((r) => setTimeout(r, 20))
+  assert.equal(failure, undefined, `a broadcast failed before the kill: ${failure}`)
   killed = true
   net.processes[0]!.app.kill('SIGKILL')
   await sender
