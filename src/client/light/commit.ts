@@ -6,7 +6,7 @@
  */
 import { equalBytes, toHex } from '../../core/bytes.ts'
 import { voteSignBytes } from './encoding.ts'
-import { nodeEd25519Verify, type Ed25519Verify } from './ed25519.ts'
+import { ed25519Verify, type Ed25519Verify } from './ed25519.ts'
 import { ErrInvalidCommit, ErrInvalidCommitSignature, ErrInvalidTrustLevel, ErrNotEnoughVotingPowerSigned } from './errors.ts'
 import { BlockIdFlag, DEFAULT_TRUST_LEVEL, totalVotingPower, type BlockId, type Commit, type CommitSig, type Fraction, type Validator, type ValidatorSet } from './types.ts'
 
@@ -20,7 +20,7 @@ function signatureVerifies(chainId: string, commit: Commit, sig: CommitSig, val:
 }
 
 /** VerifyCommitLight: the commit is for `blockId` at `height`, and more than 2/3 of `vals`' power signed it. */
-export function verifyCommitLight(chainId: string, vals: ValidatorSet, blockId: BlockId, height: bigint, commit: Commit, verify: Ed25519Verify = nodeEd25519Verify): void {
+export function verifyCommitLight(chainId: string, vals: ValidatorSet, blockId: BlockId, height: bigint, commit: Commit, verify: Ed25519Verify = ed25519Verify): void {
   if (vals.validators.length !== commit.signatures.length) {
     throw new ErrInvalidCommit({ reason: `${commit.signatures.length} signatures for a set of ${vals.validators.length} validators` })
   }
@@ -44,7 +44,7 @@ export function verifyCommitLight(chainId: string, vals: ValidatorSet, blockId: 
  * The commit is from a later height, so validators are found by address; those not in the
  * trusted set are skipped, and one that appears twice is refused rather than counted twice.
  */
-export function verifyCommitLightTrusting(chainId: string, trustedVals: ValidatorSet, commit: Commit, trustLevel: Fraction = DEFAULT_TRUST_LEVEL, verify: Ed25519Verify = nodeEd25519Verify): void {
+export function verifyCommitLightTrusting(chainId: string, trustedVals: ValidatorSet, commit: Commit, trustLevel: Fraction = DEFAULT_TRUST_LEVEL, verify: Ed25519Verify = ed25519Verify): void {
   if (trustLevel.denominator === 0n) throw new ErrInvalidTrustLevel(trustLevel)
   const needed = (totalVotingPower(trustedVals) * trustLevel.numerator) / trustLevel.denominator
   const byAddress = new Map(trustedVals.validators.map((v) => [toHex(v.address), v]))

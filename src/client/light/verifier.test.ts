@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { verifyCommitLight, verifyCommitLightTrusting } from './commit.ts'
+import { ed25519Verify as browserEd25519Verify } from './ed25519.browser.ts'
 import { voteSignBytes } from './encoding.ts'
 import { ErrInvalidCommit, ErrInvalidCommitSignature, ErrInvalidHeader, ErrInvalidTrustLevel, ErrNewValSetCantBeTrusted, ErrNotEnoughVotingPowerSigned, ErrOldHeaderExpired } from './errors.ts'
 import { at, msOf, testSignedHeader, testValidator, testValidatorSet, type BlockSpec } from './chain.testing.ts'
@@ -171,4 +172,13 @@ test('verifyCommitLight refuses a commit for another block, height or set size',
   assert.throws(() => verifyCommitLight(CHAIN, four, sh.commit.blockId, 6n, sh.commit), ErrInvalidCommit)
   assert.throws(() => verifyCommitLight(CHAIN, { validators: four.validators.slice(1) }, sh.commit.blockId, 5n, sh.commit), ErrInvalidCommit)
   verifyCommitLight(CHAIN, four, sh.commit.blockId, 5n, sh.commit)
+})
+
+test('the browser twin of Ed25519 verifies the same commits', () => {
+  const o = opts(60, { verifyEd25519: browserEd25519Verify })
+  verifyAdjacent(genesis, block({ height: 2n }), four, o)
+  verifyNonAdjacent(genesis, four, block({ height: 7n }), four, o)
+  const forged = block({ height: 2n })
+  forged.commit.signatures[1]!.signature[60]! ^= 1
+  assert.throws(() => verifyAdjacent(genesis, forged, four, o), refused(ErrInvalidHeader, ErrInvalidCommitSignature))
 })

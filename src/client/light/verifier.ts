@@ -5,7 +5,7 @@
  */
 import { equalBytes, toHex } from '../../core/bytes.ts'
 import { blockIdEquals, verifyCommitLight, verifyCommitLightTrusting } from './commit.ts'
-import { type Ed25519Verify, nodeEd25519Verify } from './ed25519.ts'
+import { type Ed25519Verify, ed25519Verify } from './ed25519.ts'
 import { headerHash, validatorSetHash } from './encoding.ts'
 import { ErrInvalidHeader, ErrInvalidTrustLevel, ErrNewValSetCantBeTrusted, ErrNotEnoughVotingPowerSigned, ErrOldHeaderExpired } from './errors.ts'
 import { BlockIdFlag, DEFAULT_TRUST_LEVEL, timestampNanos, type Fraction, type Header, type SignedHeader, type ValidatorSet } from './types.ts'
@@ -115,7 +115,7 @@ export function verifyAdjacent(trusted: SignedHeader, untrusted: SignedHeader, u
     throw new ErrInvalidHeader({ reason: `expected old header next validators (${toHex(trusted.header.nextValidatorsHash)}) to match those from new header (${toHex(untrusted.header.validatorsHash)})` })
   }
   try {
-    verifyCommitLight(trusted.header.chainId, untrustedVals, untrusted.commit.blockId, untrusted.header.height, untrusted.commit, o.verifyEd25519 ?? nodeEd25519Verify)
+    verifyCommitLight(trusted.header.chainId, untrustedVals, untrusted.commit.blockId, untrusted.header.height, untrusted.commit, o.verifyEd25519 ?? ed25519Verify)
   } catch (err) {
     throw invalidHeader(err)
   }
@@ -131,7 +131,7 @@ export function verifyNonAdjacent(trusted: SignedHeader, trustedVals: ValidatorS
   const trustLevel = o.trustLevel ?? DEFAULT_TRUST_LEVEL
   validateTrustLevel(trustLevel)
   checkNotExpired(trusted, o)
-  const verify = o.verifyEd25519 ?? nodeEd25519Verify
+  const verify = o.verifyEd25519 ?? ed25519Verify
   try {
     verifyNewHeaderAndVals(untrusted, untrustedVals, trusted, o.nowMs, o.maxClockDriftMs)
   } catch (err) {
