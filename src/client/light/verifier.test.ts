@@ -6,7 +6,7 @@ import { voteSignBytes } from './encoding.ts'
 import { ErrInvalidCommit, ErrInvalidCommitSignature, ErrInvalidHeader, ErrInvalidTrustLevel, ErrNewValSetCantBeTrusted, ErrNotEnoughVotingPowerSigned, ErrOldHeaderExpired } from './errors.ts'
 import { at, msOf, testSignedHeader, testValidator, testValidatorSet, type BlockSpec } from './chain.testing.ts'
 import { BlockIdFlag } from './types.ts'
-import { validateTrustLevel, verify, verifyAdjacent, verifyNonAdjacent, type VerifyOptions } from './verifier.ts'
+import { validateSignedHeader, validateTrustLevel, verify, verifyAdjacent, verifyNonAdjacent, type VerifyOptions } from './verifier.ts'
 
 const CHAIN = 'light-test'
 const HOUR_MS = 3_600_000
@@ -181,4 +181,18 @@ test('the browser twin of Ed25519 verifies the same commits', () => {
   const forged = block({ height: 2n })
   forged.commit.signatures[1]!.signature[60]! ^= 1
   assert.throws(() => verifyAdjacent(genesis, forged, four, o), refused(ErrInvalidHeader, ErrInvalidCommitSignature))
+})
+
+test('validateSignedHeader names what is malformed', () => {
+  validateSignedHeader(genesis, CHAIN)
+  const noProposer = structuredClone(genesis)
+  noProposer.header.proposerAddress = new Uint8Array(19)
+  assert.throws(() => validateSignedHeader(noProposer, CHAIN), (err: unknown) => err instanceof ErrInvalidHeader && err.code === 'light_invalid_header' && /proposer address/.test(err.message))
+  const oldProtocol = structuredClone(genesis)
+  oldProtocol.header.version.block = 10n
+  assert.throws(() => validateSignedHeader(oldProtocol, CHAIN), /block protocol/)
+  assert.throws(() => validateSignedHeader(genesis, 'other'), /another chain/)
+  const otherHeight = structuredClone(genesis)
+  otherHeight.commit.height = 2n
+  assert.throws(() => validateSignedHeader(otherHeight, CHAIN), /height mismatch/)
 })

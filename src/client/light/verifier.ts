@@ -43,8 +43,18 @@ function checkHash(name: string, value: Uint8Array): void {
   if (value.length !== 0 && value.length !== HASH_SIZE) throw new Error(`wrong ${name}: expected ${HASH_SIZE} bytes, got ${value.length}`)
 }
 
-/** Header.ValidateBasic and Commit.ValidateBasic, then SignedHeader.ValidateBasic's ties between them. */
+/** SignedHeader.ValidateBasic: the header and commit are well formed, of `chainId`, and the commit signs this header. */
 export function validateSignedHeader(sh: SignedHeader, chainId: string): void {
+  try {
+    checkSignedHeader(sh, chainId)
+  } catch (err) {
+    throw invalidHeader(err)
+  }
+}
+
+// Header.ValidateBasic and Commit.ValidateBasic, then the ties between them; plain errors, which
+// the exported checks wrap in ErrInvalidHeader.
+function checkSignedHeader(sh: SignedHeader, chainId: string): void {
   const { header: h, commit: c } = sh
   if (h.version.block !== BLOCK_PROTOCOL) throw new Error(`block protocol is incorrect: got ${h.version.block}, want ${BLOCK_PROTOCOL}`)
   if (h.chainId.length > MAX_CHAIN_ID_LENGTH) throw new Error(`chain id is too long: ${h.chainId.length} characters, at most ${MAX_CHAIN_ID_LENGTH}`)
@@ -81,7 +91,7 @@ export function validateSignedHeader(sh: SignedHeader, chainId: string): void {
 }
 
 function verifyNewHeaderAndVals(untrusted: SignedHeader, untrustedVals: ValidatorSet, trusted: SignedHeader, nowMs: number, maxClockDriftMs: number): void {
-  validateSignedHeader(untrusted, trusted.header.chainId)
+  checkSignedHeader(untrusted, trusted.header.chainId)
   if (untrusted.header.height <= trusted.header.height) throw new Error(`expected new header height ${untrusted.header.height} to be greater than the old header's ${trusted.header.height}`)
   const newTime = timestampNanos(untrusted.header.time)
   if (!(newTime > timestampNanos(trusted.header.time))) throw new Error('expected the new header time to be after the old header time')
