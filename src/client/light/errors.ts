@@ -77,6 +77,39 @@ export class ErrBadLightBlock extends BaseError {
   }
 }
 
+/** The light client's trust root (or the latest block it trusts) is older than the trusting period. */
+export class ErrTrustExpired extends BaseError {
+  override name = 'ErrTrustExpired' as const
+  constructor({ height, expiredAtNanos, nowNanos }: { height: bigint; expiredAtNanos: bigint; nowNanos: bigint }) {
+    super(`the trusted block at height ${height} expired at ${isoOfNanos(expiredAtNanos)} (now ${isoOfNanos(nowNanos)}): re-anchor with a new trusted height and header hash from a source you trust`, {
+      code: 'light_trust_expired',
+      hint: 're-anchor: create the light client again with a recent trusted height and header hash, taken from a source you trust (your own node, or a party you trust), and a fresh store',
+    })
+  }
+}
+
+/** The trust root the user gave does not match the header the provider has at that height. */
+export class ErrTrustRootMismatch extends BaseError {
+  override name = 'ErrTrustRootMismatch' as const
+  constructor({ height, expected, got }: { height: bigint; expected: string; got: string }) {
+    super(`the header at the trusted height ${height} has hash ${got}, not the trusted ${expected}`, {
+      code: 'light_trust_root_mismatch',
+      hint: 'check the trusted hash against a source you trust: the provider may be on another chain or lying',
+    })
+  }
+}
+
+/** Verifying a height below the lowest trusted block needs backwards verification, which this client does not do yet. */
+export class ErrHeightBelowTrust extends BaseError {
+  override name = 'ErrHeightBelowTrust' as const
+  constructor({ height, lowest }: { height: bigint; lowest: bigint }) {
+    super(`height ${height} is below the lowest trusted height ${lowest}; backwards verification is not supported yet`, {
+      code: 'light_height_below_trust',
+      hint: 'start the light client from a trust root at or below that height',
+    })
+  }
+}
+
 function isoOfNanos(nanos: bigint): string {
   const ms = nanos / 1_000_000n
   return new Date(Number(ms)).toISOString()
