@@ -12,6 +12,7 @@ import { httpFetch } from '../../core/http/httpFetch.ts'
 import { HttpStatusError, networkErrorOf } from '../../core/http/networkError.ts'
 import { requestTimeoutMs } from '../../core/http/requestTimeout.ts'
 import { verifyStateProof } from '../../ledger/state/verifyStateProof.ts'
+import type { LightBlock } from '../light/types.ts'
 import { TimeoutError } from './wait.ts'
 
 export const DEFAULT_RPC = 'http://127.0.0.1:26657'
@@ -88,6 +89,21 @@ class LedgerRpcTransport implements RpcClient {
 export type LedgerRpcOptions = {
   /** Deadline of each request (default: the process's, 30 s unless the CLI's --timeout set it). */
   timeoutMs?: number
+  /** When given, proofs are checked only against headers it verified (see queryProven). */
+  lightClient?: HeaderVerifier
+}
+
+/** What queryProven asks of a light client (client/light's LightClient). */
+export interface HeaderVerifier {
+  verifyLightBlockAtHeight(height: bigint, nowMs?: number): Promise<LightBlock>
+}
+
+/** The RPC's header differs from the one the light client verified at that height. */
+export class UnverifiedHeaderError extends BaseError {
+  override name = 'UnverifiedHeaderError' as const
+  constructor({ rpc, height, what }: { rpc: string; height: number; what: string }) {
+    super(`${redactUrl(rpc)} served a header at height ${height} whose ${what} differs from the light-client-verified header`, { code: 'unverified_header' })
+  }
 }
 
 export class TxRejectedError extends BaseError {
@@ -129,10 +145,11 @@ export class LedgerRpc {
     readonly url: string,
     readonly comet: Comet38Client,
     readonly timeoutMs: number,
+    readonly lightClient?: HeaderVerifier,
   ) {}
 
   /** A client of the node at `url`; nothing is sent until the first call. */
-  static async connect(url = DEFAULT_RPC, { timeoutMs = requestTimeoutMs() }: LedgerRpcOptions = {}): Promise<LedgerRpc> {
+  static async connect(url = DEFAULT_RPC, { timeoutMs = requestTimeoutMs(), lightClient }: LedgerRpcOptions = {}): Promise<LedgerRpc> {
     let parsed: URL
     try {
       parsed = new URL(url)
@@ -140,7 +157,7 @@ export class LedgerRpc {
       throw new RpcError(url, 'not a URL (expected http://host:port)')
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new RpcError(url, `the scheme must be http:// or https://, not ${parsed.protocol}//`)
-    return new LedgerRpc(url, Comet38Client.create(new LedgerRpcTransport(url, timeoutMs)), timeoutMs)
+    return new LedgerRpc(url, Comet38Client.create(new LedgerRpcTransport(url, timeoutMs)), timeoutMs, lightClient)
   }
 
   disconnect(): void {
@@ -233,6 +250,9 @@ export class LedgerRpc {
    * Reads a raw state key with a Merkle proof and checks it against the app hash of the block
    * after the one the answer is for (that header commits to this state). Returns the value
    * (undefined when the proof shows the key is absent) and the height it is proven at.
+   * With a light client, that header must be the one it verified (same block id and app
+   * hash), and the app hash is read from the verified header: the RPC is then trusted for
+   * nothing; without one, the RPC's header is taken on trust.
    */
   async queryProven(key: Uint8Array, timeoutMs = 15_000): Promise<{ value: Uint8Array | undefined; height: number; appHash: string }> {
     const res = await this.wrap(() => this.comet.abciQuery({ path: '/store', data: key, prove: true }))
@@ -245,18 +265,26 @@ export class LedgerRpc {
       if (Date.now() > deadline) throw new TimeoutError(`block ${height + 1} (its header proves the state of ${height})`, timeoutMs)
       await new Promise((r) => setTimeout(r, 150))
     }
-    const header = (await this.wrap(() => this.comet.commit(height + 1))).header
+    const { header, commit } = await this.wrap(() => this.comet.commit(height + 1))
+    const appHash = this.lightClient ? await this.verifiedAppHash(height + 1, commit.blockId.hash, header.appHash) : header.appHash
     const nodes = RLP.decode(op.data) as Uint8Array[]
     let value: Uint8Array | undefined
     try {
-      value = await verifyStateProof(header.appHash, key, nodes)
+      value = await verifyStateProof(appHash, key, nodes)
     } catch (err) {
       throw new ProofError(`Merkle proof does not match the app hash of block ${height + 1}: ${(err as Error).message}`)
     }
     const claimed = res.value.length ? toHex(res.value) : undefined
     const proven = value ? toHex(value) : undefined
     if (claimed !== proven) throw new ProofError('the node answered a value its own proof does not prove')
-    return { value, height, appHash: toHex(header.appHash) }
+    return { value, height, appHash: toHex(appHash) }
+  }
+
+  private async verifiedAppHash(height: number, blockIdHash: Uint8Array, appHash: Uint8Array): Promise<Uint8Array> {
+    const verified = (await this.lightClient!.verifyLightBlockAtHeight(BigInt(height))).signedHeader
+    if (toHex(verified.commit.blockId.hash) !== toHex(blockIdHash)) throw new UnverifiedHeaderError({ rpc: this.url, height, what: 'block id hash' })
+    if (toHex(verified.header.appHash) !== toHex(appHash)) throw new UnverifiedHeaderError({ rpc: this.url, height, what: 'app hash' })
+    return verified.header.appHash
   }
 
   private async wrap<T>(fn: () => Promise<T>, method?: string): Promise<T> {
