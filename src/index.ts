@@ -36,3 +36,22 @@ export { type KeyFile, readKeyFile } from './core/keyfile.ts'
 export { HPKE_CONTENT_TYPE, PAID_HEADER, RECEIPT_EVENT, RECEIPT_HEADER, RECEIPT_ID_HEADER, VOUCHER_HEADER } from './protocol/http.ts'
 export { getSettlement, waitForSettlement, type GetSettlementParameters, type GetSettlementReturnType } from './client/getSettlement.ts'
 export { LedgerRpc } from './client/ledger/ledgerRpc.ts'
+export {
+  verifyReceiptReport,
+  defaultAnswerCheckers,
+  parseReceiptInput,
+  InvalidAnswerError,
+  type AnswerCheck,
+  type AnswerChecker,
+  type AnswerCheckContext,
+  type CheckVerdict,
+  type VerifyReceiptReportParameters,
+  type VerifyReceiptReportReturnType,
+  type VerifyReceiptReportErrorType,
+} from './client/verifyReceiptReport.ts'
+export { connectVerifiedLedger, InvalidTrustRootError, type LightClientConfig } from './client/verifiedLedger.ts'
+export { LightClient, type LightClientOptions, type TrustRoot } from './client/light/client.ts'
+export { MemoryLightStore, type LightStore } from './client/light/store.ts'
+export { FileLightStore } from './client/light/fileStore.ts'
+export { RpcLightBlockProvider, type LightBlockProvider } from './client/light/rpcProvider.ts'
+export type { LightBlock, SignedHeader, Header, ValidatorSet, Fraction } from './client/light/types.ts'

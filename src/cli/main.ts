@@ -15,6 +15,7 @@ import { registerNetwork } from './commands/network/register.ts'
 import { registerModel } from './commands/model/register.ts'
 import { registerInfer, registerReceipt } from './commands/infer/register.ts'
 import { registerChat } from './commands/chat/register.ts'
+import { registerVerify } from './commands/verify/register.ts'
 
 const json = process.argv.includes('--json')
 const verbose = process.argv.includes('--verbose')
@@ -40,6 +41,7 @@ registerModel(program)
 registerInfer(program)
 registerChat(program)
 registerReceipt(program)
+registerVerify(program)
 
 /** Long-running servers and commands that use no network: no per-request deadline to set. */
 const NO_DEADLINE = new Set(['dev', 'devnet', 'node', 'keys', 'sign'])

@@ -13,6 +13,8 @@ import { BaseError } from '../core/errors.ts'
 import type { HacaClientContext } from './clientContext.ts'
 import { LedgerRpc } from './ledger/ledgerRpc.ts'
 import { type GetSettlementReturnType, getSettlement, waitForSettlement } from './getSettlement.ts'
+import { type VerifyReceiptReportParameters, type VerifyReceiptReportReturnType, verifyReceiptReport } from './verifyReceiptReport.ts'
+import { type LightClientConfig, connectVerifiedLedger } from './verifiedLedger.ts'
 import { type VerifyNodeAttestationParameters, type VerifyNodeAttestationReturnType, verifyNodeAttestation } from './verifyNodeAttestation.ts'
 
 /** Where nodes are found: one of a directory, a static list, or a ledger whose registry lists them. */
@@ -41,6 +43,11 @@ export type HacaClientParameters = HacaClientNodeSource & {
   maxAttempts?: number
   /** Pay nodes that charge: a voucher per request from a payment channel (opened on demand with `autoOpen`). */
   payments?: ClientPayments
+  /**
+   * Verify ledger facts (registry, settlement) in `verify` against headers a light client
+   * checked from this trust root, instead of trusting the ledger RPC.
+   */
+  lightClient?: LightClientConfig
 }
 
 /**
@@ -60,11 +67,14 @@ export class HacaClient implements HacaClientContext {
   readonly payments?: ClientPayments
   private readonly ledgerUrl?: string
   private ledger?: LedgerRpc
+  private readonly lightClientConfig?: LightClientConfig
+  private verifiedLedger?: Promise<LedgerRpc>
   /** OpenAI-shaped chat: `client.chat.completions.create(params)`, streaming with `stream: true`. */
   readonly chat: { completions: { create: <P extends CreateChatCompletionParameters>(params: P) => Promise<CreateChatCompletionReturnType<P>> } }
 
-  constructor({ directory, nodes, rpc, timeoutMs = 60_000, streamIdleTimeoutMs = 90_000, maxAttempts = 3, payments }: HacaClientParameters) {
+  constructor({ directory, nodes, rpc, timeoutMs = 60_000, streamIdleTimeoutMs = 90_000, maxAttempts = 3, payments, lightClient }: HacaClientParameters) {
     this.payments = payments
+    this.lightClientConfig = lightClient
     this.ledgerUrl = rpc
     this.directory = directory ?? (rpc !== undefined ? new RegistryNodeDirectory({ rpc }) : new StaticNodeDirectory(nodes ?? []))
     this.timeoutMs = timeoutMs
@@ -94,9 +104,24 @@ export class HacaClient implements HacaClientContext {
     return wait ? waitForSettlement(rpc, { receiptId, nodeUrl, timeoutMs }) : getSettlement(rpc, { receiptId, nodeUrl })
   }
 
+  /**
+   * What can be proven about an answer: one line per check (receipt, registration,
+   * attestation, settlement, ZKML), each passed, failed or not yet possible; see
+   * {@link verifyReceiptReport}. Ledger checks use the client's ledger (`rpc`, or payments with
+   * `autoOpen`), through a light client when `lightClient` was given.
+   */
+  async verify(answer: Omit<VerifyReceiptReportParameters, 'ledger'>): Promise<VerifyReceiptReportReturnType> {
+    const url = this.ledgerUrl ?? this.payments?.autoOpen?.rpc.url
+    let ledger: LedgerRpc | undefined
+    if (url && this.lightClientConfig) ledger = await (this.verifiedLedger ??= connectVerifiedLedger(url, this.lightClientConfig))
+    else if (url) ledger = this.payments?.autoOpen?.rpc ?? (this.ledger ??= await LedgerRpc.connect(url))
+    return verifyReceiptReport({ ...answer, ledger })
+  }
+
   /** Closes the ledger connections of a registry-backed client. */
   close(): void {
     if (this.directory instanceof RegistryNodeDirectory) this.directory.close()
     this.ledger?.disconnect()
+    void this.verifiedLedger?.then((l) => l.disconnect(), () => {})
   }
 }
