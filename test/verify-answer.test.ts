@@ -72,6 +72,8 @@ test('a settled paid answer: receipt, registration, attestation and settlement p
   assert.equal(report.ok, true)
   const byName = Object.fromEntries(report.checks.map((c) => [c.name, c.detail]))
   assert.match(byName.registration!, /light-client verified header/)
+  // The devnet's nodes register with the simulated Nitro enclave under the dev root.
+  assert.match(byName.attestation!, /^nitro attestation accepted: measurements 0x[0-9a-f]+/)
   assert.match(byName.settlement!, /proven at height \d+ against app hash 0x[0-9a-f]{64} of a light-client verified header/)
 })
 

@@ -98,6 +98,12 @@ export const receiptCheck: AnswerChecker = {
   },
 }
 
+/**
+ * The record is proven as it stands now (the latest height), and its status evaluated at the
+ * receipt's time: a node deregistered since counts as active before its unbonding began, but a
+ * node that lapsed then and re-attested since looks active (the ledger keeps no history of
+ * attestations; a proof at a height near the receipt's time would close that gap).
+ */
 export const registrationCheck: AnswerChecker = {
   name: 'registration',
   title: 'signer was an active registered node',
