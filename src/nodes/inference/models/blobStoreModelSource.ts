@@ -6,25 +6,17 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { ModelCache } from '../../../storage/modelCache.ts'
-import { type ModelInfo, type ModelSource, UnknownModelError } from './modelSource.ts'
+import { ListedModelSource, type ModelInfo } from './modelSource.ts'
 
 /** A stored model: its ID, where the store has it, its whole-file sha256, and its price here. */
 export type StoredModel = ModelInfo & { manifestBlobId: string; sha256: string }
 
-export class BlobStoreModelSource implements ModelSource {
-  private readonly models: Map<string, StoredModel>
-
+export class BlobStoreModelSource extends ListedModelSource<StoredModel> {
   constructor(private readonly cache: ModelCache, models: StoredModel[]) {
-    this.models = new Map(models.map((m) => [m.id, m]))
+    super(models)
   }
 
-  list(): ModelInfo[] {
-    return [...this.models.values()].map(({ id, price }) => ({ id, price }))
-  }
-
-  async load(id: string): Promise<Uint8Array> {
-    const m = this.models.get(id)
-    if (!m) throw new UnknownModelError({ model: id })
+  protected read(m: StoredModel): Promise<Uint8Array> {
     return readCachedModel(this.cache, m)
   }
 }

@@ -46,12 +46,15 @@ export class CombinedModelSource implements ModelSource {
   }
 }
 
-/** Models listed in the node config: `{ id, path, price }` each. */
-export class FileModelSource implements ModelSource {
-  private readonly models: Map<string, ModelInfo & { path: string }>
-  constructor(models: (ModelInfo & { path: string })[]) {
+/** A fixed list of models, each read by `read` (from a file, from the blob store's cache, ...). */
+export abstract class ListedModelSource<M extends ModelInfo> implements ModelSource {
+  private readonly models: Map<string, M>
+
+  constructor(models: M[]) {
     this.models = new Map(models.map((m) => [m.id, m]))
   }
+
+  protected abstract read(model: M): Promise<Uint8Array>
 
   list(): ModelInfo[] {
     return [...this.models.values()].map(({ id, price }) => ({ id, price }))
@@ -60,6 +63,13 @@ export class FileModelSource implements ModelSource {
   async load(id: string): Promise<Uint8Array> {
     const m = this.models.get(id)
     if (!m) throw new UnknownModelError({ model: id })
+    return this.read(m)
+  }
+}
+
+/** Models listed in the node config: `{ id, path, price }` each. */
+export class FileModelSource extends ListedModelSource<ModelInfo & { path: string }> {
+  protected async read(m: ModelInfo & { path: string }): Promise<Uint8Array> {
     return new Uint8Array(await readFile(m.path))
   }
 }
